@@ -1,0 +1,263 @@
+"""Checks: small functions that take an `Exchange` and raise one `CheckFailure` naming the
+requirement, what was expected, what came back, and how to reproduce it."""
+from __future__ import annotations
+
+import json
+
+from . import schemas
+from .exchange import Exchange
+from .requirements import Requirement, get
+
+MODEL_INFO_MEMBERS = ("model_name", "model_type", "model_provider_name")
+REQUEST_ID_HEADERS = ("x-ms-request-id", "x-request-id", "apim-request-id", "request-id")
+
+
+class CheckFailure(AssertionError):
+    """A requirement was not met. `str()` is the whole, secret-free explanation."""
+
+    def __init__(self, requirement_id: str, expected: str, got: str,
+                 exchanges: tuple[Exchange, ...] = ()):
+        self.requirement: Requirement = get(requirement_id)
+        self.expected, self.got, self.exchanges = expected, got, exchanges
+        super().__init__(self.explain())
+
+    def explain(self) -> str:
+        r = self.requirement
+        lines = [f"[{r.level} {r.id}] {r.statement}",
+                 f"  expected: {self.expected}",
+                 f"  got:      {self.got}"]
+        lines += [f"  reproduce: {ex.curl}" for ex in self.exchanges]
+        return "\n".join(lines)
+
+
+def fail(requirement_id: str, expected: str, got: str, *exchanges: Exchange):
+    raise CheckFailure(requirement_id, expected, got, exchanges)
+
+
+def summary(ex: Exchange) -> str:
+    if ex.error:
+        return ex.status_line()
+    body = ex.excerpt(200)
+    return f"{ex.status_line()}, body {body}"
+
+
+# -- universal: every exchange -------------------------------------------------------------
+
+def no_echo(ex: Exchange) -> None:
+    if ex.echoed_secret:
+        fail("AUTH-NO-ECHO", "an answer that does not contain the credential sent",
+             f"{ex.status_line()} whose headers or body contain the credential (shown as ***)", ex)
+
+
+def answered(ex: Exchange) -> None:
+    if ex.error:
+        fail("HTTP-NO-5XX", "an HTTP answer within the timeout", ex.status_line(), ex)
+    if ex.status >= 500:
+        fail("HTTP-NO-5XX", "a status below 500 (client input is never a server error)",
+             summary(ex), ex)
+
+
+def universal(ex: Exchange) -> None:
+    no_echo(ex)
+    answered(ex)
+
+
+# -- the positive path ---------------------------------------------------------------------
+
+def status_200(ex: Exchange, requirement: str = "SHAPE-200") -> None:
+    universal(ex)
+    if ex.status != 200:
+        hint = ""
+        if ex.status in (401, 403):
+            hint = " (if the key is right, the endpoint refuses it; check --api-key and --auth-header)"
+        elif 300 <= ex.status < 400:
+            hint = f" (a redirect to {ex.header('location')!r}; infocheck never follows redirects)"
+        fail(requirement, "200 OK", summary(ex) + hint, ex)
+
+
+def json_media_type(ex: Exchange) -> None:
+    media = ex.media_type
+    if not (media == "application/json" or (media.startswith("application/") and media.endswith("+json"))):
+        fail("SHAPE-JSON", "Content-Type application/json",
+             f"Content-Type {ex.header('content-type')!r}", ex)
+
+
+def parsed_json(ex: Exchange, requirement: str):
+    try:
+        return ex.json()
+    except (ValueError, UnicodeDecodeError) as exc:
+        fail(requirement, "a JSON body", f"{ex.status_line()}, body not JSON ({exc}): {ex.excerpt(120)}", ex)
+
+
+def model_info(ex: Exchange, api_version: str, requirement: str = "SHAPE-MODELINFO") -> dict:
+    body = parsed_json(ex, requirement)
+    problems = schemas.errors(schemas.model_info_validator(api_version), body)
+    if problems:
+        fail(requirement, f"a ModelInfo of api-version {schemas.profile_version(api_version)}",
+             "; ".join(problems), ex)
+    return body
+
+
+def model_info_fields(ex: Exchange) -> dict | None:
+    body = ex.json_or_none()
+    if isinstance(body, dict):
+        return {k: body.get(k) for k in MODEL_INFO_MEMBERS}
+    return None
+
+
+# -- refusals ------------------------------------------------------------------------------
+
+def client_error(ex: Exchange, requirement: str) -> None:
+    universal(ex)
+    if not 400 <= ex.status < 500:
+        fail(requirement, "a 4xx status", summary(ex), ex)
+
+
+def refused(ex: Exchange, requirement: str) -> None:
+    client_error(ex, requirement)
+    body = ex.json_or_none()
+    leaked = [m for m in MODEL_INFO_MEMBERS if isinstance(body, dict) and m in body]
+    if leaked:
+        fail(requirement, "no ModelInfo in a refusal", f"{ex.status_line()} with {', '.join(leaked)}", ex)
+
+
+def status_is(ex: Exchange, status: int, requirement: str) -> None:
+    universal(ex)
+    if ex.status != status:
+        fail(requirement, f"status {status}", summary(ex), ex)
+
+
+def same_outcome(first: Exchange, second: Exchange, requirement: str, what: str) -> None:
+    universal(second)
+    if first.status != second.status:
+        fail(requirement, f"the same status as {what} ({first.status_line()})", summary(second),
+             first, second)
+    if first.status == 200 and model_info_fields(first) != model_info_fields(second):
+        fail(requirement, f"the same ModelInfo as {what}: {model_info_fields(first)}",
+             f"{model_info_fields(second)}", first, second)
+
+
+# -- SHOULD: error answers -----------------------------------------------------------------
+
+def challenge(ex: Exchange) -> None:
+    if ex.status == 401 and not ex.header("www-authenticate"):
+        fail("AUTH-CHALLENGE", "a WWW-Authenticate header on 401, e.g. 'Bearer'",
+             "401 without WWW-Authenticate (Azure serverless gateways send none)", ex)
+
+
+def azure_error_body(ex: Exchange) -> dict:
+    body = ex.json_or_none()
+    problems = schemas.errors(schemas.validator("azure-error"), body) if body is not None else ["not JSON"]
+    if problems:
+        shape = ""
+        if isinstance(body, dict) and "statusCode" in body and "message" in body:
+            shape = (" — this is the flat {statusCode, message} body of Azure API Management and "
+                     "serverless gateways, not the Azure error body")
+        fail("ERROR-BODY", '{"error": {"code": "...", "message": "..."}}',
+             f"{ex.status_line()}, body {ex.excerpt(160)}{shape}", ex)
+    return body["error"]
+
+
+def error_code_header(ex: Exchange) -> None:
+    header = ex.header("x-ms-error-code")
+    body = ex.json_or_none()
+    code = body.get("error", {}).get("code") if isinstance(body, dict) and isinstance(body.get("error"), dict) else None
+    if header is None:
+        fail("ERROR-CODE-HEADER", f"x-ms-error-code: {code}" if code else "an x-ms-error-code header",
+             f"{ex.status_line()} without x-ms-error-code", ex)
+    if code is not None and header != code:
+        fail("ERROR-CODE-HEADER", f"x-ms-error-code equal to error.code {code!r}",
+             f"x-ms-error-code {header!r}", ex)
+
+
+def error_code_is(ex: Exchange, status: int, code: str, requirement: str) -> None:
+    body = ex.json_or_none()
+    got = body.get("error", {}).get("code") if isinstance(body, dict) and isinstance(body.get("error"), dict) else None
+    if ex.status != status or got != code:
+        fail(requirement, f"{status} with error.code {code}",
+             f"{ex.status_line()}, error.code {got!r}", ex)
+
+
+# -- SHOULD: HTTP --------------------------------------------------------------------------
+
+def method_not_allowed(ex: Exchange) -> None:
+    universal(ex)
+    allow = ex.header("allow")
+    if ex.status != 405 or not allow:
+        fail("HTTP-405", "405 Method Not Allowed with an Allow header",
+             f"{ex.status_line()}, Allow {allow!r}", ex)
+    methods = {m.strip().upper() for m in allow.split(",")}
+    if "GET" not in methods:
+        fail("HTTP-405", "an Allow header that lists GET", f"Allow: {allow}", ex)
+
+
+def head_like_get(head: Exchange, get: Exchange) -> None:
+    universal(head)
+    if head.status != get.status or head.media_type != get.media_type:
+        fail("HTTP-HEAD", f"HEAD answered like GET ({get.status_line()}, {get.media_type})",
+             f"{head.status_line()}, {head.media_type or 'no Content-Type'}", head, get)
+    if head.body:
+        fail("HTTP-HEAD", "no body in the answer to HEAD", f"{len(head.body)} bytes of body", head)
+
+
+def request_id(ex: Exchange) -> None:
+    if not any(ex.header(h) for h in REQUEST_ID_HEADERS):
+        fail("HTTP-REQUEST-ID", "one of " + ", ".join(REQUEST_ID_HEADERS),
+             f"{ex.status_line()} without a request-id header", ex)
+
+
+def date_header(ex: Exchange) -> None:
+    if not ex.header("date"):
+        fail("HTTP-DATE", "a Date header", f"{ex.status_line()} without Date", ex)
+
+
+# -- SHOULD: JSON hygiene ------------------------------------------------------------------
+
+def charset_utf8(ex: Exchange) -> None:
+    content_type = ex.header("content-type") or ""
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            fail("SHAPE-CHARSET", "no charset, or charset=utf-8", f"Content-Type {content_type!r}", ex)
+
+
+def no_bom(ex: Exchange) -> None:
+    if ex.body.startswith(b"\xef\xbb\xbf"):
+        fail("SHAPE-NO-BOM", "a body that starts with JSON", "a UTF-8 byte-order mark first", ex)
+
+
+def unique_members(ex: Exchange) -> None:
+    duplicates: list[str] = []
+
+    def pairs(items):
+        seen = set()
+        for key, _ in items:
+            if key in seen:
+                duplicates.append(key)
+            seen.add(key)
+        return dict(items)
+
+    try:
+        json.loads(ex.body.decode("utf-8-sig"), object_pairs_hook=pairs)
+    except (ValueError, UnicodeDecodeError):
+        return  # not JSON at all is SHAPE-MODELINFO's to report
+    if duplicates:
+        fail("SHAPE-UNIQUE-MEMBERS", "each member name once",
+             "repeated member(s): " + ", ".join(sorted(set(duplicates))), ex)
+
+
+def no_null_members(ex: Exchange) -> None:
+    body = ex.json_or_none()
+    if isinstance(body, dict):
+        nulls = sorted(k for k, v in body.items() if v is None)
+        if nulls:
+            fail("SHAPE-NO-NULL", "members with values, or left out", "null: " + ", ".join(nulls), ex)
+
+
+def model_type_spelling(ex: Exchange, api_version: str) -> None:
+    body = ex.json_or_none()
+    value = body.get("model_type") if isinstance(body, dict) else None
+    documented = schemas.model_types(api_version)
+    if value not in documented:
+        fail("SHAPE-MODEL-TYPE-SPELLING", "one of " + ", ".join(documented),
+             f"model_type {value!r}", ex)

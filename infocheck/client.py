@@ -1,0 +1,97 @@
+"""`InfoClient`: how a test asks for an exchange. Builds `Request`s from intent (which
+credential, which api-version, which deployment), sends them through the session's `Probe`,
+and records every exchange on the test for the report."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from .config import Config
+from .exchange import Credential, Exchange, Request
+from .probe import NotTested, Probe
+from .secret import EXACT, KeyVariant
+
+NOT_TESTED = "NOT TESTED: "
+DEFAULT = object()
+JSON_ACCEPT = ("Accept", "application/json")
+
+
+@dataclass
+class Target:
+    """What the run tests: the /info URL, and whether it is the embedded reference server."""
+
+    info_url: str
+    embedded: bool
+
+
+def credential_header(form: str, variant: KeyVariant = EXACT) -> tuple[str, Credential]:
+    if form == "bearer":
+        return ("Authorization", Credential("Bearer ", variant))
+    return ("api-key", Credential("", variant))
+
+
+class InfoClient:
+    def __init__(self, probe: Probe, config: Config, shared: dict, recorded: list[Exchange]):
+        self.probe, self.config = probe, config
+        self._shared, self._recorded = shared, recorded
+        self._explored: dict[Request, Exchange] = {}
+
+    @property
+    def api_version(self) -> str:
+        return self.config.api_version
+
+    @property
+    def deployments(self) -> tuple[str, ...]:
+        return self.config.deployments
+
+    def credentials(self, variant: KeyVariant = EXACT, form: str | None = None) -> tuple:
+        return (credential_header(form or self.config.auth_header, variant),)
+
+    def request(self, *, method="GET", api_version=DEFAULT, query=(), auth=DEFAULT,
+                headers=(), deployment=None) -> Request:
+        """A request for /info; by default the positive one (valid key, configured version)."""
+        version = self.api_version if api_version is DEFAULT else api_version
+        params = (() if version is None else (("api-version", version),)) + tuple(query)
+        all_headers = [JSON_ACCEPT]
+        all_headers += list(self.credentials() if auth is DEFAULT else auth)
+        if deployment is not None:
+            all_headers.append(("azureml-model-deployment", deployment))
+        all_headers += list(headers)
+        return Request(method=method, query=params if params else None, headers=tuple(all_headers))
+
+    def send(self, request: Request) -> Exchange:
+        try:
+            exchange = self.probe.send(request)
+        except NotTested as reason:
+            pytest.skip(NOT_TESTED + str(reason))
+        self._recorded.append(exchange)
+        return exchange
+
+    def get(self, **intent) -> Exchange:
+        return self.send(self.request(**intent))
+
+    def once(self, name: str, **intent) -> Exchange:
+        """The same exchange for every test that asks by this name: one request a run."""
+        if name not in self._shared:
+            try:
+                self._shared[name] = self.probe.send(self.request(**intent))
+            except NotTested as reason:
+                self._shared[name] = NotTested(str(reason))
+        found = self._shared[name]
+        if isinstance(found, NotTested):
+            pytest.skip(NOT_TESTED + str(found))
+        self._recorded.append(found)
+        return found
+
+    def explore(self, request: Request, budget: int) -> Exchange:
+        """For Hypothesis: identical requests are answered from memory (the final replay of a
+        falsifying example costs nothing), and past `budget` requests shrinking stops."""
+        if request not in self._explored:
+            if len(self._explored) >= budget:
+                from hypothesis import reject
+                reject()
+            self._explored[request] = self.send(request)
+        elif self._explored[request] not in self._recorded:
+            self._recorded.append(self._explored[request])
+        return self._explored[request]

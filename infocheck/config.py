@@ -1,0 +1,226 @@
+"""Options and environment → one validated `Config`. Every knob is validated here, once."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from .secret import MASK, Secret
+
+DEFAULT_API_VERSION = "2024-04-01-preview"
+API_VERSION_FORMAT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(-preview)?$")
+AUTH_HEADERS = ("bearer", "api-key")
+TOKEN_CHARS = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 token
+
+
+class ConfigError(Exception):
+    """A knob has a bad value; the message names the knob and says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Knob:
+    option: str
+    env: str
+    help: str
+    default: object = None
+    repeatable: bool = False
+    flag: bool = False
+
+
+KNOBS = (
+    Knob("--endpoint", "INFOCHECK_ENDPOINT",
+         "base URL of the endpoint; /info is appended to its path. Absent: test the embedded "
+         "reference server."),
+    Knob("--api-key", "INFOCHECK_API_KEY",
+         "the credential. Prefer the environment variable: command lines show up in process lists."),
+    Knob("--auth-header", "INFOCHECK_AUTH_HEADER",
+         "how the key is sent on the positive path: bearer (Authorization: Bearer KEY) or api-key.",
+         default="bearer"),
+    Knob("--api-version", "INFOCHECK_API_VERSION",
+         "api-version to test, YYYY-MM-DD or YYYY-MM-DD-preview.", default=DEFAULT_API_VERSION),
+    Knob("--deployment", "INFOCHECK_DEPLOYMENTS",
+         "a deployment to query through azureml-model-deployment (repeatable; env: comma list).",
+         repeatable=True),
+    Knob("--request-timeout", "INFOCHECK_TIMEOUT",
+         "seconds to wait for each request (connect, and the whole answer).", default="10"),
+    Knob("--max-requests", "INFOCHECK_MAX_REQUESTS",
+         "hard cap on requests sent in the whole run.", default="300"),
+    Knob("--fail-on-should", "INFOCHECK_FAIL_ON_SHOULD",
+         "SHOULD findings fail the run too.", flag=True),
+)
+
+TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+def knob_dest(knob: Knob) -> str:
+    return "infocheck_" + knob.option.lstrip("-").replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Config:
+    endpoint: str | None            # base URL as given, or None for the embedded server
+    api_key: Secret | None
+    auth_header: str
+    api_version: str
+    deployments: tuple[str, ...]
+    timeout: float
+    max_requests: int
+    fail_on_should: bool
+    body_limit: int = 1024 * 1024
+    proxies: dict = field(default_factory=dict)
+    ca_bundle: str | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.endpoint is None
+
+    def info_url(self, endpoint: str | None = None) -> str:
+        return info_url(endpoint or self.endpoint)
+
+    def describe(self, embedded: bool = False) -> list[tuple[str, str]]:
+        """The effective configuration, safe to print: the credential shows as ***."""
+        where = self.info_url() + (" (embedded reference server)" if embedded else "")
+        return [
+            ("endpoint", where),
+            ("api-version", self.api_version),
+            ("credential", f"{MASK} via {self.auth_header}" if self.api_key else "none given"),
+            ("deployments", ", ".join(self.deployments) or "none"),
+            ("request timeout", f"{self.timeout:g} s"),
+            ("max requests", str(self.max_requests)),
+            ("fail on SHOULD", "yes" if self.fail_on_should else "no"),
+        ]
+
+
+def info_url(endpoint: str) -> str:
+    parts = urlsplit(endpoint)
+    path = parts.path.rstrip("/") + "/info"
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def _validate_endpoint(value: str) -> str:
+    try:
+        parts = urlsplit(value)
+        parts.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        raise ConfigError(f"INFOCHECK_ENDPOINT / --endpoint: {value!r} is not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"INFOCHECK_ENDPOINT / --endpoint: {value!r} is not an http(s) URL "
+                          "with a host, e.g. https://my-model.eastus2.models.ai.azure.com")
+    if parts.username or parts.password:
+        raise ConfigError("INFOCHECK_ENDPOINT / --endpoint: the URL carries user:password; "
+                          "give the credential with INFOCHECK_API_KEY instead")
+    if parts.query or parts.fragment:
+        raise ConfigError("INFOCHECK_ENDPOINT / --endpoint: give the base URL without query or "
+                          "fragment; infocheck adds /info and api-version itself")
+    if any(c.isspace() for c in value):
+        raise ConfigError(f"INFOCHECK_ENDPOINT / --endpoint: {value!r} contains white space")
+    return value
+
+
+def validate_api_version(value: str, knob: str = "INFOCHECK_API_VERSION / --api-version") -> str:
+    match = API_VERSION_FORMAT.match(value)
+    if not match:
+        raise ConfigError(f"{knob}: {value!r} is not of the form YYYY-MM-DD or YYYY-MM-DD-preview")
+    try:
+        dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise ConfigError(f"{knob}: {value!r} is not a calendar date") from None
+    return value
+
+
+def _header_safe(value: str, knob: str, what: str) -> str:
+    if not value or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or value != value.strip():
+        raise ConfigError(f"{knob}: the {what} is empty, has surrounding white space or control "
+                          "characters, and cannot be sent in an HTTP header")
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ConfigError(f"{knob}: the {what} has characters HTTP headers cannot carry") from None
+    return value
+
+
+def _number(raw: str, knob: str, kind, low, high):
+    try:
+        number = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{knob}: {raw!r} is not a {'whole ' if kind is int else ''}number") from None
+    if not (low <= number <= high):
+        raise ConfigError(f"{knob}: {raw!r} is out of range ({low} to {high})")
+    return number
+
+
+def build_config(options: dict, environ: dict) -> Config:
+    """Merge pytest option values (None when not given) with the environment; options win."""
+
+    def value(knob: Knob):
+        given = options.get(knob_dest(knob))
+        if given not in (None, [], False):
+            return given
+        raw = environ.get(knob.env)
+        if raw is not None and raw.strip() != "":
+            if knob.repeatable:
+                return [part.strip() for part in raw.split(",") if part.strip()]
+            if knob.flag:
+                word = raw.strip().lower()
+                if word not in TRUE_WORDS | FALSE_WORDS:
+                    raise ConfigError(f"{knob.env}: {raw!r} is not one of 1/0, true/false, yes/no")
+                return word in TRUE_WORDS
+            return raw.strip() if knob.env != "INFOCHECK_API_KEY" else raw
+        return knob.default
+
+    knobs = {k.option: k for k in KNOBS}
+    endpoint = value(knobs["--endpoint"])
+    endpoint = _validate_endpoint(endpoint) if endpoint else None
+    key = value(knobs["--api-key"])
+    if key is not None:
+        key = Secret(_header_safe(key, "INFOCHECK_API_KEY / --api-key", "key"))
+    auth_header = str(value(knobs["--auth-header"])).lower()
+    if auth_header not in AUTH_HEADERS:
+        raise ConfigError(f"INFOCHECK_AUTH_HEADER / --auth-header: {auth_header!r} is not one of "
+                          + ", ".join(AUTH_HEADERS))
+    deployments = tuple(value(knobs["--deployment"]) or ())
+    for name in deployments:
+        _header_safe(name, "INFOCHECK_DEPLOYMENTS / --deployment", f"deployment name {name!r}")
+    if len(set(deployments)) != len(deployments):
+        raise ConfigError("INFOCHECK_DEPLOYMENTS / --deployment: a deployment is named twice")
+    proxies, ca_bundle = _network_environment(endpoint, environ)
+    return Config(
+        endpoint=endpoint,
+        api_key=key,
+        auth_header=auth_header,
+        api_version=validate_api_version(str(value(knobs["--api-version"]))),
+        deployments=deployments,
+        timeout=_number(str(value(knobs["--request-timeout"])),
+                        "INFOCHECK_TIMEOUT / --request-timeout", float, 0.1, 300),
+        max_requests=_number(str(value(knobs["--max-requests"])),
+                             "INFOCHECK_MAX_REQUESTS / --max-requests", int, 1, 100_000),
+        fail_on_should=bool(value(knobs["--fail-on-should"])),
+        proxies=proxies,
+        ca_bundle=ca_bundle,
+    )
+
+
+def _network_environment(endpoint: str | None, environ: dict):
+    """Proxy and CA settings from the standard variables, read here once.
+
+    The probe does not let requests read the environment itself, because that would also
+    read ~/.netrc and add credentials to requests that must go without them.
+    """
+    if not endpoint:
+        return {}, None
+    import requests.utils
+
+    # urllib reads the proxy variables from the process environment, which is `environ` here.
+    proxies = requests.utils.get_environ_proxies(endpoint)
+    ca_bundle = environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE") or None
+    if ca_bundle and not os.path.exists(ca_bundle):
+        raise ConfigError(f"REQUESTS_CA_BUNDLE: {ca_bundle!r} does not exist")
+    return proxies, ca_bundle

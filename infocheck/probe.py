@@ -1,0 +1,238 @@
+"""The `Probe`: the only code that talks HTTP. It sends `Request`s and returns `Exchange`s.
+
+Gentle by construction: a timeout on every call, a whole-run request cap, no redirects
+followed, a cap on the body read, waits on 429/503 Retry-After within a bound, and it stops
+sending after repeated transport failures instead of hammering a dead endpoint.
+"""
+from __future__ import annotations
+
+import email.utils
+import http.client
+import socket
+import ssl
+import time
+
+import requests
+import urllib3
+
+from . import __version__
+from .config import Config, origin
+from .exchange import Credential, Exchange, Request
+from .secret import Scrubber, Secret
+
+USER_AGENT = f"infocheck/{__version__} (+conformance suite for /info)"
+MAX_RETRIES = 3            # per request, on 429/503
+MAX_SINGLE_WAIT = 30.0     # seconds; a longer Retry-After is not waited for
+MAX_TOTAL_WAIT = 60.0      # seconds over the whole run
+DEFAULT_BACKOFF = 1.0      # when a 429 names no wait
+BREAKER = 3                # consecutive unanswered requests before the probe stops sending
+
+
+class NotTested(Exception):
+    """The request was not (or could not usefully be) answered, so its check cannot run."""
+
+
+class Unreachable(NotTested):
+    """The endpoint cannot be tested at all; the message is one line saying why."""
+
+
+def describe_transport_error(exc: BaseException, timeout: float) -> str:
+    """One line naming what went wrong below HTTP: refused, DNS, TLS, timeout, not HTTP."""
+    chain, seen = [], exc
+    while seen is not None and len(chain) < 12:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__ or (seen.args[0] if seen.args and
+                                                     isinstance(seen.args[0], BaseException) else None)
+    kinds = tuple(type(e) for e in chain)
+
+    def has(*types):
+        return any(issubclass(k, types) for k in kinds)
+
+    text = " ".join(str(e) for e in chain)
+    if has(requests.exceptions.SSLError, ssl.SSLError):
+        return "TLS failure: " + (_last_line(chain, (ssl.SSLError,)) or "the handshake failed")
+    if has(requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError):
+        return f"connection timed out after {timeout:g} s"
+    if has(requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError, socket.timeout,
+           TimeoutError) or "timed out" in text:
+        return f"no answer within {timeout:g} s (timed out)"
+    if has(urllib3.exceptions.NameResolutionError, socket.gaierror) or "Name or service" in text:
+        return "DNS lookup failed: the host name does not resolve"
+    if has(ConnectionRefusedError) or "Connection refused" in text:
+        return "connection refused: nothing listens at that host and port"
+    if has(http.client.BadStatusLine, http.client.RemoteDisconnected,
+           http.client.LineTooLong) or "BadStatusLine" in text:
+        return "not an HTTP answer: the server closed the connection or sent something else"
+    if has(ConnectionResetError) or "reset by peer" in text:
+        return "connection reset by the server"
+    if has(requests.exceptions.ChunkedEncodingError, urllib3.exceptions.ProtocolError):
+        return "the connection broke in the middle of the answer"
+    if has(requests.exceptions.ContentDecodingError, urllib3.exceptions.DecodeError):
+        return "the body could not be decoded as its Content-Encoding says"
+    return f"transport error: {type(exc).__name__}"
+
+
+def _last_line(chain, types) -> str:
+    for e in reversed(chain):
+        if isinstance(e, types):
+            reason = getattr(e, "reason", None) or str(e)
+            return str(reason).splitlines()[0][:160]
+    return ""
+
+
+def retry_after_seconds(exchange: Exchange, now: float | None = None) -> float | None:
+    """The wait a throttled answer asks for, from any of the headers Azure services send."""
+    for name, scale in (("retry-after-ms", 0.001), ("x-ms-retry-after-ms", 0.001)):
+        raw = exchange.header(name)
+        if raw:
+            try:
+                return max(0.0, float(raw) * scale)
+            except ValueError:
+                pass
+    raw = exchange.header("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when - (now if now is not None else time.time()))
+
+
+class Probe:
+    def __init__(self, config: Config, info_url: str, key: Secret | None, scrubber: Scrubber,
+                 max_requests: int | None = None, sleep=time.sleep):
+        self.config = config
+        self.info_url = info_url
+        self._key = key
+        self._scrub = scrubber
+        self._sleep = sleep
+        self.max_requests = max_requests if max_requests is not None else config.max_requests
+        self.sent = 0
+        self.throttled = 0
+        self.waited = 0.0
+        self._unanswered_in_a_row = 0
+        self._last_error = ""
+        self._session = requests.Session()
+        self._session.trust_env = False   # never pick up ~/.netrc credentials
+        self._session.headers.clear()
+        self._session.proxies.update(config.proxies)
+        self._session.verify = config.ca_bundle or True
+        self._origin = origin(info_url)
+
+    def close(self) -> None:
+        self._session.close()
+
+    @property
+    def has_key(self) -> bool:
+        return self._key is not None
+
+    def differs_from_key(self, variant) -> bool:
+        """Whether a near-miss variant really is another key (a case swap of '1234' is not)."""
+        return self._key is None or variant.apply(self._key.reveal()) != self._key.reveal()
+
+    def send(self, request: Request) -> Exchange:
+        """Send with retries on throttling. Raises NotTested when no verdict can come of it."""
+        if self._unanswered_in_a_row >= BREAKER:
+            raise NotTested(f"the endpoint stopped answering ({BREAKER} requests in a row got no "
+                            f"answer, last: {self._last_error}); no more requests are sent")
+        attempts = 0
+        while True:
+            exchange = self._send_once(request)
+            if exchange.status not in (429, 503) or attempts >= MAX_RETRIES:
+                break
+            wait = retry_after_seconds(exchange)
+            if exchange.status == 503 and wait is None:
+                break  # a 503 that asks for no wait is an answer, not throttling
+            self.throttled += 1
+            wait = DEFAULT_BACKOFF * 2 ** attempts if wait is None else wait
+            if wait > MAX_SINGLE_WAIT or self.waited + wait > MAX_TOTAL_WAIT:
+                raise NotTested(f"throttled: {exchange.status_line()} asked to wait {wait:.1f} s, "
+                                f"more than infocheck waits (it waits up to {MAX_SINGLE_WAIT:g} s "
+                                f"at once and {MAX_TOTAL_WAIT:g} s a run)")
+            self._sleep(wait)
+            self.waited += wait
+            attempts += 1
+        if exchange.status == 429:
+            raise NotTested(f"throttled: still 429 after {attempts} retries")
+        exchange.throttled = attempts
+        return exchange
+
+    def _send_once(self, request: Request) -> Exchange:
+        if self.sent >= self.max_requests:
+            raise NotTested(f"request cap reached: {self.max_requests} requests sent "
+                            "(raise it with --max-requests / INFOCHECK_MAX_REQUESTS)")
+        url = request.url(self.info_url)
+        if origin(url) != self._origin:  # cannot happen by construction; credentials stay home
+            raise RuntimeError("refusing to send to another origin")
+        exchange = Exchange(request=request, url=self._scrub.text(url),
+                            curl=self._scrub.text(request.curl(self.info_url, self.config.timeout)))
+        wire_headers = self._wire_headers(request)
+        self.sent += 1
+        started = time.monotonic()
+        try:
+            raw_headers, raw_body = self._transmit(request, url, wire_headers, exchange, started)
+        except _TransportError as failure:
+            exchange.error = self._scrub.text(failure.reason)
+            exchange.elapsed = time.monotonic() - started
+            self._unanswered_in_a_row += 1
+            self._last_error = exchange.error
+            return exchange
+        self._unanswered_in_a_row = 0
+        exchange.elapsed = time.monotonic() - started
+        raw_text = "\n".join(f"{n}: {v}" for n, v in raw_headers) + "\n" + raw_body.decode("latin-1")
+        exchange.echoed_secret = self._scrub.contains_secret(raw_text)
+        exchange.headers = [(n, self._scrub.text(v)) for n, v in raw_headers]
+        exchange.body = self._scrub.bytes(raw_body)
+        exchange.reason = self._scrub.text(exchange.reason)
+        return exchange
+
+    def _wire_headers(self, request: Request) -> dict:
+        headers = {"User-Agent": USER_AGENT}
+        for name, value in request.headers:
+            if isinstance(value, Credential):
+                if self._key is None:
+                    raise NotTested("no credential given (INFOCHECK_API_KEY / --api-key)")
+                value = value.wire(self._key.reveal())
+            headers[name] = value
+        return headers
+
+    def _transmit(self, request: Request, url: str, headers: dict, exchange: Exchange,
+                  started: float):
+        timeout = self.config.timeout
+        try:
+            response = self._session.request(
+                request.method, url, headers=headers, timeout=(timeout, timeout),
+                allow_redirects=False, stream=True)
+        except requests.RequestException as exc:
+            raise _TransportError(describe_transport_error(exc, timeout)) from None
+        try:
+            exchange.status = response.status_code
+            exchange.reason = response.reason or ""
+            answer_headers = list(response.raw.headers.items()) if response.raw is not None else []
+            body = bytearray()
+            limit = self.config.body_limit
+            try:
+                for chunk in response.iter_content(64 * 1024):
+                    body += chunk
+                    if len(body) > limit:
+                        exchange.body_over_limit = True
+                        del body[limit:]
+                        break
+                    if time.monotonic() - started > timeout:
+                        raise _TransportError(f"the answer took over {timeout:g} s to arrive whole")
+            except requests.RequestException as exc:
+                raise _TransportError(describe_transport_error(exc, timeout)) from None
+            return answer_headers, bytes(body)
+        finally:
+            response.close()
+
+
+class _TransportError(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason

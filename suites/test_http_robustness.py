@@ -1,0 +1,90 @@
+"""HTTP robustness: no 5xx for any input, header names and query order do not matter, the
+answer is stable, other methods are refused politely, errors speak the Azure error shape."""
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, strategies as st
+
+from infocheck import checks, strategies
+from infocheck.hypothesis_profiles import request_budget
+
+requirement = pytest.mark.requirement
+
+
+@requirement("HTTP-REPEATABLE")
+def test_repeated_requests_return_the_same_model_info(info, working_baseline):
+    for _ in range(2):
+        checks.same_outcome(working_baseline, info.get(), "HTTP-REPEATABLE", "the first request")
+
+
+@requirement("HTTP-HEADER-CASE")
+@given(data=st.data())
+def test_header_names_are_case_insensitive(info, working_baseline, data):
+    # With deployments configured, the routing header's name is re-cased too.
+    deployment = info.deployments[0] if info.deployments else None
+    positive = info.request(deployment=deployment)
+    recased = tuple((data.draw(strategies.recased(name), label=name), value)
+                    for name, value in positive.headers)
+    reference = info.once(f"deployment {deployment}", deployment=deployment) if deployment else working_baseline
+    exchange = info.explore(replace(positive, headers=recased), request_budget())
+    checks.same_outcome(reference, exchange, "HTTP-HEADER-CASE", "the request with canonical header names")
+
+
+@requirement("HTTP-QUERY-ORDER")
+@given(extra=strategies.extra_query(), position=st.integers(min_value=1, max_value=3))
+def test_query_parameter_order_does_not_matter(info, working_baseline, extra, position):
+    first = info.explore(info.request(query=extra), request_budget())
+    version = ("api-version", info.api_version)
+    reordered = list(reversed(extra))
+    reordered.insert(min(position, len(reordered)), version)
+    second = info.explore(info.request(api_version=None, query=reordered), request_budget())
+    checks.same_outcome(first, second, "HTTP-QUERY-ORDER", "the same parameters in another order")
+
+
+@requirement("HTTP-UNKNOWN-HEADERS", "HTTP-NO-5XX")
+@given(headers=strategies.incidental_headers())
+def test_incidental_headers_do_not_change_the_outcome(info, working_baseline, headers):
+    positive = info.request()
+    kept = tuple((n, v) for n, v in positive.headers if n.lower() not in {h.lower() for h in headers})
+    exchange = info.explore(replace(positive, headers=kept + tuple(headers.items())), request_budget())
+    checks.same_outcome(working_baseline, exchange, "HTTP-UNKNOWN-HEADERS", "the plain request")
+
+
+@requirement("HTTP-405")
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+def test_other_methods_get_405_with_allow(info, working_baseline, method):
+    checks.method_not_allowed(info.get(method=method))
+
+
+@requirement("HTTP-HEAD")
+def test_head_is_answered_like_get_without_a_body(info, working_baseline):
+    checks.head_like_get(info.get(method="HEAD"), working_baseline)
+
+
+@requirement("HTTP-REQUEST-ID")
+def test_answers_carry_a_request_id(working_baseline):
+    checks.request_id(working_baseline)
+
+
+@requirement("HTTP-DATE")
+def test_answers_carry_a_date(working_baseline):
+    checks.date_header(working_baseline)
+
+
+@requirement("ERROR-BODY")
+@pytest.mark.parametrize("case", ["no-credential", "missing-api-version"])
+def test_errors_carry_the_azure_error_body(info, working_baseline, case):
+    checks.azure_error_body(refusal(info, case))
+
+
+@requirement("ERROR-CODE-HEADER")
+@pytest.mark.parametrize("case", ["no-credential", "missing-api-version"])
+def test_error_code_header_matches_the_body(info, working_baseline, case):
+    checks.error_code_header(refusal(info, case))
+
+
+def refusal(info, case):
+    intent = {"no-credential": {"auth": ()}, "missing-api-version": {"api_version": None}}[case]
+    exchange = info.once(case, **intent)
+    checks.client_error(exchange, "ERROR-BODY")
+    return exchange
