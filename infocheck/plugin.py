@@ -134,24 +134,24 @@ def _session_probe(pytestconfig, _endpoint):
 
 
 @pytest.fixture(scope="session")
-def _shared_exchanges(_session_probe, _endpoint):
+def _shared_exchanges(pytestconfig, _session_probe, _endpoint):
     """Runs the preflight: one positive GET that also serves as the baseline of the run."""
     settings, target = _endpoint
     shared: dict = {}
     client = InfoClient(_session_probe, settings, shared, [])
     auth = client.credentials() if _session_probe.has_key else ()
+    verdict = pytestconfig.stash[VERDICT]
     try:
         preflight = _session_probe.send(client.request(auth=auth))
     except NotTested as reason:
-        pytest.exit(f"infocheck: endpoint could not be tested: {reason}", returncode=EXIT_UNTESTABLE)
+        verdict.untestable(str(reason))
     if preflight.error:
-        pytest.exit(f"infocheck: endpoint could not be tested: {target.info_url}: {preflight.error}",
-                    returncode=EXIT_UNTESTABLE)
+        verdict.untestable(f"{target.info_url}: {preflight.error}")
     if 300 <= preflight.status < 400:
-        pytest.exit(f"infocheck: endpoint could not be tested: {target.info_url} answered "
-                    f"{preflight.status_line()} to {preflight.header('location') or 'nowhere'}; "
-                    "infocheck never follows redirects (the credential would go along), so give "
-                    "the final URL as --endpoint", returncode=EXIT_UNTESTABLE)
+        verdict.untestable(
+            f"{target.info_url} answered {preflight.status_line()} to "
+            f"{preflight.header('location') or 'nowhere'}; infocheck never follows redirects (the "
+            "credential would go along), so give the final URL as --endpoint")
     shared["baseline" if _session_probe.has_key else "no-credential"] = preflight
     return shared
 
@@ -175,7 +175,7 @@ def baseline(info) -> Exchange:
 @pytest.fixture
 def working_baseline(baseline) -> Exchange:
     """A refusal only means something if the positive request succeeds: require it."""
-    if baseline.status != 200 or baseline.json_or_none() is None:
+    if baseline.status != 200:
         pytest.skip(NOT_TESTED + f"the positive request got {baseline.status_line()} (see SHAPE-200), "
                     "so a refusal here would prove nothing")
     return baseline
@@ -284,6 +284,12 @@ class Verdict:
         self.positive_seen = False
         self.probes: list[Probe] = []
         self.status: int | None = None
+        self.untestable_reason: str | None = None
+
+    def untestable(self, reason: str):
+        """Stop the run at once: nothing can be checked. One line says why."""
+        self.untestable_reason = reason
+        pytest.exit(f"infocheck: endpoint could not be tested: {reason}", returncode=EXIT_UNTESTABLE)
 
     def pytest_runtest_logreport(self, report):
         requirements = getattr(report, "requirements", ())
@@ -330,6 +336,8 @@ class Verdict:
             write(f"requests sent: {sent}" + (f"; throttled {throttled} time(s), waited {waited:.1f} s"
                                                if throttled else ""))
         verdict = VERDICTS.get(self.status)
+        if self.untestable_reason:
+            verdict = f"COULD NOT TEST: {self.untestable_reason}"
         if verdict:
             good = self.status == 0
             write(f"{verdict} (exit {self.status})", bold=True, red=not good, green=good)

@@ -51,15 +51,16 @@ def describe_transport_error(exc: BaseException, timeout: float) -> str:
     text = " ".join(str(e) for e in chain)
     if has(requests.exceptions.SSLError, ssl.SSLError):
         return "TLS failure: " + (_last_line(chain, (ssl.SSLError,)) or "the handshake failed")
+    # Before timeouts: urllib3's NewConnectionError is a subclass of ConnectTimeoutError.
+    if has(urllib3.exceptions.NameResolutionError, socket.gaierror) or "Name or service" in text:
+        return "DNS lookup failed: the host name does not resolve"
+    if has(ConnectionRefusedError) or "Connection refused" in text:
+        return "connection refused: nothing listens at that host and port"
     if has(requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError):
         return f"connection timed out after {timeout:g} s"
     if has(requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError, socket.timeout,
            TimeoutError) or "timed out" in text:
         return f"no answer within {timeout:g} s (timed out)"
-    if has(urllib3.exceptions.NameResolutionError, socket.gaierror) or "Name or service" in text:
-        return "DNS lookup failed: the host name does not resolve"
-    if has(ConnectionRefusedError) or "Connection refused" in text:
-        return "connection refused: nothing listens at that host and port"
     if has(http.client.BadStatusLine, http.client.RemoteDisconnected,
            http.client.LineTooLong) or "BadStatusLine" in text:
         return "not an HTTP answer: the server closed the connection or sent something else"

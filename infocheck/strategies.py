@@ -50,7 +50,7 @@ def incidental_headers():
         "Accept": st.sampled_from(JSON_ACCEPTS),
         "x-ms-client-request-id": client_request_ids(),
         "traceparent": traceparents(),
-    }).flatmap(lambda fixed: st.dictionaries(unknown_header_names(), header_values(), max_size=3)
+    }).flatmap(lambda fixed: st.dictionaries(unknown_header_names(), header_values(), min_size=1, max_size=3)
                .map(lambda extra: {**extra, **fixed}))
 
 

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Bootstrap and run infocheck. Needs only Python 3.11+ and access to the package index.
+
+    python3 run.py suite [pytest options]      the conformance suite (embedded server if no endpoint)
+    python3 run.py self-test [pytest options]  the project's own tests
+    python3 run.py lock                        re-pin requirements.lock from requirements.in
+
+Creates .venv/ at the repository root when missing and installs requirements.lock into it
+(again whenever the lock file changes), then hands over to pytest in that environment.
+"""
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+LOCK = ROOT / "requirements.lock"
+STAMP = VENV / ".infocheck-lock.sha256"
+EXIT_INTERNAL, EXIT_USAGE = 3, 4
+USAGE = "usage: python3 run.py suite|self-test [pytest options] | python3 run.py lock"
+
+
+def venv_python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def die(message: str, code: int = EXIT_INTERNAL):
+    print(f"infocheck: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+def pip(python: Path, *args: str) -> None:
+    result = subprocess.run([str(python), "-m", "pip", "--disable-pip-version-check", "-q", *args],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        die(f"could not install dependencies ({detail}); is the package index reachable?")
+
+
+def ensure_venv() -> Path:
+    python = venv_python(VENV)
+    digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()
+    if python.exists() and STAMP.exists() and STAMP.read_text().strip() == digest:
+        return python
+    if not python.exists():
+        print("infocheck: creating .venv/ ...", file=sys.stderr)
+        result = subprocess.run([sys.executable, "-m", "venv", str(VENV)], capture_output=True, text=True)
+        if result.returncode != 0:
+            die("could not create .venv/ (on Debian/Ubuntu: apt-get install python3-venv): "
+                + (result.stderr.strip().splitlines() or ["?"])[-1])
+    print("infocheck: installing pinned dependencies from requirements.lock ...", file=sys.stderr)
+    pip(python, "install", "-r", str(LOCK))
+    STAMP.write_text(digest + "\n")
+    return python
+
+
+def lock() -> int:
+    with tempfile.TemporaryDirectory() as scratch:
+        subprocess.run([sys.executable, "-m", "venv", scratch], check=True)
+        python = venv_python(Path(scratch))
+        pip(python, "install", "-r", str(ROOT / "requirements.in"))
+        frozen = subprocess.run([str(python), "-m", "pip", "freeze", "--all", "--exclude", "pip",
+                                 "--exclude", "setuptools", "--exclude", "wheel"],
+                                capture_output=True, text=True, check=True).stdout
+    LOCK.write_text("# Produced by: python3 run.py lock (from requirements.in). Do not edit by hand.\n"
+                    + frozen)
+    print(f"wrote {LOCK.name}")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if sys.version_info < (3, 11):
+        die(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}", EXIT_USAGE)
+    if not argv or argv[0] not in ("suite", "self-test", "lock"):
+        die(USAGE, EXIT_USAGE)
+    if argv[0] == "lock":
+        return lock()
+    python = ensure_venv()
+    if argv[0] == "suite":
+        command = [str(python), "-m", "pytest", *argv[1:]]
+    else:
+        command = [str(python), "-m", "pytest", "-c", str(ROOT / "tests" / "pytest.ini"),
+                   "--rootdir", str(ROOT / "tests"), *argv[1:]]
+    os.chdir(ROOT)
+    if os.name == "nt":
+        return subprocess.call(command)
+    os.execv(command[0], command)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

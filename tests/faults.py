@@ -1,0 +1,337 @@
+"""Faulty variants of the reference server: each breaks one requirement by overriding one step,
+and declares what the suite must report against it — exactly, no more and no less."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+from infocheck.server import InfoHandler, Refusal
+
+DEPLOYMENT_ROWS = ("DEPLOYMENT-KNOWN",)
+
+
+@dataclass
+class Fault:
+    handler: type
+    failed: set              # MUST requirements that must fail
+    findings: set = field(default_factory=set)  # SHOULD requirements that must be findings
+
+
+def fault(failed=(), findings=()):
+    def register(handler):
+        FAULTS[handler.__name__] = Fault(handler, set(failed), set(findings))
+        return handler
+    return register
+
+
+FAULTS: dict[str, Fault] = {}
+
+
+# -- MUST ----------------------------------------------------------------------------------
+
+@fault(failed={"SHAPE-200"})
+class Answers202(InfoHandler):
+    def send_model_info(self, model, head):
+        self.send_json(202, model, {}, head)
+
+
+@fault(failed={"SHAPE-JSON"})
+class PlainTextMediaType(InfoHandler):
+    def content_type(self):
+        return "text/plain"
+
+
+@fault(failed={"SHAPE-MODELINFO", "DEPLOYMENT-KNOWN"})
+class NoProviderName(InfoHandler):
+    def send_model_info(self, model, head):
+        self.send_json(200, {k: v for k, v in model.items() if k != "model_provider_name"}, {}, head)
+
+
+@fault(failed={"SHAPE-MODELINFO", "DEPLOYMENT-KNOWN"}, findings={"SHAPE-MODEL-TYPE-SPELLING"})
+class HyphenatedModelType(InfoHandler):
+    def send_model_info(self, model, head):
+        self.send_json(200, dict(model, model_type=model["model_type"].replace("_", "-")), {}, head)
+
+
+@fault(failed={"SHAPE-MODELINFO", "DEPLOYMENT-KNOWN"}, findings={"SHAPE-MODEL-TYPE-SPELLING"})
+class GiganticBody(InfoHandler):
+    def send_model_info(self, model, head):
+        self.send_json(200, dict(model, padding="x" * (2 * 1024 * 1024)), {}, head)
+
+
+@fault(failed={"API-VERSION-REQUIRED"}, findings={"API-VERSION-MISSING-CODE"})
+class DefaultsMissingApiVersion(InfoHandler):
+    def check_api_version(self, query):
+        super().check_api_version(query if "api-version" in query else {"api-version": ["2024-04-01-preview"]})
+
+
+@fault(failed={"API-VERSION-FORMAT"})
+class AcceptsMalformedApiVersion(InfoHandler):
+    def check_api_version(self, query):
+        from infocheck.config import API_VERSION_FORMAT
+        values = query.get("api-version") or []
+        if len(values) == 1 and not API_VERSION_FORMAT.match(values[0]):
+            return  # anything that does not look like a date is taken as "the default"
+        super().check_api_version(query)
+
+
+@fault(failed={"API-VERSION-UNSUPPORTED"}, findings={"API-VERSION-UNSUPPORTED-CODE"})
+class AcceptsAnyWellFormedApiVersion(InfoHandler):
+    def check_api_version(self, query):
+        from infocheck.config import ConfigError, validate_api_version
+        values = query.get("api-version") or []
+        try:
+            if len(values) == 1 and validate_api_version(values[0]):
+                return
+        except ConfigError:
+            pass
+        super().check_api_version(query)
+
+
+@fault(failed={"HTTP-NO-5XX"})
+class CrashesOnMalformedApiVersion(InfoHandler):
+    def check_api_version(self, query):
+        try:
+            super().check_api_version(query)
+        except Refusal as refusal:
+            if refusal.code == "UnsupportedApiVersionValue" and not (query["api-version"][0][:2] in ("19", "20")):
+                raise Refusal(500, "InternalServerError", "Traceback (most recent call last): ...")
+            raise
+
+
+@fault(failed={"AUTH-MISSING"}, findings={"AUTH-401"})
+class OpenWithoutCredentials(InfoHandler):
+    def authenticate(self):
+        if self.headers.get("Authorization") or self.headers.get("api-key"):
+            super().authenticate()
+
+
+@fault(failed={"AUTH-WRONG-KEY"})
+class AcceptsAnyHexToken(InfoHandler):
+    def authenticate(self):
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme == "Bearer" and token and all(c in "0123456789abcdef" for c in token):
+            return
+        super().authenticate()
+
+
+@fault(failed={"AUTH-NEAR-MISS"})
+class CaseInsensitiveKey(InfoHandler):
+    def authenticate(self):
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme == "Bearer" and token.lower() == self.settings.api_key.lower():
+            return
+        super().authenticate()
+
+
+@fault(failed={"AUTH-MALFORMED"})
+class IgnoresTheScheme(InfoHandler):
+    def authenticate(self):
+        value = self.headers.get("Authorization") or ""
+        if self.settings.api_key in (value, value.partition(" ")[2]):
+            return
+        super().authenticate()
+
+
+@fault(failed={"AUTH-NO-ECHO"})
+class EchoesTheCredential(InfoHandler):
+    def authenticate(self):
+        try:
+            super().authenticate()
+        except Refusal as refusal:
+            offered = self.headers.get("Authorization") or self.headers.get("api-key")
+            if offered:
+                refusal.message = f"The credentials {offered!r} are not valid."
+                refusal.headers["x-offered-credential"] = offered
+            raise
+
+
+@fault(failed={"HTTP-HEADER-CASE"})
+class CaseSensitiveHeaderNames(InfoHandler):
+    def authenticate(self):
+        exact = [v for k, v in self.headers.items() if k in ("Authorization", "api-key")]
+        if not exact:
+            raise Refusal(401, "Unauthorized", "Credentials are missing.", {"WWW-Authenticate": "Bearer"})
+        super().authenticate()
+
+
+@fault(failed={"HTTP-QUERY-ORDER"})
+class ApiVersionMustComeFirst(InfoHandler):
+    def check_api_version(self, query):
+        first = urlsplit(self.path).query.split("&")[0]
+        super().check_api_version(parse_qs(first, keep_blank_values=True))
+
+
+@fault(failed={"HTTP-REPEATABLE"})
+class UnstableModelName(InfoHandler):
+    plain_requests = 0
+
+    def send_model_info(self, model, head):
+        plain = (self.command == "GET" and urlsplit(self.path).query.count("&") == 0
+                 and not self.headers.get("azureml-model-deployment")
+                 and not any(k.lower().startswith(("x-", "traceparent")) for k in self.headers))
+        if plain:
+            type(self).plain_requests += 1
+            if type(self).plain_requests % 2 == 0:
+                model = dict(model, model_name=model["model_name"] + "-canary")
+        super().send_model_info(model, head)
+
+
+@fault(failed={"DEPLOYMENT-KNOWN"})
+class LosesSecondDeployment(InfoHandler):
+    def choose_model(self, query):
+        if self.headers.get("azureml-model-deployment") == list(self.settings.models)[1]:
+            raise Refusal(404, "DeploymentNotFound", "No deployment has that name.")
+        return super().choose_model(query)
+
+
+@fault(failed={"DEPLOYMENT-UNKNOWN"})
+class RoutesUnknownDeploymentsToDefault(InfoHandler):
+    def choose_model(self, query):
+        if self.headers.get("azureml-model-deployment") not in self.settings.models:
+            return self.settings.models[self.settings.default_model]
+        return super().choose_model(query)
+
+
+# -- SHOULD --------------------------------------------------------------------------------
+
+@fault(findings={"SHAPE-CHARSET"})
+class Latin1Charset(InfoHandler):
+    def content_type(self):
+        return "application/json; charset=iso-8859-1"
+
+
+@fault(findings={"SHAPE-NO-BOM"})
+class ByteOrderMark(InfoHandler):
+    def encode(self, document):
+        return b"\xef\xbb\xbf" + super().encode(document)
+
+
+@fault(findings={"SHAPE-UNIQUE-MEMBERS"})
+class DuplicateMember(InfoHandler):
+    def encode(self, document):
+        body = super().encode(document)
+        return body.replace(b'{"model_name"', b'{"model_name": "draft", "model_name"', 1)
+
+
+@fault(findings={"SHAPE-NO-NULL"})
+class NullMember(InfoHandler):
+    def send_model_info(self, model, head):
+        super().send_model_info(dict(model, model_version=None), head)
+
+
+@fault(findings={"API-VERSION-MISSING-CODE"})
+class GenericBadRequestForMissingVersion(InfoHandler):
+    def check_api_version(self, query):
+        if not query.get("api-version"):
+            raise Refusal(400, "BadRequest", "API version not supported")
+        super().check_api_version(query)
+
+
+@fault(findings={"API-VERSION-UNSUPPORTED-CODE"})
+class NotFoundForUnknownVersions(InfoHandler):
+    def check_api_version(self, query):
+        try:
+            super().check_api_version(query)
+        except Refusal as refusal:
+            if refusal.code == "UnsupportedApiVersionValue":
+                raise Refusal(404, "404", "Resource not found") from None
+            raise
+
+
+@fault(findings={"AUTH-401"})
+class ForbiddenInsteadOf401(InfoHandler):
+    def authenticate(self):
+        try:
+            super().authenticate()
+        except Refusal as refusal:
+            raise Refusal(403, "Forbidden", refusal.message) from None
+
+
+@fault(findings={"AUTH-CHALLENGE"})
+class NoChallenge(InfoHandler):
+    def authenticate(self):
+        try:
+            super().authenticate()
+        except Refusal as refusal:
+            refusal.headers.pop("WWW-Authenticate", None)
+            raise
+
+
+@fault(findings={"AUTH-API-KEY-HEADER"})
+class BearerOnly(InfoHandler):
+    def authenticate(self):
+        if "api-key" in self.headers and "Authorization" not in self.headers:
+            raise Refusal(401, "Unauthorized", "Use Authorization: Bearer.", {"WWW-Authenticate": "Bearer"})
+        super().authenticate()
+
+
+@fault(findings={"AUTH-BOTH-HEADERS"})
+class RejectsBothHeaders(InfoHandler):
+    def authenticate(self):
+        if "api-key" in self.headers and "Authorization" in self.headers:
+            raise Refusal(400, "AmbiguousCredentials", "Send one credential.")
+        super().authenticate()
+
+
+@fault(findings={"AUTH-SCHEME-CASE"})
+class CaseSensitiveScheme(InfoHandler):
+    def authenticate(self):
+        if (self.headers.get("Authorization") or "").startswith("bearer "):
+            raise Refusal(401, "Unauthorized", "Unknown scheme.", {"WWW-Authenticate": "Bearer"})
+        super().authenticate()
+
+
+@fault(findings={"ERROR-BODY", "ERROR-CODE-HEADER", "API-VERSION-MISSING-CODE",
+                 "API-VERSION-UNSUPPORTED-CODE"})
+class FlatServerlessErrors(InfoHandler):
+    def send_refusal(self, refusal, head=False):
+        body = {"statusCode": refusal.status, "message": refusal.message}
+        self.send_json(refusal.status, body, refusal.headers, head)
+
+
+@fault(findings={"ERROR-CODE-HEADER"})
+class NoErrorCodeHeader(InfoHandler):
+    def send_refusal(self, refusal, head=False):
+        body = {"error": {"code": refusal.code, "message": refusal.message}}
+        self.send_json(refusal.status, body, refusal.headers, head)
+
+
+@fault(findings={"HTTP-UNKNOWN-HEADERS"})
+class RejectsUnknownHeaders(InfoHandler):
+    def authenticate(self):
+        if any(k.lower().startswith("x-") and not k.lower().startswith("x-ms-") for k in self.headers):
+            raise Refusal(400, "UnknownHeader", "Unknown header.")
+        super().authenticate()
+
+
+@fault(findings={"HTTP-405"})
+class NotFoundForOtherMethods(InfoHandler):
+    def method_not_allowed(self):
+        self.discard_body()
+        self.send_refusal(Refusal(404, "NotFound", "No such route."))
+
+
+@fault(findings={"HTTP-HEAD"})
+class NoHead(InfoHandler):
+    def do_HEAD(self):
+        self.send_refusal(Refusal(405, "MethodNotAllowed", "Use GET.", {"Allow": "GET"}), head=True)
+
+
+@fault(findings={"HTTP-REQUEST-ID"})
+class NoRequestId(InfoHandler):
+    def send_common_headers(self):
+        pass
+
+
+@fault(findings={"HTTP-DATE"})
+class NoDate(InfoHandler):
+    def send_response(self, code, message=None):
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
+
+
+def body_of(document) -> bytes:
+    return json.dumps(document).encode()
