@@ -76,16 +76,17 @@ class Config:
     def embedded(self) -> bool:
         return self.endpoint is None
 
-    def info_url(self, endpoint: str | None = None) -> str:
-        return info_url(endpoint or self.endpoint)
+    def info_url(self) -> str:
+        return info_url(self.endpoint)
 
-    def describe(self, embedded: bool = False) -> list[tuple[str, str]]:
+    def describe(self) -> list[tuple[str, str]]:
         """The effective configuration, safe to print: the credential shows as ***."""
-        where = self.info_url() + (" (embedded reference server)" if embedded else "")
+        where = self.info_url() if self.endpoint else "embedded reference server on a free loopback port"
         return [
             ("endpoint", where),
             ("api-version", self.api_version),
-            ("credential", f"{MASK} via {self.auth_header}" if self.api_key else "none given"),
+            ("credential", f"{MASK} via {self.auth_header}" if self.api_key else
+             "generated for the embedded server" if self.embedded else "none given"),
             ("deployments", ", ".join(self.deployments) or "none"),
             ("request timeout", f"{self.timeout:g} s"),
             ("max requests", str(self.max_requests)),

@@ -88,9 +88,7 @@ def pytest_report_header(config):
     if settings is None:
         return None
     lines = [f"infocheck {__version__}"]
-    shown = settings.describe() if settings.endpoint else [
-        ("endpoint", "embedded reference server on a free loopback port")] + settings.describe()[1:]
-    lines += [f"  {name}: {value}" for name, value in shown]
+    lines += [f"  {name}: {value}" for name, value in settings.describe()]
     return lines
 
 

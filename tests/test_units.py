@@ -1,0 +1,185 @@
+"""Unit tests: secrets and their scrubbing, reproduction commands, configuration, the probe."""
+import subprocess
+
+import pytest
+
+from harness import KEY, serve
+from infocheck.config import ConfigError, build_config, info_url
+from infocheck.exchange import Credential, Exchange, Request
+from infocheck.probe import NotTested, Probe, retry_after_seconds
+from infocheck.secret import EXACT, MASK, NEAR_MISSES, Scrubber, Secret
+from infocheck.server import InfoHandler, Refusal
+
+
+def config(**env):
+    return build_config({}, {"INFOCHECK_ENDPOINT": "http://127.0.0.1:9", **env})
+
+
+# -- secrets -------------------------------------------------------------------------------
+
+def test_secret_never_shows_its_value():
+    secret = Secret(KEY)
+    assert KEY not in repr(secret) and KEY not in str(secret) and KEY not in f"{[secret]}"
+
+
+@pytest.mark.parametrize("variant", (EXACT,) + NEAR_MISSES, ids=repr)
+def test_scrubber_masks_the_key_and_every_near_miss(variant):
+    text = f'{{"message": "bad key {variant.apply(KEY)}"}}'
+    scrubbed = Scrubber([Secret(KEY)]).text(text)
+    assert variant.apply(KEY) not in scrubbed and MASK in scrubbed
+
+
+@pytest.mark.parametrize("variant", (EXACT,) + NEAR_MISSES, ids=repr)
+def test_curl_reproduction_derives_the_variant_from_the_environment(variant):
+    shell = Credential("Bearer ", variant).shell()
+    assert KEY not in shell
+    out = subprocess.run(["bash", "-c", f"printf %s {shell}"], capture_output=True, text=True,
+                         env={"INFOCHECK_API_KEY": KEY, "PATH": "/usr/bin:/bin"}).stdout
+    assert out == "Bearer " + variant.apply(KEY)
+
+
+def test_curl_command_quotes_its_words():
+    request = Request(query=(("api-version", "x'y"),), headers=(("x-a", "it's"), ("x-empty", "")))
+    curl = request.curl("http://127.0.0.1:1/info", 5)
+    assert "'x-a: it'\"'\"'s'" in curl and "x-empty;" in curl and "api-version=x%27y" in curl
+
+
+# -- configuration -------------------------------------------------------------------------
+
+def test_options_win_over_the_environment():
+    settings = build_config({"infocheck_request_timeout": "3"}, {"INFOCHECK_TIMEOUT": "7"})
+    assert settings.timeout == 3
+
+
+def test_deployments_come_as_a_comma_list():
+    assert config(INFOCHECK_DEPLOYMENTS="a, b").deployments == ("a", "b")
+
+
+def test_info_is_appended_to_the_base_path():
+    assert info_url("https://h/models/") == "https://h/models/info"
+    assert info_url("https://h") == "https://h/info"
+
+
+@pytest.mark.parametrize("env", [{"INFOCHECK_API_VERSION": "2024-04-01-PREVIEW"},
+                                 {"INFOCHECK_ENDPOINT": "http://h/x?y=1"},
+                                 {"INFOCHECK_ENDPOINT": "http://h:99999"},
+                                 {"INFOCHECK_API_KEY": "two words "}])
+def test_bad_values_are_refused(env):
+    with pytest.raises(ConfigError):
+        build_config({}, {"INFOCHECK_ENDPOINT": "http://h", **env})
+
+
+# -- retry-after ---------------------------------------------------------------------------
+
+def answer(**headers):
+    return Exchange(Request(), "", "", status=429, headers=list(headers.items()))
+
+
+def test_retry_after_reads_every_header_form():
+    assert retry_after_seconds(answer(**{"retry-after": "3"})) == 3
+    assert retry_after_seconds(answer(**{"retry-after-ms": "250"})) == 0.25
+    assert retry_after_seconds(answer(**{"x-ms-retry-after-ms": "1500"})) == 1.5
+    date = answer(**{"retry-after": "Wed, 21 Oct 2015 07:28:10 GMT"})
+    assert retry_after_seconds(date, now=1445412480.0) == 10
+    assert retry_after_seconds(answer()) is None
+
+
+# -- the probe -----------------------------------------------------------------------------
+
+class ThrottledTwice(InfoHandler):
+    calls = 0
+
+    def serve(self, head):
+        type(self).calls += 1
+        if type(self).calls <= 2:
+            return self.send_refusal(Refusal(429, "TooManyRequests", "slow down", {"Retry-After": "2"}))
+        super().serve(head)
+
+
+def probe_for(server, sleep=lambda s: None, **env):
+    settings = build_config({}, {"INFOCHECK_ENDPOINT": server.url, "INFOCHECK_API_KEY": KEY, **env})
+    return Probe(settings, settings.info_url(), settings.api_key, Scrubber([settings.api_key]), sleep=sleep)
+
+
+POSITIVE = Request(query=(("api-version", "2024-04-01-preview"),),
+                   headers=(("Authorization", Credential("Bearer ")),))
+
+
+def test_probe_waits_as_retry_after_says_and_counts_it():
+    waits = []
+    with serve(ThrottledTwice) as server:
+        probe = probe_for(server, sleep=waits.append)
+        exchange = probe.send(POSITIVE)
+    assert exchange.status == 200 and waits == [2, 2] and probe.sent == 3 and probe.throttled == 2
+
+
+def test_probe_gives_up_on_a_wait_too_long():
+    class LongWait(InfoHandler):
+        def serve(self, head):
+            self.send_refusal(Refusal(429, "TooManyRequests", "later", {"Retry-After": "3600"}))
+    with serve(LongWait) as server, pytest.raises(NotTested, match="throttled"):
+        probe_for(server).send(POSITIVE)
+
+
+def test_probe_enforces_the_request_cap():
+    with serve() as server:
+        probe = probe_for(server, INFOCHECK_MAX_REQUESTS="2")
+        probe.send(POSITIVE)
+        probe.send(POSITIVE)
+        with pytest.raises(NotTested, match="request cap"):
+            probe.send(POSITIVE)
+    assert probe.sent == 2
+
+
+def test_probe_caps_the_body_it_reads():
+    class Huge(InfoHandler):
+        def send_model_info(self, model, head):
+            self.send_json(200, {"padding": "x" * (3 << 20)}, {}, head)
+    with serve(Huge) as server:
+        exchange = probe_for(server).send(POSITIVE)
+    assert exchange.body_over_limit and len(exchange.body) == 1 << 20
+    with pytest.raises(ValueError, match="size limit"):
+        exchange.json()
+
+
+def test_probe_records_an_echoed_key_but_keeps_it_out_of_the_record():
+    class Echo(InfoHandler):
+        def send_model_info(self, model, head):
+            self.send_json(200, dict(model, seen=self.headers["Authorization"]), {"x-seen": self.headers["Authorization"]}, head)
+    with serve(Echo) as server:
+        exchange = probe_for(server).send(POSITIVE)
+    assert exchange.echoed_secret
+    assert KEY not in exchange.transcript() and KEY not in exchange.curl and MASK in exchange.transcript()
+
+
+def test_probe_does_not_follow_redirects_nor_send_the_key_elsewhere():
+    hits = []
+
+    class Elsewhere(InfoHandler):
+        def serve(self, head):
+            hits.append(self.headers.get("Authorization"))
+            self.send_json(200, {}, {}, head)
+    with serve(Elsewhere) as other:
+        class Redirect(InfoHandler):
+            def serve(self, head):
+                self.send_response(302)
+                self.send_header("Location", other.url + "/info")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+        with serve(Redirect) as server:
+            exchange = probe_for(server).send(POSITIVE)
+    assert exchange.status == 302 and hits == []
+
+
+def test_probe_does_not_read_netrc(tmp_path, monkeypatch):
+    (tmp_path / ".netrc").write_text("machine 127.0.0.1 login u password netrc-secret\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    seen = []
+
+    class Record(InfoHandler):
+        def serve(self, head):
+            seen.append(self.headers.get("Authorization"))
+            super().serve(head)
+    with serve(Record) as server:
+        probe_for(server).send(Request(query=(("api-version", "2024-04-01-preview"),)))
+    assert seen == [None]
