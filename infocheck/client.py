@@ -37,6 +37,9 @@ class InfoClient:
         self._shared, self._recorded = shared, recorded
         self._explored: dict[Request, Exchange] = {}
 
+    def __repr__(self) -> str:
+        return f"<InfoClient {self.probe.info_url}>"
+
     @property
     def api_version(self) -> str:
         return self.config.api_version

@@ -66,7 +66,7 @@ class Request:
         return " ".join(words)
 
 
-@dataclass
+@dataclass(repr=False)
 class Exchange:
     """One request and its answer (or the transport error instead), safe to print."""
 
@@ -82,6 +82,9 @@ class Exchange:
     error: str | None = None
     echoed_secret: bool = False
     throttled: int = 0
+
+    def __repr__(self) -> str:
+        return f"<Exchange {self.request.method} {self.url} -> {self.status_line()}>"
 
     def header(self, name: str) -> str | None:
         name = name.lower()

@@ -63,6 +63,19 @@ def pytest_configure(config):
     config.stash[VERDICT] = verdict
     config.pluginmanager.register(verdict, "infocheck-verdict")
     _scrub_terminal(config, scrubber)
+    _describe_in_report(config, settings)
+
+
+def _describe_in_report(config, settings: Config) -> None:
+    """The effective (redacted) configuration in the HTML report's Environment table."""
+    try:
+        from pytest_metadata.plugin import metadata_key
+    except ImportError:
+        return
+    metadata = config.stash.get(metadata_key, None)
+    if metadata is not None:
+        metadata["infocheck"] = __version__
+        metadata.update({f"infocheck {name}": value for name, value in settings.describe()})
 
 
 def _scrub_terminal(config, scrubber: Scrubber) -> None:
@@ -226,6 +239,9 @@ def pytest_runtest_makereport(item, call):
             stray = [f.requirement.id for f in failures
                      if f.requirement.id not in ids and f.requirement.id not in UNIVERSAL]
             text = "\n\n".join(f.explain() for f in failures)
+            notes = getattr(call.excinfo.value, "__notes__", None) or []
+            if notes:  # Hypothesis puts the falsifying example here
+                text += "\n\n" + "\n".join(str(n) for n in notes)
             if stray:
                 report.infocheck_internal = True
                 text += f"\n(infocheck bug: the test does not declare {', '.join(stray)})"
