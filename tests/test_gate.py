@@ -39,6 +39,7 @@ def test_without_a_key_the_run_cannot_pass(tmp_path):
         run = run_suite(tmp_path, endpoint=server.url, key=None)
     assert run.code == 2, run.stdout[-2000:]
     assert "no credential given" in run.stdout and "COULD NOT TEST" in run.stdout
+    assert not run.leaks()
 
 
 def test_every_answer_throttled_cannot_pass(tmp_path):
@@ -49,7 +50,7 @@ def test_every_answer_throttled_cannot_pass(tmp_path):
     with serve(Throttled) as server:
         run = run_suite(tmp_path, endpoint=server.url)
     assert run.code == 2, run.stdout[-2000:]
-    assert "throttled" in run.stdout
+    assert "throttled" in run.stdout and not run.leaks()
 
 
 def listener(behaviour):
@@ -97,6 +98,7 @@ def test_unusable_endpoint_stops_the_run_with_one_line(tmp_path, behaviour, says
     assert says in run.stdout
     assert run.seconds < TIMEOUT + 5 + 3  # the timeout, plus Python and pytest start-up
     assert "Traceback" not in run.stdout + run.stderr
+    assert not run.leaks()
 
 
 def test_refused_connection_stops_the_run(tmp_path):
@@ -105,13 +107,14 @@ def test_refused_connection_stops_the_run(tmp_path):
     port = sock.getsockname()[1]
     sock.close()  # nothing listens there now
     run = run_suite(tmp_path, endpoint=f"http://127.0.0.1:{port}")
-    assert run.code == 2 and "connection refused" in run.stdout
+    assert run.code == 2 and "connection refused" in run.stdout and not run.leaks()
 
 
 def test_tls_failure_stops_the_run(tmp_path):
     with serve() as server:  # plain HTTP, spoken to as HTTPS
         run = run_suite(tmp_path, endpoint=server.url.replace("http://", "https://"))
     assert run.code == 2 and "TLS failure" in run.stdout, run.stdout[-1500:]
+    assert not run.leaks()
 
 
 def test_redirect_is_not_followed(tmp_path):
@@ -139,7 +142,7 @@ def test_endpoint_that_dies_mid_run_is_not_hammered(tmp_path):
     with serve(HangsOnBadVersions) as server:
         run = run_suite(tmp_path, "--request-timeout", str(TIMEOUT), endpoint=server.url)
     assert run.code == 1 and "HTTP-NO-5XX" in run.must_failed
-    assert "stopped answering" in run.stdout
+    assert "stopped answering" in run.stdout and not run.leaks()
     assert run.seconds < 30
 
 
@@ -160,7 +163,7 @@ def test_bad_configuration_is_a_usage_error_in_one_line(tmp_path, args, env, say
     assert run.code == 4
     errors = [line for line in run.stderr.splitlines() if line.startswith("ERROR:")]
     assert len(errors) == 1 and says in errors[0], run.stderr
-    assert "Traceback" not in run.stderr
+    assert "Traceback" not in run.stderr and not run.leaks()
 
 
 def test_bad_key_is_a_usage_error_that_does_not_show_it(tmp_path):
