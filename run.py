@@ -71,6 +71,24 @@ def lock() -> int:
     return 0
 
 
+# pytest finds its rootdir (and so pytest.ini and the plugin) from path-like arguments before it
+# knows the plugin's options; "--waivers FILE" outside the repository would mislead it, while
+# "--waivers=FILE" is one argument and cannot.
+PATH_OPTIONS = ("--waivers", "--infocheck-json")
+
+
+def join_path_options(args: list[str]) -> list[str]:
+    joined, i = [], 0
+    while i < len(args):
+        if args[i] in PATH_OPTIONS and i + 1 < len(args):
+            joined.append(f"{args[i]}={args[i + 1]}")
+            i += 2
+        else:
+            joined.append(args[i])
+            i += 1
+    return joined
+
+
 def main(argv: list[str]) -> int:
     if sys.version_info < (3, 11):
         die(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}", EXIT_USAGE)
@@ -79,7 +97,7 @@ def main(argv: list[str]) -> int:
     if argv[0] == "lock":
         return lock()
     python = ensure_venv()
-    command = [str(python), "-m", "pytest", *argv[1:]]
+    command = [str(python), "-m", "pytest", *join_path_options(argv[1:])]
     # Each from its own folder, so pytest finds that folder's pytest.ini: the suites' at the
     # root, the self-tests' in tests/ (where the conformance plugin is not loaded).
     os.chdir(ROOT if argv[0] == "suite" else ROOT / "tests")

@@ -49,6 +49,9 @@ KNOBS = (
          "hard cap on requests sent in the whole run.", default="300"),
     Knob("--fail-on-should", "INFOCHECK_FAIL_ON_SHOULD",
          "SHOULD findings fail the run too.", flag=True),
+    Knob("--waivers", "INFOCHECK_WAIVERS",
+         "a YAML or JSON list of {requirement or test, reason, expires}: known failures that do "
+         "not fail the run until they expire."),
 )
 
 TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
@@ -68,6 +71,8 @@ class Config:
     timeout: float
     max_requests: int
     fail_on_should: bool
+    waivers: str | None = None
+    embedded_server: bool = False   # endpoint is the reference server infocheck started
     body_limit: int = 1024 * 1024
     proxies: dict = field(default_factory=dict)
     ca_bundle: str | None = None
@@ -81,16 +86,18 @@ class Config:
 
     def describe(self) -> list[tuple[str, str]]:
         """The effective configuration, safe to print: the credential shows as ***."""
-        where = self.info_url() if self.endpoint else "embedded reference server on a free loopback port"
+        where = self.info_url() if self.endpoint else "embedded reference server"
+        if self.embedded_server:
+            where += " (embedded reference server)"
         return [
             ("endpoint", where),
             ("api-version", self.api_version),
-            ("credential", f"{MASK} via {self.auth_header}" if self.api_key else
-             "generated for the embedded server" if self.embedded else "none given"),
+            ("credential", f"{MASK} via {self.auth_header}" if self.api_key else "none given"),
             ("deployments", ", ".join(self.deployments) or "none"),
             ("request timeout", f"{self.timeout:g} s"),
             ("max requests", str(self.max_requests)),
             ("fail on SHOULD", "yes" if self.fail_on_should else "no"),
+            ("waivers", self.waivers or "none"),
         ]
 
 
@@ -204,6 +211,7 @@ def build_config(options: dict, environ: dict) -> Config:
         max_requests=_number(str(value(knobs["--max-requests"])),
                              "INFOCHECK_MAX_REQUESTS / --max-requests", int, 1, 100_000),
         fail_on_should=bool(value(knobs["--fail-on-should"])),
+        waivers=value(knobs["--waivers"]),
         proxies=proxies,
         ca_bundle=ca_bundle,
     )

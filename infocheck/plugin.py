@@ -1,36 +1,42 @@
 """The pytest plugin: options and environment in, verdicts and exit codes out.
 
-Flow: pytest_addoption → `Config` (validated once in pytest_configure) → session fixtures
-(`target`, `probe`, preflight) → `InfoClient` per test → checks → reports rewritten here so
-that a failure reads as the requirement it broke, findings do not fail the run, and no
-secret reaches any output.
+Flow: pytest_addoption → `Config` (validated once in pytest_configure) → the embedded server
+and the preflight (in the process that runs the session: the single one, or the xdist
+controller) → fixtures → `InfoClient` per test → checks → reports rewritten here so that a
+failure reads as the requirement it broke, findings and waived failures do not fail the run,
+and no secret reaches any output.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 import secrets as random_secrets
+from dataclasses import replace
 
 import pytest
 
 from . import __version__
+from . import hypothesis_profiles  # noqa: F401  (registers and loads the profiles)
+from . import report as reports
 from .checks import CheckFailure
-from .client import NOT_TESTED, InfoClient, Target
+from .client import InfoClient, Target
 from .config import KNOBS, Config, ConfigError, build_config, knob_dest
 from .exchange import Exchange
 from .probe import NotTested, Probe
-from .requirements import UNIVERSAL, catalogue
+from .requirements import AREAS, UNIVERSAL, catalogue
 from .secret import Scrubber, Secret
 from .server import DEFAULT_MODELS, ReferenceServer, Settings
-from . import hypothesis_profiles  # noqa: F401  (registers and loads the profiles)
+from .verdict import EXIT_UNTESTABLE, FINDING, NOT_TESTED, WAIVED, Verdict
+from . import waivers as waiver_file
 
 CONFIG = pytest.StashKey[Config]()
 SCRUBBER = pytest.StashKey[Scrubber]()
-VERDICT = pytest.StashKey["Verdict"]()
+VERDICT = pytest.StashKey[Verdict]()
+PREFLIGHT = pytest.StashKey[Exchange]()
+PROBES = pytest.StashKey[list]()
 EXCHANGES = pytest.StashKey[list]()
-
-EXIT_UNTESTABLE = 2
-EXIT_INTERNAL = 3
+EMBEDDED = "infocheck_embedded"   # workerinput key: the controller's embedded server
+AREA_MARKERS = {area: area.split()[0].lower().replace("-", "_") for area in AREAS}
+AREA_MARKERS.update({"authentication": "auth", "HTTP robustness": "http"})
 
 
 # -- configuration --------------------------------------------------------------------------
@@ -46,42 +52,66 @@ def pytest_addoption(parser):
         else:
             kwargs.update(default=None, metavar=knob.option.lstrip("-").split("-")[-1].upper())
         group.addoption(knob.option, **kwargs)
+    group.addoption("--infocheck-json", dest="infocheck_json", default=None, metavar="PATH",
+                    help="where to write the machine-readable report [ini infocheck_json]")
+    parser.addini("infocheck_json", "path of the machine-readable report", default="")
 
 
 def pytest_configure(config):
     try:
         options = {knob_dest(k): config.getoption(knob_dest(k)) for k in KNOBS}
         settings = build_config(options, dict(os.environ))
+        waivers = waiver_file.load(settings.waivers) if settings.waivers else ()
     except ConfigError as error:
         raise pytest.UsageError(str(error)) from None
-    if settings.embedded and not settings.deployments:
-        settings = replace(settings, deployments=tuple(DEFAULT_MODELS))
+    for area, marker in AREA_MARKERS.items():
+        config.addinivalue_line("markers", f"{marker}: tests of the {area} requirements")
+    for level in ("must", "should"):
+        config.addinivalue_line("markers", f"{level}: tests of {level.upper()} requirements")
+    config.addinivalue_line("markers", "slow: property-based tests (several requests each)")
+    if settings.embedded:
+        settings = _embedded_endpoint(config, settings)
     scrubber = Scrubber([settings.api_key] if settings.api_key else [])
-    config.stash[CONFIG] = settings
-    config.stash[SCRUBBER] = scrubber
-    verdict = Verdict(config)
-    config.stash[VERDICT] = verdict
+    verdict = Verdict(waivers=waivers)
+    config.stash[CONFIG], config.stash[SCRUBBER], config.stash[VERDICT] = settings, scrubber, verdict
+    config.stash[PROBES] = []
     config.pluginmanager.register(verdict, "infocheck-verdict")
+    if not _is_worker(config):
+        config.pluginmanager.register(reports.Reports(config, verdict, settings), "infocheck-reports")
     _scrub_terminal(config, scrubber)
-    _describe_in_report(config, settings)
 
 
-def _describe_in_report(config, settings: Config) -> None:
-    """The effective (redacted) configuration in the HTML report's Environment table."""
-    try:
-        from pytest_metadata.plugin import metadata_key
-    except ImportError:
-        return
-    metadata = config.stash.get(metadata_key, None)
-    if metadata is not None:
-        metadata["infocheck"] = __version__
-        metadata.update({f"infocheck {name}": value for name, value in settings.describe()})
+def _is_worker(config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _embedded_endpoint(config, settings: Config) -> Config:
+    """No endpoint given: the reference server, started once in the controlling process."""
+    if _is_worker(config):
+        url, key = config.workerinput[EMBEDDED]
+    else:
+        key = random_secrets.token_urlsafe(24)
+        server = ReferenceServer(Settings(api_key=key)).start()
+        config.add_cleanup(server.stop)
+        url = server.url
+    return replace(settings, endpoint=url, api_key=Secret(key),
+                   deployments=settings.deployments or tuple(DEFAULT_MODELS), embedded_server=True)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """pytest-xdist: hand the workers the controller's embedded server (same machine, no output)."""
+    settings = node.config.stash[CONFIG]
+    if settings.embedded_server:
+        node.workerinput[EMBEDDED] = (settings.endpoint, settings.api_key.reveal())
 
 
 def _scrub_terminal(config, scrubber: Scrubber) -> None:
     """Last line of defence: whatever reaches the terminal passes the scrubber."""
-    writer = config.get_terminal_writer() if config.pluginmanager.get_plugin("terminalreporter") else None
-    if writer is not None and not isinstance(writer._file, _ScrubbingFile):
+    if config.pluginmanager.get_plugin("terminalreporter") is None:
+        return
+    writer = config.get_terminal_writer()
+    if not isinstance(writer._file, _ScrubbingFile):
         writer._file = _ScrubbingFile(writer._file, scrubber)
 
 
@@ -100,12 +130,72 @@ def pytest_report_header(config):
     settings = config.stash.get(CONFIG, None)
     if settings is None:
         return None
-    lines = [f"infocheck {__version__}"]
-    lines += [f"  {name}: {value}" for name, value in settings.describe()]
-    return lines
+    return [f"infocheck {__version__}"] + [f"  {name}: {value}" for name, value in settings.describe()]
 
 
-# -- the endpoint, the probe, the preflight ------------------------------------------------
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Markers from the catalogue, so `-m auth`, `-m must`, `-m "not slow"` select groups."""
+    known = catalogue()
+    for item in items:
+        for requirement_id in _requirement_ids(item):
+            if requirement_id in known:
+                item.add_marker(AREA_MARKERS[known[requirement_id].area])
+                item.add_marker(known[requirement_id].level.lower())
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker("slow")
+
+
+# -- the preflight ---------------------------------------------------------------------------
+
+def _new_probe(config) -> Probe:
+    settings = config.stash[CONFIG]
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    probe = Probe(settings, settings.info_url(), settings.api_key, config.stash[SCRUBBER],
+                  max_requests=max(1, settings.max_requests // workers))
+    config.stash[PROBES].append(probe)
+    return probe
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session):
+    """Before any test (and before xdist hands out tests): can the endpoint be tested at all?
+    One positive GET decides; in a single process it is also the run's baseline."""
+    config = session.config
+    if _is_worker(config) or config.option.collectonly or CONFIG not in config.stash:
+        return None
+    controller = config.pluginmanager.has_plugin("dsession")
+    if not session.items and not controller:
+        return None
+    settings, verdict = config.stash[CONFIG], config.stash[VERDICT]
+    probe = _new_probe(config)
+    client = InfoClient(probe, settings, {}, [])
+    auth = client.credentials() if probe.has_key else ()
+    try:
+        preflight = probe.send(client.request(auth=auth))
+    except NotTested as reason:
+        verdict.untestable(str(reason))
+    finally:
+        verdict.traffic[str(os.getpid())] = _traffic(probe)
+        if controller:  # the workers have their own probes
+            probe.close()
+    if preflight.error:
+        verdict.untestable(f"{settings.info_url()}: {preflight.error}")
+    if 300 <= preflight.status < 400:
+        verdict.untestable(
+            f"{settings.info_url()} answered {preflight.status_line()} to "
+            f"{preflight.header('location') or 'nowhere'}; infocheck never follows redirects (the "
+            "credential would go along), so give the final URL as --endpoint")
+    config.stash[PREFLIGHT] = preflight
+    return None
+
+
+def _traffic(probe: Probe):
+    from .verdict import Traffic
+    return Traffic(probe.sent, probe.throttled, probe.waited)
+
+
+# -- fixtures --------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
 def infocheck_config(pytestconfig) -> Config:
@@ -113,65 +203,30 @@ def infocheck_config(pytestconfig) -> Config:
 
 
 @pytest.fixture(scope="session")
-def _endpoint(pytestconfig, infocheck_config):
-    """The endpoint under test; with none configured, the embedded reference server."""
-    if infocheck_config.endpoint:
-        yield infocheck_config, Target(infocheck_config.info_url(), embedded=False)
-        return
-    key = Secret(random_secrets.token_urlsafe(24))
-    pytestconfig.stash[SCRUBBER].add(key)
-    server = ReferenceServer(Settings(api_key=key.reveal())).start()
-    settings = replace(infocheck_config, endpoint=server.url, api_key=key)
-    try:
-        yield settings, Target(settings.info_url(), embedded=True)
-    finally:
-        server.stop()
+def target(infocheck_config) -> Target:
+    return Target(infocheck_config.info_url(), embedded=infocheck_config.embedded_server)
 
 
 @pytest.fixture(scope="session")
-def target(_endpoint) -> Target:
-    return _endpoint[1]
-
-
-@pytest.fixture(scope="session")
-def _session_probe(pytestconfig, _endpoint):
-    settings, target = _endpoint
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
-    probe = Probe(settings, target.info_url, settings.api_key, pytestconfig.stash[SCRUBBER],
-                  max_requests=max(1, settings.max_requests // workers))
-    pytestconfig.stash[VERDICT].probes.append(probe)
+def _session_probe(pytestconfig):
+    probe = pytestconfig.stash[PROBES][0] if PREFLIGHT in pytestconfig.stash else _new_probe(pytestconfig)
     yield probe
     probe.close()
 
 
 @pytest.fixture(scope="session")
-def _shared_exchanges(pytestconfig, _session_probe, _endpoint):
-    """Runs the preflight: one positive GET that also serves as the baseline of the run."""
-    settings, target = _endpoint
-    shared: dict = {}
-    client = InfoClient(_session_probe, settings, shared, [])
-    auth = client.credentials() if _session_probe.has_key else ()
-    verdict = pytestconfig.stash[VERDICT]
-    try:
-        preflight = _session_probe.send(client.request(auth=auth))
-    except NotTested as reason:
-        verdict.untestable(str(reason))
-    if preflight.error:
-        verdict.untestable(f"{target.info_url}: {preflight.error}")
-    if 300 <= preflight.status < 400:
-        verdict.untestable(
-            f"{target.info_url} answered {preflight.status_line()} to "
-            f"{preflight.header('location') or 'nowhere'}; infocheck never follows redirects (the "
-            "credential would go along), so give the final URL as --endpoint")
-    shared["baseline" if _session_probe.has_key else "no-credential"] = preflight
-    return shared
+def _shared_exchanges(pytestconfig, _session_probe) -> dict:
+    """Exchanges several tests read: sent once a run. The preflight is the baseline."""
+    preflight = pytestconfig.stash.get(PREFLIGHT, None)
+    name = "baseline" if _session_probe.has_key else "no-credential"
+    return {name: preflight} if preflight is not None else {}
 
 
 @pytest.fixture
-def info(request, pytestconfig, _session_probe, _shared_exchanges, _endpoint) -> InfoClient:
+def info(request, pytestconfig, _session_probe, _shared_exchanges) -> InfoClient:
     """The client a test sends its requests through; its exchanges go into the report."""
     recorded = request.node.stash.setdefault(EXCHANGES, [])
-    return InfoClient(_session_probe, _endpoint[0], _shared_exchanges, recorded)
+    return InfoClient(_session_probe, pytestconfig.stash[CONFIG], _shared_exchanges, recorded)
 
 
 @pytest.fixture
@@ -192,7 +247,7 @@ def working_baseline(baseline) -> Exchange:
     return baseline
 
 
-# -- outcomes --------------------------------------------------------------------------------
+# -- reports ---------------------------------------------------------------------------------
 
 def _requirement_ids(item) -> tuple[str, ...]:
     ids: list[str] = []
@@ -201,14 +256,12 @@ def _requirement_ids(item) -> tuple[str, ...]:
     return tuple(ids)
 
 
-def _check_failures(excinfo) -> list[CheckFailure] | None:
+def _check_failures(error) -> list[CheckFailure] | None:
     """The CheckFailures behind a test's exception, or None if something else broke."""
-    error = excinfo.value
     if isinstance(error, CheckFailure):
         return [error]
     if isinstance(error, BaseExceptionGroup):
-        leaves = []
-        stack = [error]
+        leaves, stack = [], [error]
         while stack:
             current = stack.pop()
             if isinstance(current, BaseExceptionGroup):
@@ -229,144 +282,74 @@ def pytest_runtest_makereport(item, call):
     scrubber = config.stash[SCRUBBER]
     ids = _requirement_ids(item)
     report.requirements = ids
-    for requirement_id in ids:
-        report.user_properties.append(("requirement", requirement_id))
+    report.user_properties.extend(("requirement", r) for r in ids)
+    report.user_properties.extend(("level", level) for level in
+                                  dict.fromkeys(catalogue()[r].level for r in ids if r in catalogue()))
     if report.when == "call" and call.excinfo is not None and report.failed:
-        failures = _check_failures(call.excinfo)
-        if failures is None:
-            report.infocheck_internal = True
-        else:
-            stray = [f.requirement.id for f in failures
-                     if f.requirement.id not in ids and f.requirement.id not in UNIVERSAL]
-            text = "\n\n".join(f.explain() for f in failures)
-            notes = getattr(call.excinfo.value, "__notes__", None) or []
-            if notes:  # Hypothesis puts the falsifying example here
-                text += "\n\n" + "\n".join(str(n) for n in notes)
-            if stray:
-                report.infocheck_internal = True
-                text += f"\n(infocheck bug: the test does not declare {', '.join(stray)})"
-            levels = {f.requirement.level for f in failures}
-            report.failed_requirements = tuple(dict.fromkeys(f.requirement.id for f in failures))
-            report.longrepr = text
-            if levels == {"SHOULD"} and not config.stash[CONFIG].fail_on_should and not stray:
-                report.outcome = "skipped"
-                report.wasxfail = FINDING + text
-    if report.longrepr is not None and not isinstance(report.longrepr, tuple):
-        report.longrepr = scrubber.text(str(report.longrepr))
-    elif isinstance(report.longrepr, tuple):
-        path, line, reason = report.longrepr
-        report.longrepr = (path, line, scrubber.text(reason))
-    report.sections = [(title, scrubber.text(content)) for title, content in report.sections]
+        _judge_failure(report, call.excinfo.value, ids, config)
+    _scrub_report(report, scrubber)
     exchanges = item.stash.get(EXCHANGES, [])
     if report.when == "call" and exchanges:
-        _attach_transcripts(report, exchanges, scrubber)
+        report.infocheck_transcript = scrubber.text("\n\n".join(ex.transcript() for ex in exchanges))
+    report.infocheck_traffic = (str(os.getpid()), *_traffic_tuple(config))
     return report
 
 
-def _attach_transcripts(report, exchanges: list[Exchange], scrubber: Scrubber) -> None:
-    text = "\n\n".join(ex.transcript() for ex in exchanges)
-    curls = "\n".join(dict.fromkeys(ex.curl for ex in exchanges))
-    try:
-        import pytest_html
-    except ImportError:
+def _traffic_tuple(config):
+    probes = config.stash.get(PROBES, [])
+    return (sum(p.sent for p in probes), sum(p.throttled for p in probes), sum(p.waited for p in probes))
+
+
+def _judge_failure(report, error, ids, config) -> None:
+    """A failure reads as the requirement it broke; SHOULD findings and waived failures do
+    not fail the run; anything that is not a CheckFailure is infocheck's own error."""
+    failures = _check_failures(error)
+    if failures is None:
+        report.infocheck_internal = True
         return
-    extras = getattr(report, "extras", [])
-    extras.append(pytest_html.extras.text(scrubber.text(text), name="exchanges"))
-    extras.append(pytest_html.extras.text(scrubber.text(curls), name="curl"))
-    report.extras = extras
+    stray = [f.requirement.id for f in failures if f.requirement.id not in ids + UNIVERSAL]
+    text = "\n\n".join(f.explain() for f in failures)
+    notes = getattr(error, "__notes__", None) or []
+    if notes:  # Hypothesis puts the falsifying example here
+        text += "\n\n" + "\n".join(str(n) for n in notes)
+    if stray:
+        report.infocheck_internal = True
+        text += f"\n(infocheck bug: the test does not declare {', '.join(stray)})"
+    report.failed_requirements = tuple(dict.fromkeys(f.requirement.id for f in failures))
+    report.longrepr = text
+    if stray:
+        return
+    verdict, settings = config.stash[VERDICT], config.stash[CONFIG]
+    waiver = next((w for w in verdict.waivers if not w.expired(verdict.today)
+                   and w.covers(report.nodeid, report.failed_requirements)), None)
+    expired = next((w for w in verdict.waivers if w.expired(verdict.today)
+                    and w.covers(report.nodeid, report.failed_requirements)), None)
+    if waiver:
+        report.outcome, report.wasxfail = "skipped", (
+            f"{WAIVED}{waiver.reason} (waiver for {waiver.subject} until {waiver.expires})\n{text}")
+    elif {f.requirement.level for f in failures} == {"SHOULD"} and not settings.fail_on_should:
+        report.outcome, report.wasxfail = "skipped", FINDING + text
+    elif expired:
+        report.longrepr = f"{text}\n\n(a waiver for {expired.subject} expired on {expired.expires})"
+
+
+def _scrub_report(report, scrubber: Scrubber) -> None:
+    if isinstance(report.longrepr, tuple):
+        path, line, reason = report.longrepr
+        report.longrepr = (path, line, scrubber.text(reason))
+    elif report.longrepr is not None:
+        report.longrepr = scrubber.text(str(report.longrepr))
+    if getattr(report, "wasxfail", None):
+        report.wasxfail = scrubber.text(report.wasxfail)
+    report.sections = [(title, scrubber.text(content)) for title, content in report.sections]
 
 
 def pytest_report_teststatus(report, config):
-    if report.when == "call" and getattr(report, "wasxfail", "").startswith(FINDING):
+    wasxfail = getattr(report, "wasxfail", "")
+    if report.when == "call" and wasxfail.startswith(FINDING):
         return "finding", "f", "FINDING"
-    if _not_tested_reason(report):
-        return "not tested", "n", "NOT TESTED"
-    return None
-
-
-class Verdict:
-    """Gathers outcomes from reports (so it works under pytest-xdist too), sets the exit
-    status, and writes the closing summary. Registered as a plugin in pytest_configure."""
-
-    def __init__(self, config):
-        self.config = config
-        self.must_failed: list[str] = []
-        self.findings: list[tuple[str, str]] = []
-        self.not_tested: list[tuple[str, str]] = []
-        self.internal: list[str] = []
-        self.positive_verified = False
-        self.positive_seen = False
-        self.probes: list[Probe] = []
-        self.status: int | None = None
-        self.untestable_reason: str | None = None
-
-    def untestable(self, reason: str):
-        """Stop the run at once: nothing can be checked. One line says why."""
-        self.untestable_reason = reason
-        pytest.exit(f"infocheck: endpoint could not be tested: {reason}", returncode=EXIT_UNTESTABLE)
-
-    def pytest_runtest_logreport(self, report):
-        requirements = getattr(report, "requirements", ())
-        not_tested = _not_tested_reason(report)
-        if "SHAPE-200" in requirements and (report.when == "call" or not_tested):
-            self.positive_seen = True
-            self.positive_verified |= report.when == "call" and (report.passed or report.failed)
-        if getattr(report, "infocheck_internal", False) or (report.failed and report.when != "call"):
-            self.internal.append(report.nodeid)
-        elif report.failed:
-            self.must_failed.append(report.nodeid)
-        wasxfail = getattr(report, "wasxfail", "")
-        if wasxfail.startswith(FINDING):
-            self.findings.append((report.nodeid, wasxfail[len(FINDING):].split("\n", 1)[0]))
-        elif not_tested:
-            self.not_tested.append((report.nodeid, not_tested))
-
-    def pytest_sessionfinish(self, session, exitstatus):
-        if exitstatus in (0, 1):
-            if self.internal and not self.must_failed:
-                session.exitstatus = EXIT_INTERNAL
-            elif exitstatus == 0 and (self.not_tested or (self.positive_seen and not self.positive_verified)):
-                session.exitstatus = EXIT_UNTESTABLE
-        self.status = int(session.exitstatus)
-
-    def pytest_terminal_summary(self, terminalreporter):
-        write = terminalreporter.write_line
-        if self.findings:
-            terminalreporter.section("SHOULD findings (they fail the run only with --fail-on-should)")
-            for nodeid, line in self.findings:
-                write(f"{line}   ({nodeid.split('::')[-1]})")
-        if self.not_tested:
-            terminalreporter.section("not tested")
-            reasons: dict[str, int] = {}
-            for _, reason in self.not_tested:
-                reasons[reason] = reasons.get(reason, 0) + 1
-            for reason, count in reasons.items():
-                write(f"{count} check(s): {reason}")
-        terminalreporter.section("infocheck verdict")
-        if self.probes:
-            sent = sum(p.sent for p in self.probes)
-            throttled = sum(p.throttled for p in self.probes)
-            waited = sum(p.waited for p in self.probes)
-            write(f"requests sent: {sent}" + (f"; throttled {throttled} time(s), waited {waited:.1f} s"
-                                               if throttled else ""))
-        verdict = VERDICTS.get(self.status)
-        if self.untestable_reason:
-            verdict = f"COULD NOT TEST: {self.untestable_reason}"
-        if verdict:
-            good = self.status == 0
-            write(f"{verdict} (exit {self.status})", bold=True, red=not good, green=good)
-
-
-FINDING = "SHOULD finding: "
-VERDICTS = {
-    0: "CONFORMANT: every MUST requirement checked passed",
-    1: "NOT CONFORMANT: a MUST requirement failed",
-    EXIT_UNTESTABLE: "COULD NOT TEST: the endpoint could not be checked completely (see 'not tested')",
-    EXIT_INTERNAL: "INTERNAL ERROR: infocheck itself failed; this says nothing about the endpoint",
-}
-
-
-def _not_tested_reason(report) -> str | None:
+    if report.when == "call" and wasxfail.startswith(WAIVED):
+        return "waived", "w", "WAIVED"
     if report.skipped and isinstance(report.longrepr, tuple) and NOT_TESTED in report.longrepr[2]:
-        return report.longrepr[2].split(NOT_TESTED, 1)[1]
+        return "not tested", "n", "NOT TESTED"
     return None

@@ -1,6 +1,7 @@
 """Runs the conformance suite in a subprocess against a loopback server and reads the outcome."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -28,6 +29,7 @@ class Run:
     must_failed: set = field(default_factory=set)
     findings: set = field(default_factory=set)
     outputs: dict = field(default_factory=dict)
+    report: dict | None = None
 
     def leaks(self, secret: str = KEY) -> list[str]:
         forms = secret_forms(secret)
@@ -44,7 +46,8 @@ def run_suite(tmp_path: Path, *args: str, endpoint: str | None = None, key: str 
               env: dict | None = None, timeout: float = 120) -> Run:
     reports = tmp_path / "reports"
     command = [sys.executable, "-m", "pytest", "-p", "no:randomly",
-               f"--html={reports / 'infocheck.html'}", f"--junitxml={reports / 'junit.xml'}", *args]
+               f"--html={reports / 'infocheck.html'}", f"--junitxml={reports / 'junit.xml'}",
+               f"--infocheck-json={reports / 'infocheck.json'}", *args]
     if endpoint:
         command += ["--endpoint", endpoint]
     started = time.monotonic()
@@ -52,10 +55,12 @@ def run_suite(tmp_path: Path, *args: str, endpoint: str | None = None, key: str 
                             env=clean_env(INFOCHECK_API_KEY=key, **(env or {})))
     run = Run(result.returncode, result.stdout, result.stderr, time.monotonic() - started)
     run.outputs = {"stdout": result.stdout, "stderr": result.stderr}
-    for name in ("infocheck.html", "junit.xml"):
+    for name in ("infocheck.html", "junit.xml", "infocheck.json"):
         path = reports / name
         if path.exists():
             run.outputs[name] = path.read_text(encoding="utf-8", errors="replace")
+    if "infocheck.json" in run.outputs:
+        run.report = json.loads(run.outputs["infocheck.json"])
     if "junit.xml" in run.outputs:
         for case in ET.fromstring(run.outputs["junit.xml"]).iter("testcase"):
             for element in list(case):

@@ -1,0 +1,201 @@
+"""`Verdict`: gathers test outcomes from reports (so it also works as the pytest-xdist
+controller), sets the exit status, and writes the terminal summary. Reports read from it."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+
+import pytest
+
+from .requirements import UNIVERSAL, catalogue
+
+EXIT_UNTESTABLE, EXIT_INTERNAL = 2, 3
+NOT_TESTED = "NOT TESTED: "
+FINDING = "SHOULD finding: "
+WAIVED = "WAIVED: "
+VERDICTS = {
+    0: "CONFORMANT",
+    1: "NOT CONFORMANT",
+    EXIT_UNTESTABLE: "COULD NOT TEST",
+    EXIT_INTERNAL: "INTERNAL ERROR",
+}
+EXPLAINED = {
+    0: "every MUST requirement checked passed",
+    1: "a MUST requirement failed",
+    EXIT_UNTESTABLE: "the endpoint could not be checked completely (see 'not tested')",
+    EXIT_INTERNAL: "infocheck itself failed; this says nothing about the endpoint",
+}
+# Requirement verdicts, worst first: the first that any of its tests earns is its verdict.
+ORDER = ("failed", "waived", "finding", "not tested", "passed", "skipped", "not run")
+
+
+@dataclass
+class TestOutcome:
+    nodeid: str
+    requirements: tuple[str, ...]
+    outcome: str = "not run"          # passed, failed, finding, waived, skipped, not tested, error
+    failed_requirements: tuple[str, ...] = ()
+    message: str = ""
+    transcript: str = ""
+
+
+@dataclass
+class Traffic:
+    sent: int = 0
+    throttled: int = 0
+    waited: float = 0.0
+
+
+@dataclass
+class Verdict:
+    waivers: tuple = ()
+    today: dt.date = field(default_factory=dt.date.today)
+    tests: dict[str, TestOutcome] = field(default_factory=dict)
+    traffic: dict[str, Traffic] = field(default_factory=dict)
+    internal: list[str] = field(default_factory=list)
+    untestable_reason: str | None = None
+    status: int | None = None
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+
+    # -- gathering -----------------------------------------------------------------------
+
+    def untestable(self, reason: str):
+        """Stop the run at once: nothing can be checked. One line says why."""
+        self.untestable_reason = reason
+        pytest.exit(f"infocheck: endpoint could not be tested: {reason}", returncode=EXIT_UNTESTABLE)
+
+    def pytest_runtest_logreport(self, report):
+        traffic = getattr(report, "infocheck_traffic", None)
+        if traffic:
+            self.traffic[traffic[0]] = Traffic(*traffic[1:])
+        requirements = tuple(getattr(report, "requirements", ()))
+        test = self.tests.setdefault(report.nodeid, TestOutcome(report.nodeid, requirements))
+        if getattr(report, "infocheck_transcript", ""):
+            test.transcript = report.infocheck_transcript
+        outcome, message = self._classify(report)
+        if outcome is None:
+            return
+        if outcome == "error" or getattr(report, "infocheck_internal", False):
+            self.internal.append(report.nodeid)
+            outcome = "error"
+        test.outcome, test.message = outcome, message
+        test.failed_requirements = tuple(getattr(report, "failed_requirements", ()))
+
+    @staticmethod
+    def _classify(report):
+        text = report.longreprtext if report.longrepr is not None else ""
+        wasxfail = getattr(report, "wasxfail", "")
+        if report.when == "call" and wasxfail.startswith((FINDING, WAIVED)):
+            return ("finding" if wasxfail.startswith(FINDING) else "waived"), wasxfail
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else text
+            if NOT_TESTED in reason:
+                return "not tested", reason.split(NOT_TESTED, 1)[1]
+            return "skipped", reason.removeprefix("Skipped: ")
+        if report.failed:
+            return ("failed" if report.when == "call" else "error"), text
+        if report.when == "call":
+            return "passed", ""
+        return None, ""
+
+    # -- judging -------------------------------------------------------------------------
+
+    def expired_waivers(self):
+        return [w for w in self.waivers if w.expired(self.today)]
+
+    def requirement_verdicts(self) -> dict[str, tuple[str, list[TestOutcome]]]:
+        """Per requirement: its verdict and the tests behind it."""
+        result = {}
+        for requirement_id in catalogue():
+            behind = [t for t in self.tests.values() if requirement_id in t.requirements
+                      or requirement_id in t.failed_requirements]
+            earned = set()
+            for test in behind:
+                if test.outcome in ("failed", "finding", "waived", "error"):
+                    if requirement_id in test.failed_requirements:
+                        earned.add({"error": "failed"}.get(test.outcome, test.outcome))
+                    elif test.outcome == "error":
+                        earned.add("not tested")
+                elif requirement_id in test.requirements:
+                    earned.add(test.outcome)
+            verdict = next((v for v in ORDER if v in earned), "not run")
+            result[requirement_id] = (verdict, behind)
+        return result
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        self.finished = time.time()
+        if exitstatus in (0, 1):
+            failed = [t for t in self.tests.values() if t.outcome == "failed"]
+            not_tested = [t for t in self.tests.values() if t.outcome == "not tested"]
+            positive = [t for t in self.tests.values() if "SHAPE-200" in t.requirements]
+            if self.internal and not failed:
+                session.exitstatus = EXIT_INTERNAL
+            elif self.expired_waivers():
+                session.exitstatus = 1
+            elif not failed and (not_tested or any(t.outcome != "passed" for t in positive)):
+                session.exitstatus = EXIT_UNTESTABLE
+        self.status = int(session.exitstatus)
+
+    @property
+    def verdict(self) -> str:
+        return VERDICTS.get(self.status, "INTERRUPTED")
+
+    @property
+    def explanation(self) -> str:
+        if self.untestable_reason:
+            return self.untestable_reason
+        if self.status == 1 and self.expired_waivers() and not any(
+                t.outcome == "failed" for t in self.tests.values()):
+            return "a waiver has expired"
+        return EXPLAINED.get(self.status, f"pytest ended with exit status {self.status}")
+
+    @property
+    def requests(self) -> Traffic:
+        total = Traffic()
+        for t in self.traffic.values():
+            total.sent += t.sent
+            total.throttled += t.throttled
+            total.waited += t.waited
+        return total
+
+    # -- terminal --------------------------------------------------------------------------
+
+    def pytest_terminal_summary(self, terminalreporter):
+        write = terminalreporter.write_line
+        tests = self.tests.values()
+        findings = [t for t in tests if t.outcome == "finding"]
+        if findings:
+            terminalreporter.section("SHOULD findings (they fail the run only with --fail-on-should)")
+            for t in findings:
+                write(t.message.removeprefix(FINDING).split("\n  reproduce")[0])
+        waived = [t for t in tests if t.outcome == "waived"]
+        if waived:
+            terminalreporter.section("waived")
+            for t in waived:
+                write(f"{t.nodeid}: {t.message.split(chr(10))[0].removeprefix(WAIVED)}")
+        expired = self.expired_waivers()
+        if expired:
+            terminalreporter.section("expired waivers (they fail the run)")
+            for w in expired:
+                write(f"waiver for {w.subject} expired on {w.expires}: {w.reason}", red=True)
+        not_tested = [t for t in tests if t.outcome == "not tested"]
+        if not_tested:
+            terminalreporter.section("not tested")
+            reasons: dict[str, int] = {}
+            for t in not_tested:
+                reasons[t.message] = reasons.get(t.message, 0) + 1
+            for reason, count in reasons.items():
+                write(f"{count} check(s): {reason}")
+        terminalreporter.section("infocheck verdict")
+        traffic = self.requests
+        if self.traffic:
+            write(f"requests sent: {traffic.sent}" + (
+                f"; throttled {traffic.throttled} time(s), waited {traffic.waited:.1f} s"
+                if traffic.throttled else ""))
+        good = self.status == 0
+        write(f"{self.verdict}: {self.explanation} (exit {self.status})", bold=True, red=not good,
+              green=good)
+
+
