@@ -3,8 +3,6 @@ credential, which api-version, which deployment), sends them through the session
 and records every exchange on the test for the report."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 from .config import Config
@@ -15,14 +13,6 @@ from .secret import EXACT, KeyVariant
 NOT_TESTED = "NOT TESTED: "
 DEFAULT = object()
 JSON_ACCEPT = ("Accept", "application/json")
-
-
-@dataclass
-class Target:
-    """What the run tests: the /info URL, and whether it is the embedded reference server."""
-
-    info_url: str
-    embedded: bool
 
 
 def credential_header(form: str, variant: KeyVariant = EXACT) -> tuple[str, Credential]:

@@ -30,9 +30,6 @@ class Credential:
             else self.variant.shell(API_KEY_ENV)
 
 
-HeaderValue = "str | Credential"
-
-
 @dataclass(frozen=True)
 class Request:
     """One request to the /info URL. `query=None` sends no query string at all."""

@@ -18,14 +18,14 @@ from . import __version__
 from . import hypothesis_profiles  # noqa: F401  (registers and loads the profiles)
 from . import report as reports
 from .checks import CheckFailure
-from .client import InfoClient, Target
+from .client import InfoClient
 from .config import KNOBS, Config, ConfigError, build_config, knob_dest
 from .exchange import Exchange
 from .probe import NotTested, Probe
 from .requirements import AREAS, UNIVERSAL, catalogue
 from .secret import Scrubber, Secret
 from .server import DEFAULT_MODELS, ReferenceServer, Settings
-from .verdict import EXIT_UNTESTABLE, FINDING, NOT_TESTED, WAIVED, Verdict
+from .verdict import FINDING, NOT_TESTED, WAIVED, Traffic, Verdict
 from . import waivers as waiver_file
 
 CONFIG = pytest.StashKey[Config]()
@@ -190,8 +190,7 @@ def pytest_runtestloop(session):
     return None
 
 
-def _traffic(probe: Probe):
-    from .verdict import Traffic
+def _traffic(probe: Probe) -> Traffic:
     return Traffic(probe.sent, probe.throttled, probe.waited)
 
 
@@ -200,11 +199,6 @@ def _traffic(probe: Probe):
 @pytest.fixture(scope="session")
 def infocheck_config(pytestconfig) -> Config:
     return pytestconfig.stash[CONFIG]
-
-
-@pytest.fixture(scope="session")
-def target(infocheck_config) -> Target:
-    return Target(infocheck_config.info_url(), embedded=infocheck_config.embedded_server)
 
 
 @pytest.fixture(scope="session")

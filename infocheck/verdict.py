@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from .requirements import UNIVERSAL, catalogue
+from .requirements import catalogue
 
 EXIT_UNTESTABLE, EXIT_INTERNAL = 2, 3
 NOT_TESTED = "NOT TESTED: "

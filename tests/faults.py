@@ -2,14 +2,10 @@
 and declares what the suite must report against it — exactly, no more and no less."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 from infocheck.server import InfoHandler, Refusal
-
-DEPLOYMENT_ROWS = ("DEPLOYMENT-KNOWN",)
-
 
 @dataclass
 class Fault:
@@ -331,7 +327,3 @@ class NoDate(InfoHandler):
         self.log_request(code)
         self.send_response_only(code, message)
         self.send_header("Server", self.version_string())
-
-
-def body_of(document) -> bytes:
-    return json.dumps(document).encode()
