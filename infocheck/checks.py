@@ -93,8 +93,9 @@ def model_info(ex: Exchange, api_version: str, requirement: str = "SHAPE-MODELIN
     body = parsed_json(ex, requirement)
     problems = schemas.errors(schemas.model_info_validator(api_version), body)
     if problems:
+        note = schemas.spelling_note(body.get("model_type") if isinstance(body, dict) else None, api_version)
         fail(requirement, f"a ModelInfo of api-version {schemas.profile_version(api_version)}",
-             "; ".join(problems), ex)
+             "; ".join(problems) + (f" ({note})" if note else ""), ex)
     return body
 
 
@@ -259,5 +260,8 @@ def model_type_spelling(ex: Exchange, api_version: str) -> None:
     value = body.get("model_type") if isinstance(body, dict) else None
     documented = schemas.model_types(api_version)
     if value not in documented:
-        fail("SHAPE-MODEL-TYPE-SPELLING", "one of " + ", ".join(documented),
-             f"model_type {value!r}", ex)
+        note = schemas.spelling_note(value, api_version)
+        kind = "closed" if schemas.model_type_closed(api_version) else "extensible"
+        fail("SHAPE-MODEL-TYPE-SPELLING", f"one of {', '.join(documented)} (ModelType of "
+             f"{schemas.profile_version(api_version)} is {kind})",
+             f"model_type {value!r}" + (f": {note}" if note else ""), ex)

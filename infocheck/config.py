@@ -36,13 +36,16 @@ KNOBS = (
     Knob("--api-key", "INFOCHECK_API_KEY",
          "the credential. Prefer the environment variable: command lines show up in process lists."),
     Knob("--auth-header", "INFOCHECK_AUTH_HEADER",
-         "how the key is sent on the positive path: bearer (Authorization: Bearer KEY) or api-key.",
-         default="bearer"),
+         "how the key is sent on the positive path: bearer (Authorization: Bearer KEY) or api-key. "
+         "Default: the api-version's (bearer for 2024-04-01-preview, as the reference says)."),
     Knob("--api-version", "INFOCHECK_API_VERSION",
          "api-version to test, YYYY-MM-DD or YYYY-MM-DD-preview.", default=DEFAULT_API_VERSION),
     Knob("--deployment", "INFOCHECK_DEPLOYMENTS",
          "a deployment to query through azureml-model-deployment (repeatable; env: comma list).",
          repeatable=True),
+    Knob("--model", "INFOCHECK_MODEL",
+         "a model (deployment) name to ask for through the model query parameter, for the "
+         "api-versions that have it (2025-04-01 and later)."),
     Knob("--request-timeout", "INFOCHECK_TIMEOUT",
          "seconds to wait for each request (connect, and the whole answer).", default="10"),
     Knob("--max-requests", "INFOCHECK_MAX_REQUESTS",
@@ -68,6 +71,7 @@ class Config:
     auth_header: str
     api_version: str
     deployments: tuple[str, ...]
+    model: str | None
     timeout: float
     max_requests: int
     fail_on_should: bool
@@ -91,14 +95,23 @@ class Config:
             where += " (embedded reference server)"
         return [
             ("endpoint", where),
-            ("api-version", self.api_version),
+            ("api-version", self.api_version + self.profile_note()),
             ("credential", f"{MASK} via {self.auth_header}" if self.api_key else "none given"),
             ("deployments", ", ".join(self.deployments) or "none"),
+            ("model", self.model or "none"),
             ("request timeout", f"{self.timeout:g} s"),
             ("max requests", str(self.max_requests)),
             ("fail on SHOULD", "yes" if self.fail_on_should else "no"),
             ("waivers", self.waivers or "none"),
         ]
+
+
+    def profile_note(self) -> str:
+        from .schemas import profile_version
+        known = profile_version(self.api_version)
+        if known == self.api_version:
+            return ""
+        return f" (unknown to infocheck: checked with the profile of {known}, the most recent it knows)"
 
 
 def info_url(endpoint: str) -> str:
@@ -190,7 +203,9 @@ def build_config(options: dict, environ: dict) -> Config:
     key = value(knobs["--api-key"])
     if key is not None:
         key = Secret(_header_safe(key, "INFOCHECK_API_KEY / --api-key", "key"))
-    auth_header = str(value(knobs["--auth-header"])).lower()
+    api_version = validate_api_version(str(value(knobs["--api-version"])))
+    from .schemas import profile
+    auth_header = str(value(knobs["--auth-header"]) or profile(api_version)["default_auth_header"]).lower()
     if auth_header not in AUTH_HEADERS:
         raise ConfigError(f"INFOCHECK_AUTH_HEADER / --auth-header: {auth_header!r} is not one of "
                           + ", ".join(AUTH_HEADERS))
@@ -204,8 +219,10 @@ def build_config(options: dict, environ: dict) -> Config:
         endpoint=endpoint,
         api_key=key,
         auth_header=auth_header,
-        api_version=validate_api_version(str(value(knobs["--api-version"]))),
+        api_version=api_version,
         deployments=deployments,
+        model=_header_safe(value(knobs["--model"]), "INFOCHECK_MODEL / --model", "model name")
+        if value(knobs["--model"]) else None,
         timeout=_number(str(value(knobs["--request-timeout"])),
                         "INFOCHECK_TIMEOUT / --request-timeout", float, 0.1, 300),
         max_requests=_number(str(value(knobs["--max-requests"])),

@@ -94,8 +94,9 @@ def _embedded_endpoint(config, settings: Config) -> Config:
         server = ReferenceServer(Settings(api_key=key)).start()
         config.add_cleanup(server.stop)
         url = server.url
-    return replace(settings, endpoint=url, api_key=Secret(key),
-                   deployments=settings.deployments or tuple(DEFAULT_MODELS), embedded_server=True)
+    return replace(settings, endpoint=url, api_key=Secret(key), embedded_server=True,
+                   deployments=settings.deployments or tuple(DEFAULT_MODELS),
+                   model=settings.model or next(iter(DEFAULT_MODELS)))
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import __version__
+from . import __version__, schemas
 
-SUPPORTED_VERSIONS = ("2024-04-01-preview",)
+SUPPORTED_VERSIONS = tuple(schemas.known_versions())
 DEFAULT_MODELS = {
     "phi3-mini": {"model_name": "phi3-mini", "model_type": "chat_completion",
                   "model_provider_name": "Microsoft"},
@@ -54,6 +54,9 @@ class InfoHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = f"infocheck-reference/{__version__}"
     timeout = 30  # a client that stalls mid-request does not hold a thread for ever
+    # Headers and body go out as two writes; with Nagle on, the body waits for the client's
+    # delayed ACK (~40 ms a request on loopback).
+    disable_nagle_algorithm = True
     settings: Settings  # set on the subclass the server builds
 
     def version_string(self) -> str:
@@ -142,12 +145,25 @@ class InfoHandler(BaseHTTPRequestHandler):
                           + ", ".join(self.settings.supported_versions) + ".")
 
     def choose_model(self, query: dict) -> dict:
-        deployment = self.headers.get("azureml-model-deployment")
-        if deployment is None:
-            return self.settings.models[self.settings.default_model]
-        if deployment not in self.settings.models:
-            raise Refusal(404, "DeploymentNotFound", "No deployment has that name.")
-        return self.settings.models[deployment]
+        version = (query.get("api-version") or [SUPPORTED_VERSIONS[0]])[0]
+        name = self.headers.get("azureml-model-deployment")
+        if "model" in schemas.profile(version)["inputs"] and query.get("model"):
+            name = query["model"][0]
+        if name is None:
+            return self.spelled(self.settings.models[self.settings.default_model], version)
+        if name not in self.settings.models:
+            raise Refusal(404, "DeploymentNotFound", "No deployment or model has that name.")
+        return self.spelled(self.settings.models[name], version)
+
+    @staticmethod
+    def spelled(model: dict, version: str) -> dict:
+        """model_type as the api-version documents it (chat_completion or chat-completion)."""
+        documented = schemas.model_types(version)
+        if model["model_type"] not in documented:
+            hyphenated = model["model_type"].replace("_", "-")
+            if hyphenated in documented:
+                return dict(model, model_type=hyphenated)
+        return model
 
     def send_model_info(self, model: dict, head: bool) -> None:
         self.send_json(200, model, {}, head)
@@ -191,6 +207,38 @@ class InfoHandler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):
         if getattr(self.server, "verbose", False):
             sys.stderr.write(f"{dt.datetime.now():%H:%M:%S} {self.address_string()} {format % args}\n")
+
+
+class ServerlessHandler(InfoHandler):
+    """Behaves like a real serverless (MaaS) endpoint of 2024-05-01-preview, as the SDK
+    recordings show it: served_* members, X-Request-ID, a flat 401 body with
+    x-ms-error-reason and no WWW-Authenticate, generic BadRequest for api-version errors,
+    and no x-ms-error-code anywhere."""
+
+    def send_model_info(self, model: dict, head: bool) -> None:
+        served = dict(model, served_model_name=model["model_name"], served_model_type=model["model_type"])
+        self.send_json(200, served, {}, head)
+
+    def check_api_version(self, query: dict) -> None:
+        try:
+            super().check_api_version(query)
+        except Refusal:
+            raise Refusal(400, "BadRequest", "API version not supported") from None
+
+    def send_refusal(self, refusal: Refusal, head: bool = False) -> None:
+        if refusal.status == 401:
+            body = {"statusCode": 401, "message": "Auth token validation failed. Please provide a "
+                    "valid key or a valid AAD token"}
+            return self.send_json(401, body, {"x-ms-error-reason": "Invalid JWT."}, head)
+        headers = {k: v for k, v in refusal.headers.items() if k.lower() != "www-authenticate"}
+        self.send_json(refusal.status, {"error": {"code": refusal.code, "message": refusal.message}},
+                       headers, head)
+
+    def send_common_headers(self) -> None:
+        self.send_header("X-Request-ID", str(uuid.uuid4()))
+
+
+FLAVOURS = {"reference": InfoHandler, "serverless": ServerlessHandler}
 
 
 class _Server(ThreadingHTTPServer):
@@ -244,13 +292,17 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--base-path", default="", help="path before /info, e.g. /models")
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
+    parser.add_argument("--flavour", choices=sorted(FLAVOURS), default="reference",
+                        help="reference: the contract at its best; serverless: like a real "
+                             "serverless endpoint of 2024-05-01-preview, quirks included")
     args = parser.parse_args(argv)
     key = os.environ.get("INFOCHECK_API_KEY")
     generated = not key
     key = key or secrets.token_urlsafe(24)
     settings = Settings(api_key=key, base_path=args.base_path.rstrip("/"))
     try:
-        server = ReferenceServer(settings, host=args.host, port=args.port, verbose=not args.quiet)
+        server = ReferenceServer(settings, FLAVOURS[args.flavour], host=args.host, port=args.port,
+                                 verbose=not args.quiet)
     except OSError as exc:
         print(f"infocheck.server: cannot listen on {args.host}:{args.port}: {exc.strerror}",
               file=sys.stderr)

@@ -12,11 +12,12 @@ class Fault:
     handler: type
     failed: set              # MUST requirements that must fail
     findings: set = field(default_factory=set)  # SHOULD requirements that must be findings
+    args: tuple = ()         # suite options the fault needs to show
 
 
-def fault(failed=(), findings=()):
+def fault(failed=(), findings=(), args=()):
     def register(handler):
-        FAULTS[handler.__name__] = Fault(handler, set(failed), set(findings))
+        FAULTS[handler.__name__] = Fault(handler, set(failed), set(findings), tuple(args))
         return handler
     return register
 
@@ -188,6 +189,40 @@ class RoutesUnknownDeploymentsToDefault(InfoHandler):
         if self.headers.get("azureml-model-deployment") not in self.settings.models:
             return self.settings.models[self.settings.default_model]
         return super().choose_model(query)
+
+
+MODEL_ARGS = ("--api-version", "2025-04-01", "--model", "phi3-mini")
+
+
+@fault(failed={"MODEL-KNOWN"}, args=MODEL_ARGS)
+class BrokenModelInfoByModelName(InfoHandler):
+    def choose_model(self, query):
+        if query.get("model") and query["model"][0] in self.settings.models:
+            return {"model_name": query["model"][0]}  # no type, no provider
+        return super().choose_model(query)
+
+
+@fault(failed={"MODEL-UNKNOWN"}, args=MODEL_ARGS)
+class RoutesUnknownModelsToDefault(InfoHandler):
+    def choose_model(self, query):
+        if query.get("model") and query["model"][0] not in self.settings.models:
+            query = {k: v for k, v in query.items() if k != "model"}
+        return super().choose_model(query)
+
+
+@fault(failed={"SHAPE-MODELINFO", "DEPLOYMENT-KNOWN"}, findings={"SHAPE-MODEL-TYPE-SPELLING"},
+       args=("--api-version", "2024-04-01-preview"))
+class VendorAliasUnderClosedVersion(InfoHandler):
+    def send_model_info(self, model, head):
+        if model["model_type"] == "embeddings":
+            model = dict(model, model_type="embedding")
+        super().send_model_info(dict(model, model_type=model["model_type"].replace("_", "-")), head)
+
+
+@fault(findings={"SHAPE-MODEL-TYPE-SPELLING"}, args=("--api-version", "2024-05-01-preview"))
+class VendorAliasUnderExtensibleVersion(InfoHandler):
+    def send_model_info(self, model, head):
+        super().send_model_info(dict(model, model_type="embedding"), head)
 
 
 # -- SHOULD --------------------------------------------------------------------------------

@@ -13,9 +13,24 @@ DEPLOYMENTS = [arg for name in DEFAULT_MODELS for arg in ("--deployment", name)]
 def test_suite_reports_exactly_the_fault(tmp_path, name):
     fault = FAULTS[name]
     with serve(fault.handler) as server:
-        run = run_suite(tmp_path, *DEPLOYMENTS, endpoint=server.url)
+        run = run_suite(tmp_path, *DEPLOYMENTS, *fault.args, endpoint=server.url)
     expected_code = 1 if fault.failed else 0
     assert run.code == expected_code, run.stdout[-3000:] + run.stderr[-2000:]
     assert run.must_failed == fault.failed, run.stdout[-3000:]
     assert run.findings == fault.findings, run.stdout[-3000:]
     assert not run.leaks(), f"credential found in {run.leaks()}"
+
+
+def test_closed_version_names_the_spelling_it_recognises(tmp_path):
+    from faults import VendorAliasUnderClosedVersion
+    with serve(VendorAliasUnderClosedVersion) as server:
+        run = run_suite(tmp_path, endpoint=server.url)
+    assert "`chat-completion` is the 2024-05-01-preview spelling of chat_completion" in run.stdout
+
+
+def test_extensible_version_names_a_vendor_alias_as_a_finding(tmp_path):
+    from faults import VendorAliasUnderExtensibleVersion
+    with serve(VendorAliasUnderExtensibleVersion) as server:
+        run = run_suite(tmp_path, "--api-version", "2024-05-01-preview", endpoint=server.url)
+    assert run.code == 0
+    assert "`embedding` is a known vendor alias of embeddings" in run.stdout

@@ -1,0 +1,75 @@
+"""Real endpoints, fairly: the checks against exchanges shaped like real ones (fixtures/recordings),
+the reference server under every known api-version, and its serverless flavour."""
+import json
+
+import pytest
+
+from harness import ROOT, run_suite, serve
+from infocheck import checks, schemas
+from infocheck.checks import CheckFailure
+from infocheck.exchange import Exchange, Request
+from infocheck.server import ServerlessHandler
+
+RECORDINGS = json.loads((ROOT / "fixtures" / "recordings" / "real-endpoint-shapes.json").read_text())["exchanges"]
+
+
+def exchange_of(recorded) -> Exchange:
+    return Exchange(Request(), "https://example.invalid/info", "curl ...", status=recorded["status"],
+                    reason="", headers=list(recorded["headers"].items()),
+                    body=json.dumps(recorded["body"]).encode())
+
+
+def judge(recorded) -> tuple[set, set, str]:
+    """Run every check that applies to this exchange; return (MUST failed, SHOULD found, text)."""
+    ex, version = exchange_of(recorded), recorded["api_version"]
+    if ex.status == 200:
+        steps = [lambda: checks.status_200(ex), lambda: checks.json_media_type(ex),
+                 lambda: checks.model_info(ex, version), lambda: checks.model_type_spelling(ex, version),
+                 lambda: checks.request_id(ex), lambda: checks.date_header(ex)]
+    else:
+        steps = [lambda: checks.status_200(ex), lambda: checks.challenge(ex),
+                 lambda: checks.azure_error_body(ex), lambda: checks.error_code_header(ex),
+                 lambda: checks.request_id(ex)]
+    must, should, text = set(), set(), ""
+    for step in steps:
+        try:
+            step()
+        except CheckFailure as failure:
+            (must if failure.requirement.level == "MUST" else should).add(failure.requirement.id)
+            text += failure.explain() + "\n"
+    if recorded["status"] == 401:
+        must.discard("SHAPE-200")  # a refusal is not judged as a positive answer
+    return must, should, text
+
+
+@pytest.mark.parametrize("recorded", RECORDINGS, ids=lambda r: r["what"][:60])
+def test_real_shapes_are_judged_fairly(recorded):
+    must, should, text = judge(recorded)
+    assert must == set(recorded["must_fail"]), text
+    assert should == set(recorded["findings"]), text
+    if "says" in recorded:
+        assert recorded["says"] in text
+
+
+@pytest.mark.parametrize("version", schemas.known_versions())
+def test_reference_server_is_conformant_under_every_known_version(tmp_path, version):
+    with serve() as server:
+        run = run_suite(tmp_path, "--api-version", version, "--deployment", "phi3-mini",
+                        "--model", "phi3-mini", endpoint=server.url)
+    assert run.code == 0, run.stdout[-3000:]
+    assert not run.must_failed and not run.findings
+
+
+def test_serverless_flavour_passes_must_with_exactly_the_expected_findings(tmp_path):
+    with serve(ServerlessHandler) as server:
+        run = run_suite(tmp_path, "--api-version", "2024-05-01-preview", endpoint=server.url)
+    assert run.code == 0, run.stdout[-3000:]
+    assert run.must_failed == set()
+    assert run.findings == {"AUTH-CHALLENGE", "ERROR-BODY", "ERROR-CODE-HEADER",
+                            "API-VERSION-MISSING-CODE", "API-VERSION-UNSUPPORTED-CODE"}
+    assert "flat {statusCode, message} body" in run.stdout
+
+
+def test_unknown_api_version_uses_the_latest_profile_and_says_so(tmp_path):
+    run = run_suite(tmp_path, "--api-version", "2031-01-01", "--collect-only", "-q")
+    assert "checked with the profile of 2025-05-15-preview" in run.stdout or run.code == 0
