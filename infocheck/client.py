@@ -66,12 +66,13 @@ class InfoClient:
 
     def once(self, name: str, **intent) -> Exchange:
         """The same exchange for every test that asks by this name: one request a run."""
-        if name not in self._shared:
+        key = (self.api_version, name)
+        if key not in self._shared:
             try:
-                self._shared[name] = self.probe.send(self.request(**intent))
+                self._shared[key] = self.probe.send(self.request(**intent))
             except NotTested as reason:
-                self._shared[name] = NotTested(str(reason))
-        found = self._shared[name]
+                self._shared[key] = NotTested(str(reason))
+        found = self._shared[key]
         if isinstance(found, NotTested):
             pytest.skip(NOT_TESTED + str(found))
         self._recorded.append(found)

@@ -12,6 +12,7 @@ from .secret import MASK, Secret
 DEFAULT_API_VERSION = "2024-04-01-preview"
 API_VERSION_FORMAT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(-preview)?$")
 AUTH_HEADERS = ("bearer", "api-key")
+REQUESTS_PER_VERSION = 300
 TOKEN_CHARS = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 token
 
 
@@ -35,11 +36,21 @@ KNOBS = (
          "reference server."),
     Knob("--api-key", "INFOCHECK_API_KEY",
          "the credential. Prefer the environment variable: command lines show up in process lists."),
+    Knob("--token-command", "INFOCHECK_TOKEN_COMMAND",
+         "a command whose output is a Bearer token (e.g. az account get-access-token --query "
+         "accessToken -o tsv); run again when the token is about to expire."),
+    Knob("--azure-identity", "INFOCHECK_AZURE_IDENTITY",
+         "get a Bearer token from azure-identity's DefaultAzureCredential (pip install "
+         "azure-identity).", flag=True),
+    Knob("--token-scope", "INFOCHECK_TOKEN_SCOPE",
+         "the scope to ask Azure Identity for; default: the api-version's "
+         "(https://ml.azure.com/.default or https://cognitiveservices.azure.com/.default)."),
     Knob("--auth-header", "INFOCHECK_AUTH_HEADER",
          "how the key is sent on the positive path: bearer (Authorization: Bearer KEY) or api-key. "
          "Default: the api-version's (bearer for 2024-04-01-preview, as the reference says)."),
     Knob("--api-version", "INFOCHECK_API_VERSION",
-         "api-version to test, YYYY-MM-DD or YYYY-MM-DD-preview.", default=DEFAULT_API_VERSION),
+         "api-version(s) to test, YYYY-MM-DD or YYYY-MM-DD-preview; a comma list, or all-known.",
+         default=DEFAULT_API_VERSION),
     Knob("--deployment", "INFOCHECK_DEPLOYMENTS",
          "a deployment to query through azureml-model-deployment (repeatable; env: comma list).",
          repeatable=True),
@@ -49,9 +60,12 @@ KNOBS = (
     Knob("--request-timeout", "INFOCHECK_TIMEOUT",
          "seconds to wait for each request (connect, and the whole answer).", default="10"),
     Knob("--max-requests", "INFOCHECK_MAX_REQUESTS",
-         "hard cap on requests sent in the whole run.", default="300"),
+         "hard cap on requests sent in the whole run (default: 300 per api-version checked)."),
     Knob("--fail-on-should", "INFOCHECK_FAIL_ON_SHOULD",
          "SHOULD findings fail the run too.", flag=True),
+    Knob("--discover-versions", "INFOCHECK_DISCOVER_VERSIONS",
+         "also ask the endpoint with every api-version infocheck knows (a GET each) and report "
+         "which it accepts, so you learn what to pin.", flag=True),
     Knob("--waivers", "INFOCHECK_WAIVERS",
          "a YAML or JSON list of {requirement or test, reason, expires}: known failures that do "
          "not fail the run until they expire."),
@@ -69,17 +83,40 @@ class Config:
     endpoint: str | None            # base URL as given, or None for the embedded server
     api_key: Secret | None
     auth_header: str
-    api_version: str
+    api_version: str                # the version this Config is for (the first one of a run)
     deployments: tuple[str, ...]
     model: str | None
     timeout: float
     max_requests: int
     fail_on_should: bool
     waivers: str | None = None
+    discover_versions: bool = False
+    token_command: str | None = None
+    azure_identity: bool = False
+    token_scope: str | None = None
+    api_versions: tuple[str, ...] = ()   # every version the run checks
+    auth_header_given: str | None = None  # --auth-header, if given; else each version's default
     embedded_server: bool = False   # endpoint is the reference server infocheck started
     body_limit: int = 1024 * 1024
     proxies: dict = field(default_factory=dict)
     ca_bundle: str | None = None
+
+    def for_version(self, api_version: str) -> "Config":
+        """This configuration as it applies to one api-version of the run."""
+        from dataclasses import replace
+        from .schemas import profile
+        header = "bearer" if self.uses_token else (
+            self.auth_header_given or profile(api_version)["default_auth_header"])
+        return replace(self, api_version=api_version, auth_header=header)
+
+    @property
+    def uses_token(self) -> bool:
+        return bool(self.token_command or self.azure_identity)
+
+    @property
+    def scope(self) -> str:
+        from .schemas import profile
+        return self.token_scope or profile(self.api_version)["token_scope"]
 
     @property
     def embedded(self) -> bool:
@@ -90,13 +127,24 @@ class Config:
 
     def describe(self) -> list[tuple[str, str]]:
         """The effective configuration, safe to print: the credential shows as ***."""
+        if self.token_command:
+            credential = f"{MASK} (a Bearer token from the token command `{(self.token_command.split() or [''])[0]} …`)"
+        elif self.azure_identity:
+            credential = f"{MASK} (a Bearer token from Azure Identity, scope {self.scope})"
+        elif not self.api_key:
+            credential = "none given"
+        elif len(self.api_versions) > 1 and not self.auth_header_given:
+            credential = f"{MASK} via each api-version's default header"
+        else:
+            credential = f"{MASK} via {self.auth_header}"
         where = self.info_url() if self.endpoint else "embedded reference server"
         if self.embedded_server:
             where += " (embedded reference server)"
         return [
             ("endpoint", where),
-            ("api-version", self.api_version + self.profile_note()),
-            ("credential", f"{MASK} via {self.auth_header}" if self.api_key else "none given"),
+            ("api-version", ", ".join(v + self.for_version(v).profile_note()
+                                      for v in self.api_versions or (self.api_version,))),
+            ("credential", credential),
             ("deployments", ", ".join(self.deployments) or "none"),
             ("model", self.model or "none"),
             ("request timeout", f"{self.timeout:g} s"),
@@ -157,6 +205,19 @@ def validate_api_version(value: str, knob: str = "INFOCHECK_API_VERSION / --api-
     return value
 
 
+def parse_api_versions(raw: str) -> tuple[str, ...]:
+    """One version, a comma list, or all-known (every version infocheck has a profile for)."""
+    from .schemas import known_versions
+    if raw.strip().lower() == "all-known":
+        return tuple(known_versions())
+    versions = tuple(v.strip() for v in raw.split(",") if v.strip())
+    if not versions:
+        raise ConfigError("INFOCHECK_API_VERSION / --api-version: no api-version given")
+    if len(set(versions)) != len(versions):
+        raise ConfigError("INFOCHECK_API_VERSION / --api-version: a version is named twice")
+    return tuple(validate_api_version(v) for v in versions)
+
+
 def _header_safe(value: str, knob: str, what: str) -> str:
     if not value or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or value != value.strip():
         raise ConfigError(f"{knob}: the {what} is empty, has surrounding white space or control "
@@ -203,32 +264,56 @@ def build_config(options: dict, environ: dict) -> Config:
     key = value(knobs["--api-key"])
     if key is not None:
         key = Secret(_header_safe(key, "INFOCHECK_API_KEY / --api-key", "key"))
-    api_version = validate_api_version(str(value(knobs["--api-version"])))
+    api_versions = parse_api_versions(str(value(knobs["--api-version"])))
+    api_version = api_versions[0]
     from .schemas import profile
-    auth_header = str(value(knobs["--auth-header"]) or profile(api_version)["default_auth_header"]).lower()
-    if auth_header not in AUTH_HEADERS:
-        raise ConfigError(f"INFOCHECK_AUTH_HEADER / --auth-header: {auth_header!r} is not one of "
+    given = value(knobs["--auth-header"])
+    given = str(given).lower() if given else None
+    if given is not None and given not in AUTH_HEADERS:
+        raise ConfigError(f"INFOCHECK_AUTH_HEADER / --auth-header: {given!r} is not one of "
                           + ", ".join(AUTH_HEADERS))
+    auth_header = given or profile(api_version)["default_auth_header"]
+    if value(knobs["--token-command"]) or value(knobs["--azure-identity"]):
+        auth_header = "bearer"
     deployments = tuple(value(knobs["--deployment"]) or ())
     for name in deployments:
         _header_safe(name, "INFOCHECK_DEPLOYMENTS / --deployment", f"deployment name {name!r}")
     if len(set(deployments)) != len(deployments):
         raise ConfigError("INFOCHECK_DEPLOYMENTS / --deployment: a deployment is named twice")
+    token_command = value(knobs["--token-command"])
+    azure_identity = bool(value(knobs["--azure-identity"]))
+    sources = [name for name, given in (("INFOCHECK_API_KEY / --api-key", key),
+                                        ("INFOCHECK_TOKEN_COMMAND / --token-command", token_command),
+                                        ("INFOCHECK_AZURE_IDENTITY / --azure-identity", azure_identity)) if given]
+    if len(sources) > 1:
+        raise ConfigError(f"{sources[0]} and {sources[1]}: give one credential source, not several")
+    if (token_command or azure_identity) and not endpoint:
+        raise ConfigError(f"{sources[0]}: a token needs --endpoint (the embedded reference server "
+                          "uses a key it generates)")
+    if given == "api-key" and (token_command or azure_identity):
+        raise ConfigError("INFOCHECK_AUTH_HEADER / --auth-header: a token is always sent as "
+                          "Authorization: Bearer")
     proxies, ca_bundle = _network_environment(endpoint, environ)
     return Config(
         endpoint=endpoint,
         api_key=key,
         auth_header=auth_header,
         api_version=api_version,
+        api_versions=api_versions,
+        auth_header_given=given,
         deployments=deployments,
         model=_header_safe(value(knobs["--model"]), "INFOCHECK_MODEL / --model", "model name")
         if value(knobs["--model"]) else None,
         timeout=_number(str(value(knobs["--request-timeout"])),
                         "INFOCHECK_TIMEOUT / --request-timeout", float, 0.1, 300),
-        max_requests=_number(str(value(knobs["--max-requests"])),
+        max_requests=_number(str(value(knobs["--max-requests"]) or REQUESTS_PER_VERSION * len(api_versions)),
                              "INFOCHECK_MAX_REQUESTS / --max-requests", int, 1, 100_000),
         fail_on_should=bool(value(knobs["--fail-on-should"])),
         waivers=value(knobs["--waivers"]),
+        discover_versions=bool(value(knobs["--discover-versions"])),
+        token_command=token_command,
+        azure_identity=azure_identity,
+        token_scope=value(knobs["--token-scope"]),
         proxies=proxies,
         ca_bundle=ca_bundle,
     )

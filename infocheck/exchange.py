@@ -8,7 +8,6 @@ from urllib.parse import urlencode, quote
 
 from .secret import EXACT, MASK, KeyVariant
 
-API_KEY_ENV = "INFOCHECK_API_KEY"
 
 
 @dataclass(frozen=True)
@@ -25,9 +24,9 @@ class Credential:
         note = "" if self.variant is EXACT else f" ({self.variant.label})"
         return f"{self.prefix}{MASK}{note}"
 
-    def shell(self) -> str:
-        return shlex.quote(self.prefix) + self.variant.shell(API_KEY_ENV) if self.prefix \
-            else self.variant.shell(API_KEY_ENV)
+    def shell(self, var: str = "INFOCHECK_API_KEY") -> str:
+        """The value as a shell word that derives it from $var, so the command carries no secret."""
+        return shlex.quote(self.prefix) + self.variant.shell(var) if self.prefix else self.variant.shell(var)
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ class Request:
     def displayed_headers(self) -> list[tuple[str, str]]:
         return [(n, v.display() if isinstance(v, Credential) else v) for n, v in self.headers]
 
-    def curl(self, info_url: str, timeout: float) -> str:
+    def curl(self, info_url: str, timeout: float, secret_var: str = "INFOCHECK_API_KEY") -> str:
         parts = ["curl", "-sS", "-i", "--max-time", f"{timeout:g}"]
         if self.method == "HEAD":
             parts.append("--head")
@@ -55,7 +54,7 @@ class Request:
         words = [shlex.quote(p) for p in parts]
         for name, value in self.headers:
             if isinstance(value, Credential):
-                words += ["-H", shlex.quote(f"{name}: ") + value.shell()]
+                words += ["-H", shlex.quote(f"{name}: ") + value.shell(secret_var)]
             else:
                 # curl drops a header given as "Name:" with nothing after; "Name;" sends it empty.
                 words += ["-H", shlex.quote(f"{name}: {value}" if value else f"{name};")]

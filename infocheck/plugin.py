@@ -20,6 +20,7 @@ from . import report as reports
 from .checks import CheckFailure
 from .client import InfoClient
 from .config import KNOBS, Config, ConfigError, build_config, knob_dest
+from .credentials import AzureIdentityToken, CommandToken, KeyCredential
 from .exchange import Exchange
 from .probe import NotTested, Probe
 from .requirements import AREAS, UNIVERSAL, catalogue
@@ -29,6 +30,7 @@ from .verdict import FINDING, NOT_TESTED, WAIVED, Traffic, Verdict
 from . import waivers as waiver_file
 
 CONFIG = pytest.StashKey[Config]()
+CREDENTIAL = pytest.StashKey[object]()
 SCRUBBER = pytest.StashKey[Scrubber]()
 VERDICT = pytest.StashKey[Verdict]()
 PREFLIGHT = pytest.StashKey[Exchange]()
@@ -75,10 +77,20 @@ def pytest_configure(config):
     verdict = Verdict(waivers=waivers)
     config.stash[CONFIG], config.stash[SCRUBBER], config.stash[VERDICT] = settings, scrubber, verdict
     config.stash[PROBES] = []
+    config.stash[CREDENTIAL] = _credential(settings, scrubber)
     config.pluginmanager.register(verdict, "infocheck-verdict")
     if not _is_worker(config):
         config.pluginmanager.register(reports.Reports(config, verdict, settings), "infocheck-reports")
     _scrub_terminal(config, scrubber)
+
+
+def _credential(settings: Config, scrubber: Scrubber):
+    """The credential source; tokens are only acquired when the first request needs one."""
+    if settings.token_command:
+        return CommandToken(settings.token_command, scrubber)
+    if settings.azure_identity:
+        return AzureIdentityToken(settings.scope, scrubber)
+    return KeyCredential(settings.api_key) if settings.api_key else None
 
 
 def _is_worker(config) -> bool:
@@ -152,7 +164,7 @@ def pytest_collection_modifyitems(config, items):
 def _new_probe(config) -> Probe:
     settings = config.stash[CONFIG]
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
-    probe = Probe(settings, settings.info_url(), settings.api_key, config.stash[SCRUBBER],
+    probe = Probe(settings, settings.info_url(), config.stash[CREDENTIAL], config.stash[SCRUBBER],
                   max_requests=max(1, settings.max_requests // workers))
     config.stash[PROBES].append(probe)
     return probe
@@ -171,7 +183,7 @@ def pytest_runtestloop(session):
     settings, verdict = config.stash[CONFIG], config.stash[VERDICT]
     probe = _new_probe(config)
     client = InfoClient(probe, settings, {}, [])
-    auth = client.credentials() if probe.has_key else ()
+    auth = client.credentials() if probe.has_credential else ()
     try:
         preflight = probe.send(client.request(auth=auth))
     except NotTested as reason:
@@ -188,7 +200,26 @@ def pytest_runtestloop(session):
             f"{preflight.header('location') or 'nowhere'}; infocheck never follows redirects (the "
             "credential would go along), so give the final URL as --endpoint")
     config.stash[PREFLIGHT] = preflight
+    if settings.discover_versions:
+        verdict.discovered = _discover_versions(probe, settings)
+        verdict.traffic[str(os.getpid())] = _traffic(probe)
     return None
+
+
+def _discover_versions(probe: Probe, settings: Config) -> dict[str, str]:
+    """Which known api-versions the endpoint accepts: one positive GET each."""
+    from .schemas import known_versions
+    found = {}
+    for version in known_versions():
+        client = InfoClient(probe, settings.for_version(version), {}, [])
+        try:
+            exchange = probe.send(client.request(auth=client.credentials() if probe.has_credential else ()))
+        except NotTested as reason:
+            found[version] = f"not asked ({reason})"
+            continue
+        accepted = exchange.status == 200 and exchange.json_or_none() is not None
+        found[version] = ("accepted" if accepted else "refused") + f": {exchange.status_line()}"
+    return found
 
 
 def _traffic(probe: Probe) -> Traffic:
@@ -202,6 +233,19 @@ def infocheck_config(pytestconfig) -> Config:
     return pytestconfig.stash[CONFIG]
 
 
+def pytest_generate_tests(metafunc):
+    """Several api-versions: every test that talks to the endpoint runs once per version."""
+    versions = metafunc.config.stash[CONFIG].api_versions if CONFIG in metafunc.config.stash else ()
+    if len(versions) > 1 and "api_version" in metafunc.fixturenames:
+        metafunc.parametrize("api_version", versions, ids=list(versions))
+
+
+@pytest.fixture
+def api_version(infocheck_config) -> str:
+    """The api-version a test checks (a parameter when the run checks several)."""
+    return infocheck_config.api_version
+
+
 @pytest.fixture(scope="session")
 def _session_probe(pytestconfig):
     probe = pytestconfig.stash[PROBES][0] if PREFLIGHT in pytestconfig.stash else _new_probe(pytestconfig)
@@ -213,23 +257,25 @@ def _session_probe(pytestconfig):
 def _shared_exchanges(pytestconfig, _session_probe) -> dict:
     """Exchanges several tests read: sent once a run. The preflight is the baseline."""
     preflight = pytestconfig.stash.get(PREFLIGHT, None)
-    name = "baseline" if _session_probe.has_key else "no-credential"
-    return {name: preflight} if preflight is not None else {}
+    name = "baseline" if _session_probe.has_credential else "no-credential"
+    first = pytestconfig.stash[CONFIG].api_version
+    return {(first, name): preflight} if preflight is not None else {}
 
 
 @pytest.fixture
-def info(request, pytestconfig, _session_probe, _shared_exchanges) -> InfoClient:
+def info(request, pytestconfig, api_version, _session_probe, _shared_exchanges) -> InfoClient:
     """The client a test sends its requests through; its exchanges go into the report."""
     recorded = request.node.stash.setdefault(EXCHANGES, [])
-    return InfoClient(_session_probe, pytestconfig.stash[CONFIG], _shared_exchanges, recorded)
+    settings = pytestconfig.stash[CONFIG].for_version(api_version)
+    return InfoClient(_session_probe, settings, _shared_exchanges, recorded)
 
 
 @pytest.fixture
 def baseline(info) -> Exchange:
     """The positive exchange (valid key, configured api-version), sent once a run."""
-    if not info.probe.has_key:
-        pytest.skip(NOT_TESTED + "no credential given (INFOCHECK_API_KEY / --api-key), so the "
-                    "positive path cannot be checked")
+    if not info.probe.has_credential:
+        pytest.skip(NOT_TESTED + "no credential given (INFOCHECK_API_KEY, INFOCHECK_TOKEN_COMMAND or "
+                    "--azure-identity), so the positive path cannot be checked")
     return info.once("baseline")
 
 
@@ -277,6 +323,9 @@ def pytest_runtest_makereport(item, call):
     scrubber = config.stash[SCRUBBER]
     ids = _requirement_ids(item)
     report.requirements = ids
+    callspec = getattr(item, "callspec", None)
+    report.api_version = (callspec.params.get("api_version") if callspec else None) \
+        or config.stash[CONFIG].api_version
     report.user_properties.extend(("requirement", r) for r in ids)
     report.user_properties.extend(("level", level) for level in
                                   dict.fromkeys(catalogue()[r].level for r in ids if r in catalogue()))

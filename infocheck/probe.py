@@ -18,7 +18,8 @@ import urllib3
 from . import __version__
 from .config import Config, origin
 from .exchange import Credential, Exchange, Request
-from .secret import Scrubber, Secret
+from .credentials import CredentialError
+from .secret import Scrubber
 
 USER_AGENT = f"infocheck/{__version__} (+conformance suite for /info)"
 MAX_RETRIES = 3            # per request, on 429/503
@@ -105,11 +106,11 @@ def retry_after_seconds(exchange: Exchange, now: float | None = None) -> float |
 
 
 class Probe:
-    def __init__(self, config: Config, info_url: str, key: Secret | None, scrubber: Scrubber,
+    def __init__(self, config: Config, info_url: str, credential, scrubber: Scrubber,
                  max_requests: int | None = None, sleep=time.sleep):
         self.config = config
         self.info_url = info_url
-        self._key = key
+        self._credential = credential  # KeyCredential, a TokenCredential, or None
         self._scrub = scrubber
         self._sleep = sleep
         self.max_requests = max_requests if max_requests is not None else config.max_requests
@@ -129,12 +130,28 @@ class Probe:
         self._session.close()
 
     @property
-    def has_key(self) -> bool:
-        return self._key is not None
+    def has_credential(self) -> bool:
+        return self._credential is not None
+
+    @property
+    def uses_token(self) -> bool:
+        return getattr(self._credential, "kind", None) == "token"
+
+    def credential_value(self) -> str:
+        """The current key or token, for building a header. Raises NotTested if none can be had."""
+        if self._credential is None:
+            raise NotTested("no credential given (INFOCHECK_API_KEY / --api-key)")
+        try:
+            return self._credential.current().reveal()
+        except CredentialError as error:
+            raise NotTested(f"no credential: {error}") from None
 
     def differs_from_key(self, variant) -> bool:
         """Whether a near-miss variant really is another key (a case swap of '1234' is not)."""
-        return self._key is None or variant.apply(self._key.reveal()) != self._key.reveal()
+        if self._credential is None:
+            return True
+        value = self.credential_value()
+        return variant.apply(value) != value
 
     def send(self, request: Request) -> Exchange:
         """Send with retries on throttling. Raises NotTested when no verdict can come of it."""
@@ -170,8 +187,9 @@ class Probe:
         url = request.url(self.info_url)
         if origin(url) != self._origin:  # cannot happen by construction; credentials stay home
             raise RuntimeError("refusing to send to another origin")
-        exchange = Exchange(request=request, url=self._scrub.text(url),
-                            curl=self._scrub.text(request.curl(self.info_url, self.config.timeout)))
+        secret_var = getattr(self._credential, "env_var", "INFOCHECK_API_KEY")
+        exchange = Exchange(request=request, url=self._scrub.text(url), curl=self._scrub.text(
+            request.curl(self.info_url, self.config.timeout, secret_var)))
         wire_headers = self._wire_headers(request)
         self.sent += 1
         started = time.monotonic()
@@ -196,9 +214,7 @@ class Probe:
         headers = {"User-Agent": USER_AGENT}
         for name, value in request.headers:
             if isinstance(value, Credential):
-                if self._key is None:
-                    raise NotTested("no credential given (INFOCHECK_API_KEY / --api-key)")
-                value = value.wire(self._key.reveal())
+                value = value.wire(self.credential_value())
             headers[name] = value
         return headers
 

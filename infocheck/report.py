@@ -57,7 +57,7 @@ class Reports:
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix, summary, postfix, session):
         from .plugin import SCRUBBER
-        page = STYLE + self.banner_html() + self.matrix_html() + self.config_html()
+        page = STYLE + self.banner_html() + self.matrix_html() + self.versions_html() + self.config_html()
         prefix.append(self.config.stash[SCRUBBER].text(page))
 
     @pytest.hookimpl(optionalhook=True)
@@ -109,6 +109,22 @@ class Reports:
                 f"{', EXPIRED' if w.expired(self.verdict.today) else ''})</li>" for w in waivers) + "</ul>")
         parts.append("</section>")
         return "".join(parts)
+
+    def versions_html(self) -> str:
+        """With several api-versions: one row per requirement, one column per version."""
+        versions = self.settings.api_versions
+        if len(versions) < 2:
+            return ""
+        by_version = {v: self.verdict.requirement_verdicts(v) for v in versions}
+        head = "".join(f"<th>{escape(v)}</th>" for v in versions)
+        rows = []
+        for r in catalogue().values():
+            cells = "".join(
+                f'<td><span class="ic-badge" style="background:{COLOURS[by_version[v][r.id][0]]}">'
+                f"{escape(by_version[v][r.id][0])}</span></td>" for v in versions)
+            rows.append(f"<tr><td><b>{escape(r.id)}</b></td><td>{r.level}</td>{cells}</tr>")
+        return (f'<section id="infocheck-versions"><h2>By api-version</h2><table class="ic-matrix">'
+                f"<tr><th>ID</th><th>level</th>{head}</tr>{''.join(rows)}</table></section>")
 
     @staticmethod
     def _detail(test) -> str:
@@ -167,6 +183,8 @@ class Reports:
     def document(self) -> dict:
         v = self.verdict
         verdicts = v.requirement_verdicts()
+        versions = self.settings.api_versions or (self.settings.api_version,)
+        by_version = {version: v.requirement_verdicts(version) for version in versions}
         waiver_for = {w.subject: w for w in v.waivers}
         return {
             "infocheck": __version__,
@@ -178,9 +196,12 @@ class Reports:
             "requests": {"sent": v.requests.sent, "throttled": v.requests.throttled,
                          "waited_seconds": round(v.requests.waited, 3)},
             "configuration": dict(self.settings.describe()),
+            "api_versions": list(versions),
+            "discovered_versions": dict(v.discovered),
             "requirements": [
                 {"id": r.id, "level": r.level, "area": r.area, "statement": r.statement,
                  "source": r.source, "verdict": verdicts[r.id][0],
+                 "by_version": {version: by_version[version][r.id][0] for version in versions},
                  "tests": [t.nodeid for t in verdicts[r.id][1]],
                  "messages": [t.message.removeprefix(FINDING) for t in verdicts[r.id][1]
                               if t.message and t.outcome != "passed"],

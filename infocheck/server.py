@@ -40,6 +40,7 @@ class Settings:
     default_model: str = "phi3-mini"
     base_path: str = ""
     supported_versions: tuple = SUPPORTED_VERSIONS
+    tokens: tuple = ()  # Bearer tokens accepted besides the key (never as api-key)
 
 
 class Refusal(Exception):
@@ -120,16 +121,17 @@ class InfoHandler(BaseHTTPRequestHandler):
             raise Refusal(401, "Unauthorized", "Credentials are missing: send 'Authorization: "
                           "Bearer <key>' or 'api-key: <key>'.",
                           {"WWW-Authenticate": 'Bearer realm="infocheck-reference"'})
-        offered = []
+        def matches(offered: str | None, accepted) -> bool:
+            return offered is not None and any(hmac.compare_digest(offered.encode(), a.encode())
+                                               for a in accepted)
+
+        bearers = []
         for value in authorizations:
             scheme, _, token = value.strip().partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                offered.append(None)
-            else:
-                offered.append(token.strip())
-        offered += [value.strip() for value in api_keys]
-        if not all(token is not None and hmac.compare_digest(token.encode(), key.encode())
-                   for token in offered):
+            bearers.append(token.strip() if scheme.lower() == "bearer" and token.strip() else None)
+        valid = all(matches(t, (key,) + tuple(self.settings.tokens)) for t in bearers) and \
+            all(matches(v.strip(), (key,)) for v in api_keys)
+        if not valid:
             raise Refusal(401, "Unauthorized", "The credentials are not valid.",
                           {"WWW-Authenticate": 'Bearer realm="infocheck-reference", error="invalid_token"'})
 
@@ -267,6 +269,8 @@ class ReferenceServer:
         return f"http://{host}:{port}{self.settings.base_path}"
 
     def start(self) -> "ReferenceServer":
+        if self._thread is not None:
+            return self
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="infocheck-reference",
                                         daemon=True)
         self._thread.start()
@@ -287,7 +291,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m infocheck.server",
         description="Serve the /info reference implementation. The key comes from "
-                    "INFOCHECK_API_KEY; without it a random key is generated and printed.")
+                    "INFOCHECK_API_KEY; without it a random key is generated and printed. "
+                    "INFOCHECK_TOKEN, if set, is a Bearer token accepted too.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--base-path", default="", help="path before /info, e.g. /models")
@@ -299,7 +304,9 @@ def main(argv=None) -> int:
     key = os.environ.get("INFOCHECK_API_KEY")
     generated = not key
     key = key or secrets.token_urlsafe(24)
-    settings = Settings(api_key=key, base_path=args.base_path.rstrip("/"))
+    token = os.environ.get("INFOCHECK_TOKEN")  # a Bearer token to accept besides the key
+    settings = Settings(api_key=key, base_path=args.base_path.rstrip("/"),
+                        tokens=(token,) if token else ())
     try:
         server = ReferenceServer(settings, FLAVOURS[args.flavour], host=args.host, port=args.port,
                                  verbose=not args.quiet)

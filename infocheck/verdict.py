@@ -38,6 +38,7 @@ class TestOutcome:
     failed_requirements: tuple[str, ...] = ()
     message: str = ""
     transcript: str = ""
+    api_version: str = ""
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Verdict:
     traffic: dict[str, Traffic] = field(default_factory=dict)
     internal: list[str] = field(default_factory=list)
     untestable_reason: str | None = None
+    discovered: dict[str, str] = field(default_factory=dict)
     status: int | None = None
     started: float = field(default_factory=time.time)
     finished: float | None = None
@@ -71,7 +73,8 @@ class Verdict:
         if traffic:
             self.traffic[traffic[0]] = Traffic(*traffic[1:])
         requirements = tuple(getattr(report, "requirements", ()))
-        test = self.tests.setdefault(report.nodeid, TestOutcome(report.nodeid, requirements))
+        test = self.tests.setdefault(report.nodeid, TestOutcome(
+            report.nodeid, requirements, api_version=getattr(report, "api_version", "")))
         if getattr(report, "infocheck_transcript", ""):
             test.transcript = report.infocheck_transcript
         outcome, message = self._classify(report)
@@ -105,11 +108,12 @@ class Verdict:
     def expired_waivers(self):
         return [w for w in self.waivers if w.expired(self.today)]
 
-    def requirement_verdicts(self) -> dict[str, tuple[str, list[TestOutcome]]]:
-        """Per requirement: its verdict and the tests behind it."""
+    def requirement_verdicts(self, api_version: str | None = None) -> dict[str, tuple[str, list[TestOutcome]]]:
+        """Per requirement: its verdict and the tests behind it (for one api-version, or all)."""
         result = {}
+        tests = [t for t in self.tests.values() if api_version is None or t.api_version == api_version]
         for requirement_id in catalogue():
-            behind = [t for t in self.tests.values() if requirement_id in t.requirements
+            behind = [t for t in tests if requirement_id in t.requirements
                       or requirement_id in t.failed_requirements]
             earned = set()
             for test in behind:
@@ -188,6 +192,10 @@ class Verdict:
                 reasons[t.message] = reasons.get(t.message, 0) + 1
             for reason, count in reasons.items():
                 write(f"{count} check(s): {reason}")
+        if self.discovered:
+            terminalreporter.section("api-versions the endpoint accepts (--discover-versions)")
+            for version, outcome in self.discovered.items():
+                write(f"{version}: {outcome}")
         terminalreporter.section("infocheck verdict")
         traffic = self.requests
         if self.traffic:

@@ -64,14 +64,21 @@ def test_401_carries_a_challenge(info):
     checks.challenge(no_credential(info))
 
 
+def key_only(info):
+    if info.probe.uses_token:
+        pytest.skip("the credential is a token, which only goes in Authorization: Bearer")
+
+
 @requirement("AUTH-API-KEY-HEADER")
 def test_key_is_accepted_in_the_other_header(info, working_baseline):
+    key_only(info)
     other = "api-key" if info.config.auth_header == "bearer" else "bearer"
     checks.status_200(info.get(auth=info.credentials(form=other)), "AUTH-API-KEY-HEADER")
 
 
 @requirement("AUTH-BOTH-HEADERS")
 def test_key_in_both_headers_at_once_is_accepted(info, working_baseline):
+    key_only(info)
     both = info.credentials(form="bearer") + info.credentials(form="api-key")
     checks.status_200(info.get(auth=both), "AUTH-BOTH-HEADERS")
 

@@ -5,6 +5,7 @@ import pytest
 
 from harness import KEY, serve
 from infocheck.config import ConfigError, build_config, info_url
+from infocheck.credentials import KeyCredential
 from infocheck.exchange import Credential, Exchange, Request
 from infocheck.probe import NotTested, Probe, retry_after_seconds
 from infocheck.secret import EXACT, MASK, NEAR_MISSES, Scrubber, Secret
@@ -98,7 +99,8 @@ class ThrottledTwice(InfoHandler):
 
 def probe_for(server, sleep=lambda s: None, **env):
     settings = build_config({}, {"INFOCHECK_ENDPOINT": server.url, "INFOCHECK_API_KEY": KEY, **env})
-    return Probe(settings, settings.info_url(), settings.api_key, Scrubber([settings.api_key]), sleep=sleep)
+    return Probe(settings, settings.info_url(), KeyCredential(settings.api_key),
+                 Scrubber([settings.api_key]), sleep=sleep)
 
 
 POSITIVE = Request(query=(("api-version", "2024-04-01-preview"),),
