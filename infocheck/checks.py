@@ -72,6 +72,9 @@ def status_200(ex: Exchange, requirement: str = "SHAPE-200") -> None:
             hint = " (if the key is right, the endpoint refuses it; check --api-key and --auth-header)"
         elif 300 <= ex.status < 400:
             hint = f" (a redirect to {ex.header('location')!r}; infocheck never follows redirects)"
+        elif ex.status == 404 and error_code(ex) == "404":
+            hint = (" (the answer Azure OpenAI and GitHub Models endpoints give: they do not serve "
+                    "/info; or the endpoint URL is not the model's base URL)")
         fail(requirement, "200 OK", summary(ex) + hint, ex)
 
 
@@ -159,24 +162,36 @@ def azure_error_body(ex: Exchange) -> dict:
     return body["error"]
 
 
+def error_code(ex: Exchange) -> str | None:
+    """error.code of an Azure error body, if the body is one."""
+    body = ex.json_or_none()
+    error = body.get("error") if isinstance(body, dict) else None
+    return error.get("code") if isinstance(error, dict) else None
+
+
+def _code_note(code) -> str:
+    if isinstance(code, str) and code.isdigit():
+        return (f" (error.code {code!r} is the numeric-string code Azure OpenAI and Cognitive "
+                "Services gateways send)")
+    return ""
+
+
 def error_code_header(ex: Exchange) -> None:
     header = ex.header("x-ms-error-code")
-    body = ex.json_or_none()
-    code = body.get("error", {}).get("code") if isinstance(body, dict) and isinstance(body.get("error"), dict) else None
+    code = error_code(ex)
     if header is None:
         fail("ERROR-CODE-HEADER", f"x-ms-error-code: {code}" if code else "an x-ms-error-code header",
-             f"{ex.status_line()} without x-ms-error-code", ex)
+             f"{ex.status_line()} without x-ms-error-code{_code_note(code)}", ex)
     if code is not None and header != code:
         fail("ERROR-CODE-HEADER", f"x-ms-error-code equal to error.code {code!r}",
              f"x-ms-error-code {header!r}", ex)
 
 
 def error_code_is(ex: Exchange, status: int, code: str, requirement: str) -> None:
-    body = ex.json_or_none()
-    got = body.get("error", {}).get("code") if isinstance(body, dict) and isinstance(body.get("error"), dict) else None
+    got = error_code(ex)
     if ex.status != status or got != code:
         fail(requirement, f"{status} with error.code {code}",
-             f"{ex.status_line()}, error.code {got!r}", ex)
+             f"{ex.status_line()}, error.code {got!r}{_code_note(got)}", ex)
 
 
 # -- SHOULD: HTTP --------------------------------------------------------------------------

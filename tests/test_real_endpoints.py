@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from harness import ROOT, run_suite, serve
+from harness import KEY, ROOT, run_suite, serve
 from infocheck import checks, schemas
 from infocheck.checks import CheckFailure
 from infocheck.exchange import Exchange, Request
-from infocheck.server import ServerlessHandler
+from infocheck.server import ReferenceServer, ServerlessHandler, Settings
 
 RECORDINGS = json.loads((ROOT / "fixtures" / "recordings" / "real-endpoint-shapes.json").read_text())["exchanges"]
 
@@ -73,3 +73,28 @@ def test_serverless_flavour_passes_must_with_exactly_the_expected_findings(tmp_p
 def test_unknown_api_version_uses_the_latest_profile_and_says_so(tmp_path):
     run = run_suite(tmp_path, "--api-version", "2031-01-01", "--collect-only", "-q")
     assert "checked with the profile of 2025-05-15-preview" in run.stdout or run.code == 0
+
+
+def test_all_known_versions_in_one_run_give_a_version_matrix(tmp_path):
+    run = run_suite(tmp_path, "--api-version", "all-known", key=None)
+    assert run.code == 0, run.stdout[-3000:]
+    assert run.report["api_versions"] == schemas.known_versions()
+    assert all(set(r["by_version"]) == set(schemas.known_versions()) for r in run.report["requirements"])
+    model_known = next(r for r in run.report["requirements"] if r["id"] == "MODEL-KNOWN")
+    assert model_known["by_version"]["2024-04-01-preview"] == "skipped"  # no model parameter there
+    assert model_known["by_version"]["2025-04-01"] == "passed"
+    assert 'id="infocheck-versions"' in run.outputs["infocheck.html"]
+
+
+def test_a_version_the_endpoint_lacks_fails_under_that_version_only(tmp_path):
+    older = schemas.known_versions()[:2]
+
+    with ReferenceServer(Settings(api_key=KEY, supported_versions=tuple(older))) as server:
+        run = run_suite(tmp_path, "--api-version", ",".join(older + ["2025-04-01"]),
+                        "--discover-versions", endpoint=server.url)
+    assert run.code == 1
+    shape = next(r for r in run.report["requirements"] if r["id"] == "SHAPE-200")
+    assert shape["by_version"] == {older[0]: "passed", older[1]: "passed", "2025-04-01": "failed"}
+    assert run.report["discovered_versions"][older[0]].startswith("accepted")
+    assert run.report["discovered_versions"]["2025-05-01"].startswith("refused: 400")
+    assert "api-versions the endpoint accepts" in run.stdout
