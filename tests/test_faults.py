@@ -25,7 +25,7 @@ def test_closed_version_names_the_spelling_it_recognises(tmp_path):
     from faults import VendorAliasUnderClosedVersion
     with serve(VendorAliasUnderClosedVersion) as server:
         run = run_suite(tmp_path, endpoint=server.url)
-    assert "`chat-completion` is the 2024-05-01-preview spelling of chat_completion" in run.stdout
+    assert "`chat-completion` is the 2024-05-01-preview spelling of `chat_completion`" in run.stdout
 
 
 def test_extensible_version_names_a_vendor_alias_as_a_finding(tmp_path):
@@ -33,4 +33,4 @@ def test_extensible_version_names_a_vendor_alias_as_a_finding(tmp_path):
     with serve(VendorAliasUnderExtensibleVersion) as server:
         run = run_suite(tmp_path, "--api-version", "2024-05-01-preview", endpoint=server.url)
     assert run.code == 0
-    assert "`embedding` is a known vendor alias of embeddings" in run.stdout
+    assert "`embedding` is a known vendor alias of `embeddings`" in run.stdout
