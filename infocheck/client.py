@@ -53,6 +53,10 @@ class InfoClient:
         all_headers += list(headers)
         return Request(method=method, query=params if params else None, headers=tuple(all_headers))
 
+    def positive_request(self) -> Request:
+        """The positive request, or the same without credentials when none was given."""
+        return self.request(auth=self.credentials() if self.probe.has_credential else ())
+
     def send(self, request: Request) -> Exchange:
         try:
             exchange = self.probe.send(request)

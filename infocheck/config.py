@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+from .schemas import known_versions, profile, profile_version
 from .secret import MASK, Secret
 
 DEFAULT_API_VERSION = "2024-04-01-preview"
@@ -103,8 +104,6 @@ class Config:
 
     def for_version(self, api_version: str) -> "Config":
         """This configuration as it applies to one api-version of the run."""
-        from dataclasses import replace
-        from .schemas import profile
         header = "bearer" if self.uses_token else (
             self.auth_header_given or profile(api_version)["default_auth_header"])
         return replace(self, api_version=api_version, auth_header=header)
@@ -115,7 +114,6 @@ class Config:
 
     @property
     def scope(self) -> str:
-        from .schemas import profile
         return self.token_scope or profile(self.api_version)["token_scope"]
 
     @property
@@ -155,7 +153,6 @@ class Config:
 
 
     def profile_note(self) -> str:
-        from .schemas import profile_version
         known = profile_version(self.api_version)
         if known == self.api_version:
             return ""
@@ -207,7 +204,6 @@ def validate_api_version(value: str, knob: str = "INFOCHECK_API_VERSION / --api-
 
 def parse_api_versions(raw: str) -> tuple[str, ...]:
     """One version, a comma list, or all-known (every version infocheck has a profile for)."""
-    from .schemas import known_versions
     if raw.strip().lower() == "all-known":
         return tuple(known_versions())
     versions = tuple(v.strip() for v in raw.split(",") if v.strip())
@@ -266,7 +262,6 @@ def build_config(options: dict, environ: dict) -> Config:
         key = Secret(_header_safe(key, "INFOCHECK_API_KEY / --api-key", "key"))
     api_versions = parse_api_versions(str(value(knobs["--api-version"])))
     api_version = api_versions[0]
-    from .schemas import profile
     given = value(knobs["--auth-header"])
     given = str(given).lower() if given else None
     if given is not None and given not in AUTH_HEADERS:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets as random_secrets
-from dataclasses import replace
+from dataclasses import astuple, replace
 
 import pytest
 
@@ -24,6 +24,7 @@ from .credentials import AzureIdentityToken, CommandToken, KeyCredential
 from .exchange import Exchange
 from .probe import NotTested, Probe
 from .requirements import AREAS, UNIVERSAL, catalogue
+from .schemas import known_versions
 from .secret import Scrubber, Secret
 from .server import DEFAULT_MODELS, ReferenceServer, Settings
 from .verdict import FINDING, NOT_TESTED, WAIVED, Traffic, Verdict
@@ -80,7 +81,8 @@ def pytest_configure(config):
     config.stash[CREDENTIAL] = _credential(settings, scrubber)
     config.pluginmanager.register(verdict, "infocheck-verdict")
     if not _is_worker(config):
-        config.pluginmanager.register(reports.Reports(config, verdict, settings), "infocheck-reports")
+        config.pluginmanager.register(reports.Reports(config, verdict, settings, scrubber),
+                                      "infocheck-reports")
     _scrub_terminal(config, scrubber)
 
 
@@ -182,16 +184,23 @@ def pytest_runtestloop(session):
         return None
     settings, verdict = config.stash[CONFIG], config.stash[VERDICT]
     probe = _new_probe(config)
-    client = InfoClient(probe, settings, {}, [])
-    auth = client.credentials() if probe.has_credential else ()
     try:
-        preflight = probe.send(client.request(auth=auth))
-    except NotTested as reason:
-        verdict.untestable(str(reason))
+        config.stash[PREFLIGHT] = _preflight(probe, settings, verdict)
+        if settings.discover_versions:
+            verdict.discovered = _discover_versions(probe, settings)
     finally:
-        verdict.traffic[str(os.getpid())] = _traffic(probe)
+        verdict.traffic[str(os.getpid())] = _local_traffic(config)
         if controller:  # the workers have their own probes
             probe.close()
+    return None
+
+
+def _preflight(probe: Probe, settings: Config, verdict: Verdict) -> Exchange:
+    """The positive GET; stops the run (exit 2) if the endpoint cannot be tested at all."""
+    try:
+        preflight = probe.send(InfoClient(probe, settings, {}, []).positive_request())
+    except NotTested as reason:
+        verdict.untestable(str(reason))
     if preflight.error:
         verdict.untestable(f"{settings.info_url()}: {preflight.error}")
     if 300 <= preflight.status < 400:
@@ -199,21 +208,16 @@ def pytest_runtestloop(session):
             f"{settings.info_url()} answered {preflight.status_line()} to "
             f"{preflight.header('location') or 'nowhere'}; infocheck never follows redirects (the "
             "credential would go along), so give the final URL as --endpoint")
-    config.stash[PREFLIGHT] = preflight
-    if settings.discover_versions:
-        verdict.discovered = _discover_versions(probe, settings)
-        verdict.traffic[str(os.getpid())] = _traffic(probe)
-    return None
+    return preflight
 
 
 def _discover_versions(probe: Probe, settings: Config) -> dict[str, str]:
     """Which known api-versions the endpoint accepts: one positive GET each."""
-    from .schemas import known_versions
     found = {}
     for version in known_versions():
         client = InfoClient(probe, settings.for_version(version), {}, [])
         try:
-            exchange = probe.send(client.request(auth=client.credentials() if probe.has_credential else ()))
+            exchange = probe.send(client.positive_request())
         except NotTested as reason:
             found[version] = f"not asked ({reason})"
             continue
@@ -222,8 +226,11 @@ def _discover_versions(probe: Probe, settings: Config) -> dict[str, str]:
     return found
 
 
-def _traffic(probe: Probe) -> Traffic:
-    return Traffic(probe.sent, probe.throttled, probe.waited)
+def _local_traffic(config) -> Traffic:
+    """What this process's probes have sent so far."""
+    probes = config.stash.get(PROBES, [])
+    return Traffic(sum(p.sent for p in probes), sum(p.throttled for p in probes),
+                   sum(p.waited for p in probes))
 
 
 # -- fixtures --------------------------------------------------------------------------------
@@ -335,13 +342,8 @@ def pytest_runtest_makereport(item, call):
     exchanges = item.stash.get(EXCHANGES, [])
     if report.when == "call" and exchanges:
         report.infocheck_transcript = scrubber.text("\n\n".join(ex.transcript() for ex in exchanges))
-    report.infocheck_traffic = (str(os.getpid()), *_traffic_tuple(config))
+    report.infocheck_traffic = (str(os.getpid()), *astuple(_local_traffic(config)))
     return report
-
-
-def _traffic_tuple(config):
-    probes = config.stash.get(PROBES, [])
-    return (sum(p.sent for p in probes), sum(p.throttled for p in probes), sum(p.waited for p in probes))
 
 
 def _judge_failure(report, error, ids, config) -> None:

@@ -33,10 +33,6 @@ class NotTested(Exception):
     """The request was not (or could not usefully be) answered, so its check cannot run."""
 
 
-class Unreachable(NotTested):
-    """The endpoint cannot be tested at all; the message is one line saying why."""
-
-
 def describe_transport_error(exc: BaseException, timeout: float) -> str:
     """One line naming what went wrong below HTTP: refused, DNS, TLS, timeout, not HTTP."""
     chain, seen = [], exc

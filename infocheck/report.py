@@ -15,6 +15,7 @@ import pytest
 from . import __version__
 from .config import Config
 from .requirements import AREAS, catalogue
+from .secret import Scrubber
 from .verdict import FINDING, ORDER, WAIVED, Verdict
 
 COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "finding": "#9a6700", "waived": "#8250df",
@@ -45,8 +46,8 @@ def _version(package: str) -> str:
 
 
 class Reports:
-    def __init__(self, config, verdict: Verdict, settings: Config):
-        self.config, self.verdict, self.settings = config, verdict, settings
+    def __init__(self, config, verdict: Verdict, settings: Config, scrubber: Scrubber):
+        self.config, self.verdict, self.settings, self.scrubber = config, verdict, settings, scrubber
 
     # -- pytest-html --------------------------------------------------------------------
 
@@ -56,9 +57,8 @@ class Reports:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix, summary, postfix, session):
-        from .plugin import SCRUBBER
         page = STYLE + self.banner_html() + self.matrix_html() + self.versions_html() + self.config_html()
-        prefix.append(self.config.stash[SCRUBBER].text(page))
+        prefix.append(self.scrubber.text(page))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_html(self, report, data):
@@ -174,11 +174,10 @@ class Reports:
         path = self.config.getoption("infocheck_json") or self.config.getini("infocheck_json")
         if not path:
             return
-        from .plugin import SCRUBBER
         target = Path(self.config.invocation_params.dir) / path
         target.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(self.document(), indent=2, ensure_ascii=False)
-        target.write_text(self.config.stash[SCRUBBER].text(text) + "\n", encoding="utf-8")
+        target.write_text(self.scrubber.text(text) + "\n", encoding="utf-8")
 
     def document(self) -> dict:
         v = self.verdict

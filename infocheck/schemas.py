@@ -52,10 +52,12 @@ def model_info_validator(api_version: str) -> Draft202012Validator:
     return validator("model-info", api_version)
 
 
-def model_types(api_version: str) -> list[str]:
-    """The documented ModelType values: the enum of a closed set, the examples of an open one."""
+@lru_cache(maxsize=None)
+def model_types(api_version: str) -> tuple[str, ...]:
+    """The documented ModelType values: the enum of a closed set, the examples of an open one.
+    Cached: the reference server asks on every request."""
     schema = json.loads((SCHEMA_DIR / profile_version(api_version) / "model-type.json").read_text("utf-8"))
-    return list(schema.get("enum") or schema.get("examples") or [])
+    return tuple(schema.get("enum") or schema.get("examples") or ())
 
 
 def model_type_closed(api_version: str) -> bool:
