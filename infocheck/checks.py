@@ -2,14 +2,20 @@
 requirement, what was expected, what came back, and how to reproduce it."""
 from __future__ import annotations
 
-import json
-
 from . import schemas
 from .exchange import Exchange
+from .printable import printable
 from .requirements import Requirement, get
 
 MODEL_INFO_MEMBERS = ("model_name", "model_type", "model_provider_name")
 REQUEST_ID_HEADERS = ("x-ms-request-id", "x-request-id", "apim-request-id", "request-id")
+FIELD_LIMIT = 1000     # characters of 'expected' or 'got' in a failure
+SHOWN_PROBLEMS = 5     # schema violations quoted in one failure
+
+
+def shown(value, limit: int = 120) -> str:
+    """A value from the endpoint, quoted for a message: repr, escaped, capped."""
+    return printable(repr(value), limit)
 
 
 class CheckFailure(AssertionError):
@@ -23,9 +29,10 @@ class CheckFailure(AssertionError):
 
     def explain(self) -> str:
         r = self.requirement
+        # Each field on one line, escaped and capped: a server cannot add or forge lines.
         lines = [f"[{r.level} {r.id}] {r.statement}",
-                 f"  expected: {self.expected}",
-                 f"  got:      {self.got}"]
+                 f"  expected: {printable(self.expected, FIELD_LIMIT)}",
+                 f"  got:      {printable(self.got, FIELD_LIMIT)}"]
         lines += [f"  reproduce: {ex.curl}" for ex in self.exchanges]
         return "\n".join(lines)
 
@@ -71,7 +78,7 @@ def status_200(ex: Exchange, requirement: str = "SHAPE-200") -> None:
         if ex.status in (401, 403):
             hint = " (if the key is right, the endpoint refuses it; check --api-key and --auth-header)"
         elif 300 <= ex.status < 400:
-            hint = f" (a redirect to {ex.header('location')!r}; infocheck never follows redirects)"
+            hint = f" (a redirect to {ex.shown_header('location')}; infocheck never follows redirects)"
         elif ex.status == 404 and error_code(ex) == "404":
             hint = (" (the answer Azure OpenAI and GitHub Models endpoints give: they do not serve "
                     "/info; or the endpoint URL is not the model's base URL)")
@@ -82,14 +89,15 @@ def json_media_type(ex: Exchange) -> None:
     media = ex.media_type
     if not (media == "application/json" or (media.startswith("application/") and media.endswith("+json"))):
         fail("SHAPE-JSON", "Content-Type application/json",
-             f"Content-Type {ex.header('content-type')!r}", ex)
+             f"Content-Type {ex.shown_header('content-type')}", ex)
 
 
 def parsed_json(ex: Exchange, requirement: str):
     try:
         return ex.json()
-    except (ValueError, UnicodeDecodeError) as exc:
-        fail(requirement, "a JSON body", f"{ex.status_line()}, body not JSON ({exc}): {ex.excerpt(120)}", ex)
+    except ValueError as exc:
+        fail(requirement, "a JSON body",
+             f"{ex.status_line()}, body not JSON ({printable(str(exc), 200)}): {ex.excerpt(120)}", ex)
 
 
 def model_info(ex: Exchange, api_version: str, requirement: str = "SHAPE-MODELINFO") -> dict:
@@ -97,8 +105,11 @@ def model_info(ex: Exchange, api_version: str, requirement: str = "SHAPE-MODELIN
     problems = schemas.errors(schemas.model_info_validator(api_version), body)
     if problems:
         note = schemas.spelling_note(body.get("model_type") if isinstance(body, dict) else None, api_version)
+        listed = [printable(p, 200) for p in problems[:SHOWN_PROBLEMS]]
+        if len(problems) > SHOWN_PROBLEMS:
+            listed.append(f"and {len(problems) - SHOWN_PROBLEMS} more")
         fail(requirement, f"a ModelInfo of api-version {schemas.profile_version(api_version)}",
-             "; ".join(problems) + (f" ({note})" if note else ""), ex)
+             "; ".join(listed) + (f" ({note})" if note else ""), ex)
     return body
 
 
@@ -137,8 +148,8 @@ def same_outcome(first: Exchange, second: Exchange, requirement: str, what: str)
         fail(requirement, f"the same status as {what} ({first.status_line()})", summary(second),
              first, second)
     if first.status == 200 and model_info_fields(first) != model_info_fields(second):
-        fail(requirement, f"the same ModelInfo as {what}: {model_info_fields(first)}",
-             f"{model_info_fields(second)}", first, second)
+        fail(requirement, f"the same ModelInfo as {what}: {shown(model_info_fields(first), 300)}",
+             shown(model_info_fields(second), 300), first, second)
 
 
 # -- SHOULD: error answers -----------------------------------------------------------------
@@ -180,18 +191,18 @@ def error_code_header(ex: Exchange) -> None:
     header = ex.header("x-ms-error-code")
     code = error_code(ex)
     if header is None:
-        fail("ERROR-CODE-HEADER", f"x-ms-error-code: {code}" if code else "an x-ms-error-code header",
+        fail("ERROR-CODE-HEADER", f"x-ms-error-code: {shown(code)}" if code else "an x-ms-error-code header",
              f"{ex.status_line()} without x-ms-error-code{_code_note(code)}", ex)
     if code is not None and header != code:
-        fail("ERROR-CODE-HEADER", f"x-ms-error-code equal to error.code {code!r}",
-             f"x-ms-error-code {header!r}", ex)
+        fail("ERROR-CODE-HEADER", f"x-ms-error-code equal to error.code {shown(code)}",
+             f"x-ms-error-code {ex.shown_header('x-ms-error-code')}", ex)
 
 
 def error_code_is(ex: Exchange, status: int, code: str, requirement: str) -> None:
     got = error_code(ex)
     if ex.status != status or got != code:
         fail(requirement, f"{status} with error.code {code}",
-             f"{ex.status_line()}, error.code {got!r}{_code_note(got)}", ex)
+             f"{ex.status_line()}, error.code {shown(got)}{_code_note(got)}", ex)
 
 
 # -- SHOULD: HTTP --------------------------------------------------------------------------
@@ -201,10 +212,10 @@ def method_not_allowed(ex: Exchange) -> None:
     allow = ex.header("allow")
     if ex.status != 405 or not allow:
         fail("HTTP-405", "405 Method Not Allowed with an Allow header",
-             f"{ex.status_line()}, Allow {allow!r}", ex)
+             f"{ex.status_line()}, Allow {ex.shown_header('allow')}", ex)
     methods = {m.strip().upper() for m in allow.split(",")}
     if "GET" not in methods:
-        fail("HTTP-405", "an Allow header that lists GET", f"Allow: {allow}", ex)
+        fail("HTTP-405", "an Allow header that lists GET", f"Allow: {ex.shown_header('allow')}", ex)
 
 
 def head_like_get(head: Exchange, get: Exchange) -> None:
@@ -234,7 +245,8 @@ def charset_utf8(ex: Exchange) -> None:
     for param in content_type.split(";")[1:]:
         name, _, value = param.partition("=")
         if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
-            fail("SHAPE-CHARSET", "no charset, or charset=utf-8", f"Content-Type {content_type!r}", ex)
+            fail("SHAPE-CHARSET", "no charset, or charset=utf-8",
+                 f"Content-Type {ex.shown_header('content-type')}", ex)
 
 
 def no_bom(ex: Exchange) -> None:
@@ -254,12 +266,13 @@ def unique_members(ex: Exchange) -> None:
         return dict(items)
 
     try:
-        json.loads(ex.body.decode("utf-8-sig"), object_pairs_hook=pairs)
-    except (ValueError, UnicodeDecodeError):
+        ex.json(object_pairs_hook=pairs)
+    except ValueError:
         return  # not JSON at all is SHAPE-MODELINFO's to report
     if duplicates:
-        fail("SHAPE-UNIQUE-MEMBERS", "each member name once",
-             "repeated member(s): " + ", ".join(sorted(set(duplicates))), ex)
+        names = sorted(set(duplicates))
+        fail("SHAPE-UNIQUE-MEMBERS", "each member name once", "repeated member(s): "
+             + ", ".join(shown(n, 60) for n in names[:10]) + (" …" if len(names) > 10 else ""), ex)
 
 
 def no_null_members(ex: Exchange) -> None:
@@ -267,7 +280,8 @@ def no_null_members(ex: Exchange) -> None:
     if isinstance(body, dict):
         nulls = sorted(k for k, v in body.items() if v is None)
         if nulls:
-            fail("SHAPE-NO-NULL", "members with values, or left out", "null: " + ", ".join(nulls), ex)
+            fail("SHAPE-NO-NULL", "members with values, or left out",
+                 "null: " + ", ".join(shown(n, 60) for n in nulls[:10]) + (" …" if len(nulls) > 10 else ""), ex)
 
 
 def model_type_spelling(ex: Exchange, api_version: str) -> None:
@@ -279,4 +293,4 @@ def model_type_spelling(ex: Exchange, api_version: str) -> None:
         kind = "closed" if schemas.model_type_closed(api_version) else "extensible"
         fail("SHAPE-MODEL-TYPE-SPELLING", f"one of {', '.join(documented)} (ModelType of "
              f"{schemas.profile_version(api_version)} is {kind})",
-             f"model_type {value!r}" + (f": {note}" if note else ""), ex)
+             f"model_type {shown(value)}" + (f": {note}" if note else ""), ex)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .config import Config
+from .config import Config, Route
 from .exchange import Credential, Exchange, Request
 from .probe import NotTested, Probe
 from .secret import EXACT, KeyVariant
@@ -41,15 +41,21 @@ class InfoClient:
     def credentials(self, variant: KeyVariant = EXACT, form: str | None = None) -> tuple:
         return (credential_header(form or self.config.auth_header, variant),)
 
+    @property
+    def route(self) -> Route | None:
+        return self.config.route
+
     def request(self, *, method="GET", api_version=DEFAULT, query=(), auth=DEFAULT,
-                headers=(), deployment=None) -> Request:
-        """A request for /info; by default the positive one (valid key, configured version)."""
+                headers=(), route=DEFAULT) -> Request:
+        """A request for /info; by default the positive one (valid key, configured version,
+        the configured route). `route=None` names no deployment or model."""
         version = self.api_version if api_version is DEFAULT else api_version
-        params = (() if version is None else (("api-version", version),)) + tuple(query)
+        route = self.route if route is DEFAULT else route
+        params = (() if version is None else (("api-version", version),))
+        params += (route.query() if route else ()) + tuple(query)
         all_headers = [JSON_ACCEPT]
         all_headers += list(self.credentials() if auth is DEFAULT else auth)
-        if deployment is not None:
-            all_headers.append(("azureml-model-deployment", deployment))
+        all_headers += list(route.headers() if route else ())
         all_headers += list(headers)
         return Request(method=method, query=params if params else None, headers=tuple(all_headers))
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from .schemas import known_versions, profile, profile_version
-from .secret import MASK, Secret
+from .secret import MASK, Secret, credential_problem
 
 DEFAULT_API_VERSION = "2024-04-01-preview"
-API_VERSION_FORMAT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(-preview)?$")
+API_VERSION_FORMAT = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(-preview)?$")  # ASCII digits only
+USERINFO = re.compile(r"^[^/?#]*//[^/?#]*@")  # user:password@ in the authority, however malformed
 AUTH_HEADERS = ("bearer", "api-key")
 REQUESTS_PER_VERSION = 300
-TOKEN_CHARS = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 token
 
 
 class ConfigError(Exception):
@@ -80,6 +80,25 @@ def knob_dest(knob: Knob) -> str:
 
 
 @dataclass(frozen=True)
+class Route:
+    """Which deployment or model a request names: through the azureml-model-deployment header
+    (the reference's way) or the model query parameter (2025-04-01 and later)."""
+
+    kind: str   # "deployment" or "model"
+    name: str
+
+    def query(self) -> tuple[tuple[str, str], ...]:
+        return (("model", self.name),) if self.kind == "model" else ()
+
+    def headers(self) -> tuple[tuple[str, str], ...]:
+        return (("azureml-model-deployment", self.name),) if self.kind == "deployment" else ()
+
+    def describe(self) -> str:
+        how = "the model query parameter" if self.kind == "model" else "the azureml-model-deployment header"
+        return f"{self.kind} {self.name} (via {how})"
+
+
+@dataclass(frozen=True)
 class Config:
     endpoint: str | None            # base URL as given, or None for the embedded server
     api_key: Secret | None
@@ -101,6 +120,26 @@ class Config:
     body_limit: int = 1024 * 1024
     proxies: dict = field(default_factory=dict)
     ca_bundle: str | None = None
+
+    @property
+    def route(self) -> Route | None:
+        """What the positive request, and every request built on it, names: the first
+        deployment; else the model, by query parameter where the api-version has one and by the
+        deployment header where it does not (unified endpoints take either); else nothing."""
+        if self.deployments:
+            return Route("deployment", self.deployments[0])
+        if self.model:
+            has_parameter = "model" in profile(self.api_version)["inputs"]
+            return Route("model" if has_parameter else "deployment", self.model)
+        return None
+
+    def route_description(self) -> str:
+        if self.deployments:
+            return self.route.describe()
+        if self.model:
+            return (f"model {self.model} (via the model query parameter where the api-version has "
+                    "it, else the azureml-model-deployment header)")
+        return "none named: the endpoint's default deployment"
 
     def for_version(self, api_version: str) -> "Config":
         """This configuration as it applies to one api-version of the run."""
@@ -143,6 +182,7 @@ class Config:
             ("api-version", ", ".join(v + self.for_version(v).profile_note()
                                       for v in self.api_versions or (self.api_version,))),
             ("credential", credential),
+            ("routed to", self.route_description()),
             ("deployments", ", ".join(self.deployments) or "none"),
             ("model", self.model or "none"),
             ("request timeout", f"{self.timeout:g} s"),
@@ -172,6 +212,11 @@ def origin(url: str) -> tuple[str, str, int]:
 
 
 def _validate_endpoint(value: str) -> str:
+    # First, and without quoting the value: a password must not reach any output.
+    if USERINFO.match(value):
+        raise ConfigError("INFOCHECK_ENDPOINT / --endpoint: the URL carries user:password@ (not "
+                          "shown here); give the base URL without it and the credential with "
+                          "INFOCHECK_API_KEY")
     try:
         parts = urlsplit(value)
         parts.port  # raises ValueError on a bad port
@@ -180,9 +225,6 @@ def _validate_endpoint(value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"INFOCHECK_ENDPOINT / --endpoint: {value!r} is not an http(s) URL "
                           "with a host, e.g. https://my-model.eastus2.models.ai.azure.com")
-    if parts.username or parts.password:
-        raise ConfigError("INFOCHECK_ENDPOINT / --endpoint: the URL carries user:password; "
-                          "give the credential with INFOCHECK_API_KEY instead")
     if parts.query or parts.fragment:
         raise ConfigError("INFOCHECK_ENDPOINT / --endpoint: give the base URL without query or "
                           "fragment; infocheck adds /info and api-version itself")
@@ -192,7 +234,7 @@ def _validate_endpoint(value: str) -> str:
 
 
 def validate_api_version(value: str, knob: str = "INFOCHECK_API_VERSION / --api-version") -> str:
-    match = API_VERSION_FORMAT.match(value)
+    match = API_VERSION_FORMAT.fullmatch(value)
     if not match:
         raise ConfigError(f"{knob}: {value!r} is not of the form YYYY-MM-DD or YYYY-MM-DD-preview")
     try:
@@ -259,7 +301,10 @@ def build_config(options: dict, environ: dict) -> Config:
     endpoint = _validate_endpoint(endpoint) if endpoint else None
     key = value(knobs["--api-key"])
     if key is not None:
-        key = Secret(_header_safe(key, "INFOCHECK_API_KEY / --api-key", "key"))
+        problem = credential_problem(key)
+        if problem:
+            raise ConfigError(f"INFOCHECK_API_KEY / --api-key: the key cannot be used: {problem}")
+        key = Secret(key)
     api_versions = parse_api_versions(str(value(knobs["--api-version"])))
     api_version = api_versions[0]
     given = value(knobs["--auth-header"])

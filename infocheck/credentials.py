@@ -5,19 +5,28 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shlex
+import signal
 import subprocess
+import threading
 import time
 
-from .secret import Scrubber, Secret
+from .secret import Scrubber, Secret, credential_problem
 
 REFRESH_MARGIN = 120.0          # seconds before expiry a token is renewed
 OPAQUE_TOKEN_LIFETIME = 2700.0  # a token whose expiry cannot be read is renewed after 45 minutes
-COMMAND_TIMEOUT = 60.0
+COMMAND_TIMEOUT = 60.0          # seconds a token command may run
+COMMAND_OUTPUT_LIMIT = 64 * 1024  # bytes of its output read; a token is a few KiB at most
 
 
 class CredentialError(Exception):
-    """No credential could be had; the message is one line, secret-free."""
+    """No credential could be had; the message is one line, secret-free. `usage` marks a
+    credential that was had but cannot be used (a usage error, not an endpoint's fault)."""
+
+    def __init__(self, message: str, usage: bool = False):
+        super().__init__(message)
+        self.usage = usage
 
 
 class KeyCredential:
@@ -34,6 +43,7 @@ class TokenCredential:
     """A bearer token from somewhere, renewed when it is about to expire."""
 
     kind, env_var = "token", "INFOCHECK_TOKEN"
+    knob = "the token source"
 
     def __init__(self, scrubber: Scrubber, clock=time.time):
         self._scrubber, self._clock = scrubber, clock
@@ -46,6 +56,10 @@ class TokenCredential:
             value = value.strip()
             if not value:
                 raise CredentialError(f"{self.describe()} gave an empty token")
+            problem = credential_problem(value)
+            if problem:
+                raise CredentialError(f"{self.knob}: the token from {self.describe()} cannot be "
+                                      f"used: {problem}", usage=True)
             self._token = Secret(value)
             self._scrubber.add(self._token)
             self._expires = expires or jwt_expiry(value) or self._clock() + OPAQUE_TOKEN_LIFETIME
@@ -59,29 +73,75 @@ class TokenCredential:
 
 
 class CommandToken(TokenCredential):
-    def __init__(self, command: str, scrubber: Scrubber, clock=time.time, run=subprocess.run):
+    """A token printed by a command. Nothing the command prints is ever shown: on failure only
+    its first word and exit status are named. It is cut off past COMMAND_TIMEOUT seconds or
+    COMMAND_OUTPUT_LIMIT bytes of output, with its whole process group."""
+
+    knob = "INFOCHECK_TOKEN_COMMAND / --token-command"
+
+    def __init__(self, command: str, scrubber: Scrubber, clock=time.time,
+                 timeout: float = COMMAND_TIMEOUT, output_limit: int = COMMAND_OUTPUT_LIMIT):
         super().__init__(scrubber, clock)
-        self._command, self._run = command, run
+        self._command, self._timeout, self._limit = command, timeout, output_limit
 
     def describe(self) -> str:
         # Only the program's name: the rest of a command line may carry secrets of its own.
-        words = shlex.split(self._command)
+        words = self._command.split()
         return f"the token command `{words[0] if words else ''} …`"
 
     def acquire(self):
         try:
-            result = self._run(shlex.split(self._command), capture_output=True, text=True,
-                               timeout=COMMAND_TIMEOUT)
-        except FileNotFoundError:
-            raise CredentialError(f"{self.describe()} was not found") from None
-        except subprocess.TimeoutExpired:
-            raise CredentialError(f"{self.describe()} did not finish within {COMMAND_TIMEOUT:g} s") from None
+            argv = shlex.split(self._command)
         except ValueError as exc:
-            raise CredentialError(f"INFOCHECK_TOKEN_COMMAND: cannot parse the command ({exc})") from None
-        if result.returncode != 0:
-            detail = self._scrubber.text((result.stderr.strip().splitlines() or [""])[-1])[:200]
-            raise CredentialError(f"{self.describe()} failed (exit {result.returncode}): {detail}")
-        return result.stdout, None
+            raise CredentialError(f"{self.knob}: cannot parse the command ({exc})", usage=True) from None
+        if not argv:
+            raise CredentialError(f"{self.knob}: the command is empty", usage=True)
+        try:
+            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.DEVNULL, start_new_session=True)
+        except OSError as exc:
+            raise CredentialError(f"{self.describe()} could not be started ({exc.strerror})") from None
+        output, problem = bytearray(), []
+
+        def read():
+            while len(output) <= self._limit:
+                chunk = process.stdout.read1(16 * 1024)
+                if not chunk:
+                    return
+                output.extend(chunk)
+            problem.append(f"printed more than {self._limit // 1024} KiB")
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(self._timeout)
+        if reader.is_alive():
+            problem.append(f"did not finish within {self._timeout:g} s")
+        if problem:
+            _kill_group(process)
+        try:
+            status = process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            status = process.wait()
+        process.stdout.close()
+        if problem:
+            raise CredentialError(f"{self.describe()} {problem[0]} and was stopped; nothing it "
+                                  "printed is shown")
+        if status != 0:
+            raise CredentialError(f"{self.describe()} failed (exit status {status}); nothing it "
+                                  "printed is shown, so run it yourself to see why")
+        try:
+            return bytes(output).decode("utf-8"), None
+        except UnicodeDecodeError:
+            raise CredentialError(f"{self.knob}: the token from {self.describe()} is not text",
+                                  usage=True) from None
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except OSError:
+        pass
 
 
 class AzureIdentityToken(TokenCredential):
@@ -90,6 +150,8 @@ class AzureIdentityToken(TokenCredential):
     def __init__(self, scope: str, scrubber: Scrubber, credential=None, clock=time.time):
         super().__init__(scrubber, clock)
         self.scope, self._credential = scope, credential
+
+    knob = "INFOCHECK_AZURE_IDENTITY / --azure-identity"
 
     def describe(self) -> str:
         return f"Azure Identity (scope {self.scope})"

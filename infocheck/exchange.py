@@ -1,12 +1,16 @@
 """What the suite asked (`Request`) and what came back (`Exchange`), already scrubbed of secrets."""
 from __future__ import annotations
 
-import json
 import shlex
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, quote
 
+from . import strict_json
+from .printable import printable
 from .secret import EXACT, MASK, KeyVariant
+
+HEADER_VALUE_SHOWN = 300   # characters of one header value in a transcript
+HEADERS_SHOWN = 60         # headers of one answer in a transcript
 
 
 
@@ -64,7 +68,10 @@ class Request:
 
 @dataclass(repr=False)
 class Exchange:
-    """One request and its answer (or the transport error instead), safe to print."""
+    """One request and its answer (or the transport error instead), secrets already masked.
+
+    What the endpoint sent is kept as sent (for the checks); every method that turns it into
+    text for output escapes it and caps its length."""
 
     request: Request
     url: str
@@ -74,13 +81,18 @@ class Exchange:
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
     body_over_limit: bool = False
+    body_note: str = ""
     elapsed: float = 0.0
     error: str | None = None
     echoed_secret: bool = False
     throttled: int = 0
 
     def __repr__(self) -> str:
-        return f"<Exchange {self.request.method} {self.url} -> {self.status_line()}>"
+        return f"<Exchange {self.request.method} {printable(self.url, 200)} -> {self.status_line()}>"
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        """Hypothesis prints dataclasses field by field, body included; this keeps it short."""
+        printer.text(repr(self))
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -93,44 +105,55 @@ class Exchange:
         name = name.lower()
         return [v for k, v in self.headers if k.lower() == name]
 
+    def shown_header(self, name: str, limit: int = 120) -> str:
+        """A header's value for a message: repr-quoted, escaped and capped, or None."""
+        value = self.header(name)
+        return "None" if value is None else "'" + printable(value, limit) + "'"
+
     @property
     def media_type(self) -> str:
         return (self.header("content-type") or "").split(";")[0].strip().lower()
 
-    def json(self):
-        """The parsed body, or raise ValueError saying why it is not JSON."""
+    def json(self, object_pairs_hook=None):
+        """The parsed body, or raise ValueError (strict_json.NotJSON) saying why it is not JSON."""
         if self.body_over_limit:
-            raise ValueError("the body is over the size limit, so it was not read whole")
-        text = self.body.decode("utf-8-sig")
-        return json.loads(text)
+            raise strict_json.NotJSON("the body is over the size limit, so it was not read whole")
+        if self.body_note:
+            raise strict_json.NotJSON(self.body_note)
+        return strict_json.loads(self.body, object_pairs_hook)
 
     def json_or_none(self):
         try:
             return self.json()
-        except (ValueError, UnicodeDecodeError):
+        except ValueError:
             return None
 
     def status_line(self) -> str:
         if self.error:
-            return f"no answer ({self.error})"
-        return f"{self.status} {self.reason}".strip()
+            return f"no answer ({printable(self.error, 300)})"
+        return f"{self.status} {printable(self.reason, 120)}".strip()
 
-    def excerpt(self, limit: int = 300) -> str:
+    def excerpt(self, limit: int = 300, lines: bool = False) -> str:
+        """The start of the body as text, escaped (on one line unless `lines`) and capped."""
         if self.body_over_limit:
-            return f"(body over the size limit; first bytes: {self.body[:80]!r})"
+            return f"(body over the size limit; first bytes: {printable(repr(self.body[:80]))})"
         if not self.body:
             return "(empty body)"
-        text = self.body.decode("utf-8", errors="replace")
-        return text if len(text) <= limit else text[:limit] + f"... ({len(self.body)} bytes)"
+        text = self.body[:limit * 4].decode("utf-8", errors="replace")
+        shown = printable(text[:limit], lines=lines)
+        return shown if len(self.body) <= limit else shown + f"... ({len(self.body)} bytes)"
 
     def transcript(self, body_limit: int = 2000) -> str:
-        lines = [f"> {self.request.method} {self.url}"]
+        lines = [f"> {self.request.method} {printable(self.url, 2000)}"]
         lines += [f"> {n}: {v}" for n, v in self.request.displayed_headers()]
         if self.error:
-            lines.append(f"< (no answer: {self.error})")
+            lines.append(f"< (no answer: {printable(self.error, 300)})")
         else:
-            lines.append(f"< {self.status} {self.reason}  [{self.elapsed * 1000:.0f} ms]")
-            lines += [f"< {n}: {v}" for n, v in self.headers]
+            lines.append(f"< {self.status} {printable(self.reason, 120)}  [{self.elapsed * 1000:.0f} ms]")
+            lines += [f"< {printable(n, 100)}: {printable(v, HEADER_VALUE_SHOWN)}"
+                      for n, v in self.headers[:HEADERS_SHOWN]]
+            if len(self.headers) > HEADERS_SHOWN:
+                lines.append(f"< ({len(self.headers) - HEADERS_SHOWN} more headers not shown)")
             if self.body:
-                lines += ["<", self.excerpt(body_limit)]
+                lines += ["<", self.excerpt(body_limit, lines=True)]
         return "\n".join(lines)

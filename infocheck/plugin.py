@@ -9,6 +9,7 @@ and no secret reaches any output.
 from __future__ import annotations
 
 import os
+import re
 import secrets as random_secrets
 from dataclasses import astuple, replace
 
@@ -16,13 +17,15 @@ import pytest
 
 from . import __version__
 from . import hypothesis_profiles  # noqa: F401  (registers and loads the profiles)
+from . import checks
 from . import report as reports
 from .checks import CheckFailure
 from .client import InfoClient
 from .config import KNOBS, Config, ConfigError, build_config, knob_dest
 from .credentials import AzureIdentityToken, CommandToken, KeyCredential
 from .exchange import Exchange
-from .probe import NotTested, Probe
+from .printable import printable
+from .probe import NotTested, Probe, UnusableCredential
 from .requirements import AREAS, UNIVERSAL, catalogue
 from .schemas import known_versions
 from .secret import Scrubber, Secret
@@ -40,6 +43,9 @@ EXCHANGES = pytest.StashKey[list]()
 EMBEDDED = "infocheck_embedded"   # workerinput key: the controller's embedded server
 AREA_MARKERS = {area: area.split()[0].lower().replace("-", "_") for area in AREAS}
 AREA_MARKERS.update({"authentication": "auth", "HTTP robustness": "http"})
+REPORT_LIMIT = 16_000   # characters of one test's failure text in any output
+NOTE_LIMIT, MAX_NOTES = 2_000, 10
+MAX_TRANSCRIPTS = 30    # exchanges shown for one test
 
 
 # -- configuration --------------------------------------------------------------------------
@@ -197,18 +203,51 @@ def pytest_runtestloop(session):
 
 def _preflight(probe: Probe, settings: Config, verdict: Verdict) -> Exchange:
     """The positive GET; stops the run (exit 2) if the endpoint cannot be tested at all."""
+    url = printable(settings.info_url(), 300)
     try:
         preflight = probe.send(InfoClient(probe, settings, {}, []).positive_request())
+    except UnusableCredential as reason:
+        verdict.usage_error(str(reason))
     except NotTested as reason:
         verdict.untestable(str(reason))
     if preflight.error:
-        verdict.untestable(f"{settings.info_url()}: {preflight.error}")
+        verdict.untestable(f"{url}: {preflight.error}")
     if 300 <= preflight.status < 400:
         verdict.untestable(
-            f"{settings.info_url()} answered {preflight.status_line()} to "
-            f"{preflight.header('location') or 'nowhere'}; infocheck never follows redirects (the "
-            "credential would go along), so give the final URL as --endpoint")
+            f"{url} answered {preflight.status_line()} to {preflight.shown_header('location')}; "
+            "infocheck never follows redirects (the credential would go along), so give the final "
+            "URL as --endpoint")
+    if preflight.status in (401, 403) and probe.has_credential:
+        verdict.untestable(
+            f"the endpoint refused the credential: {url} answered {preflight.status_line()} to the "
+            f"positive request. Check {_credential_knobs(settings)}. infocheck cannot tell a wrong, "
+            "expired or rotated credential from a broken endpoint, so it checks nothing further")
+    if preflight.status == 400 and settings.route is None and _names_missing_model(preflight):
+        verdict.untestable(
+            f"the endpoint needs a deployment or model: {url} answered {preflight.status_line()} "
+            f"({checks.shown(checks.error_code(preflight))}) to a request that named none. Give one "
+            "with --deployment NAME (INFOCHECK_DEPLOYMENTS) or --model NAME (INFOCHECK_MODEL)")
     return preflight
+
+
+def _credential_knobs(settings: Config) -> str:
+    if settings.token_command:
+        return ("the token from INFOCHECK_TOKEN_COMMAND / --token-command (is it for this "
+                "resource and not expired?)")
+    if settings.azure_identity:
+        return (f"the Azure Identity token (scope {settings.scope}; --token-scope) and the "
+                "identity's role on the resource")
+    return (f"INFOCHECK_API_KEY / --api-key, and --auth-header (the key went as "
+            f"{'Authorization: Bearer' if settings.auth_header == 'bearer' else 'api-key'})")
+
+
+MISSING_MODEL = re.compile(r"no[ _]model|model[ _]name|(specify|provide|requires?)\b.*\bmodel|"
+                           r"model\b.*\b(required|missing|not specified)", re.IGNORECASE)
+
+
+def _names_missing_model(exchange: Exchange) -> bool:
+    """A 400 that says a model or deployment must be named, as unified endpoints answer."""
+    return bool(MISSING_MODEL.search(f"{checks.error_code(exchange)} {exchange.excerpt(400)}"))
 
 
 def _discover_versions(probe: Probe, settings: Config) -> dict[str, str]:
@@ -341,7 +380,8 @@ def pytest_runtest_makereport(item, call):
     _scrub_report(report, scrubber)
     exchanges = item.stash.get(EXCHANGES, [])
     if report.when == "call" and exchanges:
-        report.infocheck_transcript = scrubber.text("\n\n".join(ex.transcript() for ex in exchanges))
+        report.infocheck_transcript = printable(scrubber.text("\n\n".join(
+            ex.transcript() for ex in exchanges[:MAX_TRANSCRIPTS])), REPORT_LIMIT * 4, lines=True)
     report.infocheck_traffic = (str(os.getpid()), *astuple(_local_traffic(config)))
     return report
 
@@ -356,8 +396,8 @@ def _judge_failure(report, error, ids, config) -> None:
     stray = [f.requirement.id for f in failures if f.requirement.id not in ids + UNIVERSAL]
     text = "\n\n".join(f.explain() for f in failures)
     notes = getattr(error, "__notes__", None) or []
-    if notes:  # Hypothesis puts the falsifying example here
-        text += "\n\n" + "\n".join(str(n) for n in notes)
+    if notes:  # Hypothesis puts the falsifying example here: escaped and capped like the rest
+        text += "\n\n" + "\n".join(printable(str(n), NOTE_LIMIT, lines=True) for n in notes[:MAX_NOTES])
     if stray:
         report.infocheck_internal = True
         text += f"\n(infocheck bug: the test does not declare {', '.join(stray)})"
@@ -380,14 +420,19 @@ def _judge_failure(report, error, ids, config) -> None:
 
 
 def _scrub_report(report, scrubber: Scrubber) -> None:
+    """Every text a report carries to the terminal, JUnit, HTML and JSON: secrets masked,
+    control characters escaped (newlines kept: the messages' own structure), length capped."""
+    def clean(text: str) -> str:
+        return printable(scrubber.text(text), REPORT_LIMIT, lines=True)
+
     if isinstance(report.longrepr, tuple):
         path, line, reason = report.longrepr
-        report.longrepr = (path, line, scrubber.text(reason))
+        report.longrepr = (path, line, clean(reason))
     elif report.longrepr is not None:
-        report.longrepr = scrubber.text(str(report.longrepr))
+        report.longrepr = clean(str(report.longrepr))
     if getattr(report, "wasxfail", None):
-        report.wasxfail = scrubber.text(report.wasxfail)
-    report.sections = [(title, scrubber.text(content)) for title, content in report.sections]
+        report.wasxfail = clean(report.wasxfail)
+    report.sections = [(title, clean(content)) for title, content in report.sections]
 
 
 def pytest_report_teststatus(report, config):

@@ -7,6 +7,8 @@ sending after repeated transport failures instead of hammering a dead endpoint.
 from __future__ import annotations
 
 import email.utils
+import math
+import re
 import http.client
 import socket
 import ssl
@@ -20,17 +22,23 @@ from .config import Config, origin
 from .exchange import Credential, Exchange, Request
 from .credentials import CredentialError
 from .secret import Scrubber
+from .transport import Deadline, DeadlineExceeded, new_session, read_body
 
 USER_AGENT = f"infocheck/{__version__} (+conformance suite for /info)"
 MAX_RETRIES = 3            # per request, on 429/503
 MAX_SINGLE_WAIT = 30.0     # seconds; a longer Retry-After is not waited for
 MAX_TOTAL_WAIT = 60.0      # seconds over the whole run
 DEFAULT_BACKOFF = 1.0      # when a 429 names no wait
+SENDABLE_HEADER = re.compile(r"[\x20-\x7e\x80-\xff]*")
 BREAKER = 3                # consecutive unanswered requests before the probe stops sending
 
 
 class NotTested(Exception):
     """The request was not (or could not usefully be) answered, so its check cannot run."""
+
+
+class UnusableCredential(NotTested):
+    """The credential was had but cannot be used (too short, not sendable): a usage error."""
 
 
 def describe_transport_error(exc: BaseException, timeout: float) -> str:
@@ -79,26 +87,33 @@ def _last_line(chain, types) -> str:
 
 
 def retry_after_seconds(exchange: Exchange, now: float | None = None) -> float | None:
-    """The wait a throttled answer asks for, from any of the headers Azure services send."""
+    """The wait a throttled answer asks for, from any of the headers Azure services send.
+    Whatever the server wrote, the answer is a finite number of seconds or None."""
     for name, scale in (("retry-after-ms", 0.001), ("x-ms-retry-after-ms", 0.001)):
-        raw = exchange.header(name)
-        if raw:
-            try:
-                return max(0.0, float(raw) * scale)
-            except ValueError:
-                pass
+        wait = _finite(exchange.header(name))
+        if wait is not None:
+            return max(0.0, wait * scale)
     raw = exchange.header("retry-after")
     if not raw:
         return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
+    wait = _finite(raw)
+    if wait is not None:
+        return max(0.0, wait)
     try:
         when = email.utils.parsedate_to_datetime(raw).timestamp()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, OSError, IndexError):
         return None
     return max(0.0, when - (now if now is not None else time.time()))
+
+
+def _finite(raw: str | None) -> float | None:
+    if not raw or len(raw) > 32:
+        return None
+    try:
+        number = float(raw)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 class Probe:
@@ -115,12 +130,14 @@ class Probe:
         self.waited = 0.0
         self._unanswered_in_a_row = 0
         self._last_error = ""
-        self._session = requests.Session()
-        self._session.trust_env = False   # never pick up ~/.netrc credentials
-        self._session.headers.clear()
-        self._session.proxies.update(config.proxies)
-        self._session.verify = config.ca_bundle or True
+        self._session = self._new_session()
         self._origin = origin(info_url)
+
+    def _new_session(self) -> requests.Session:
+        session = new_session()
+        session.proxies.update(self.config.proxies)
+        session.verify = self.config.ca_bundle or True
+        return session
 
     def close(self) -> None:
         self._session.close()
@@ -140,6 +157,8 @@ class Probe:
         try:
             return self._credential.current().reveal()
         except CredentialError as error:
+            if error.usage:
+                raise UnusableCredential(str(error)) from None
             raise NotTested(f"no credential: {error}") from None
 
     def differs_from_key(self, variant) -> bool:
@@ -190,7 +209,7 @@ class Probe:
         self.sent += 1
         started = time.monotonic()
         try:
-            raw_headers, raw_body = self._transmit(request, url, wire_headers, exchange, started)
+            raw_headers, body = self._transmit(request, url, wire_headers, exchange)
         except _TransportError as failure:
             exchange.error = self._scrub.text(failure.reason)
             exchange.elapsed = time.monotonic() - started
@@ -199,10 +218,13 @@ class Probe:
             return exchange
         self._unanswered_in_a_row = 0
         exchange.elapsed = time.monotonic() - started
-        raw_text = "\n".join(f"{n}: {v}" for n, v in raw_headers) + "\n" + raw_body.decode("latin-1")
+        raw_text = "\n".join([exchange.reason] + [f"{n}: {v}" for n, v in raw_headers]
+                             + [body.data.decode("latin-1")])
         exchange.echoed_secret = self._scrub.contains_secret(raw_text)
-        exchange.headers = [(n, self._scrub.text(v)) for n, v in raw_headers]
-        exchange.body = self._scrub.bytes(raw_body)
+        exchange.headers = [(self._scrub.text(n), self._scrub.text(v)) for n, v in raw_headers]
+        exchange.body = self._scrub.bytes(body.data)
+        exchange.body_over_limit = body.over_limit
+        exchange.body_note = body.note
         exchange.reason = self._scrub.text(exchange.reason)
         return exchange
 
@@ -212,37 +234,49 @@ class Probe:
             if isinstance(value, Credential):
                 value = value.wire(self.credential_value())
             headers[name] = value
+        for name, value in headers.items():
+            # http.client would raise, showing the value; config validation makes this unreachable
+            # for the key and its variants, so a failure here names the header only.
+            if not SENDABLE_HEADER.fullmatch(value) or not SENDABLE_HEADER.fullmatch(name or " "):
+                raise NotTested(f"the {name!r} header could not be sent: its value is not a valid "
+                                "HTTP header value")
         return headers
 
-    def _transmit(self, request: Request, url: str, headers: dict, exchange: Exchange,
-                  started: float):
+    def _transmit(self, request: Request, url: str, headers: dict, exchange: Exchange):
+        """One request on the wire, bounded as a whole by the timeout (transport.Deadline)."""
         timeout = self.config.timeout
-        try:
-            response = self._session.request(
-                request.method, url, headers=headers, timeout=(timeout, timeout),
-                allow_redirects=False, stream=True)
-        except requests.RequestException as exc:
-            raise _TransportError(describe_transport_error(exc, timeout)) from None
-        try:
-            exchange.status = response.status_code
-            exchange.reason = response.reason or ""
-            answer_headers = list(response.raw.headers.items()) if response.raw is not None else []
-            body = bytearray()
-            limit = self.config.body_limit
+        with Deadline(timeout) as deadline:
+            def late():
+                what = "no answer" if exchange.status is None else "the answer did not arrive whole"
+                return f"{what} within {timeout:g} s (timed out; the timeout bounds the whole request)"
+
             try:
-                for chunk in response.iter_content(64 * 1024):
-                    body += chunk
-                    if len(body) > limit:
-                        exchange.body_over_limit = True
-                        del body[limit:]
-                        break
-                    if time.monotonic() - started > timeout:
-                        raise _TransportError(f"the answer took over {timeout:g} s to arrive whole")
-            except requests.RequestException as exc:
+                response = self._session.request(
+                    request.method, url, headers=headers, timeout=(timeout, timeout),
+                    allow_redirects=False, stream=True)
+            except (requests.RequestException, http.client.HTTPException, OSError, ValueError) as exc:
+                if deadline.fired:
+                    raise _TransportError(late()) from None
                 raise _TransportError(describe_transport_error(exc, timeout)) from None
-            return answer_headers, bytes(body)
-        finally:
-            response.close()
+            try:
+                exchange.status = response.status_code
+                exchange.reason = response.reason or ""
+                answer_headers = list(response.raw.headers.items())
+                body = read_body(response.raw, response.raw.headers.get("content-encoding"),
+                                 self.config.body_limit, deadline)
+            except DeadlineExceeded:
+                raise _TransportError(late()) from None
+            except (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException,
+                    OSError, ValueError) as exc:
+                if deadline.fired:
+                    raise _TransportError(late()) from None
+                raise _TransportError(describe_transport_error(exc, timeout)) from None
+            finally:
+                response.close()
+        if deadline.fired:  # the socket was cut: the pooled connection is gone too
+            self._session.close()
+            self._session = self._new_session()
+        return answer_headers, body
 
 
 class _TransportError(Exception):

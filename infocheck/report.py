@@ -70,6 +70,7 @@ class Reports:
     def banner_html(self) -> str:
         v, s = self.verdict, self.settings
         facts = [("endpoint", s.info_url() if s.endpoint else "-"), ("api-version", s.api_version),
+                 ("routed to", s.route_description()),
                  ("deployments", ", ".join(s.deployments) or "none"),
                  ("started", dt.datetime.fromtimestamp(v.started).astimezone().isoformat(timespec="seconds")),
                  ("duration", f"{(v.finished or v.started) - v.started:.1f} s"),

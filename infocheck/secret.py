@@ -5,9 +5,11 @@ print `***`. `Scrubber` replaces every form of every secret in text the run writ
 """
 from __future__ import annotations
 
+import base64
+import html
 import json
 import re
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote_plus
 
 MASK = "***"
 
@@ -73,42 +75,121 @@ NEAR_MISSES = (
 )
 
 
+MIN_LENGTH = 16   # shorter credentials cannot be masked without masking ordinary words
+SENDABLE = re.compile(r"[\x21-\x7e]+")  # visible ASCII: every near-miss stays a valid header value
+WITHHELD = f"{MASK} (withheld: this text carries the credential in an encoded form)"
+
+
+def credential_problem(value: str) -> str | None:
+    """Why a key or token cannot be used safely, or None. One line, without the value."""
+    if not SENDABLE.fullmatch(value):
+        return ("it must be visible ASCII characters only (no spaces, control or non-ASCII "
+                "characters), as HTTP header values and keys are")
+    if len(value) < MIN_LENGTH:
+        return (f"it has {len(value)} characters; infocheck needs at least {MIN_LENGTH} to mask it "
+                "in every output without masking ordinary words (real keys have 32 or more)")
+    return None
+
+
+def _variants(value: str) -> set[str]:
+    return {value} | {v.apply(value) for v in NEAR_MISSES}
+
+
 def secret_forms(value: str) -> set[str]:
-    """Every way a credential could show up in text: as sent, mutated, or re-encoded."""
-    forms = {value}
-    forms.update(v.apply(value) for v in NEAR_MISSES)
-    for form in list(forms):
-        forms.add(json.dumps(form)[1:-1])
-        forms.add(quote(form, safe=""))
-        forms.add(quote_plus(form))
-    # A very short secret would mask innocent text everywhere; keys are long, so require 4.
-    return {f for f in forms if len(f) >= 4}
+    """Every way a credential could show up in text, matched without regard to case: as sent,
+    mutated, JSON-, URL- or HTML-escaped, or hex-encoded."""
+    forms = set()
+    for form in _variants(value):
+        forms |= {form, json.dumps(form)[1:-1], quote(form, safe=""), quote_plus(form),
+                  html.escape(form), form.encode("utf-8").hex()}
+    return {f for f in forms if len(f) >= 8}
+
+
+def base64_forms(value: str) -> set[str]:
+    """The base64 (standard and URL-safe) runs that encode each form of the credential wherever
+    it sits in the encoded bytes (as in 'Basic ' + base64('user:' + key)): for each of the three
+    alignments, the whole 3-byte groups inside it. Matched with case."""
+    forms = set()
+    for form in _variants(value):
+        data = form.encode("utf-8")
+        for shift in range(3):
+            part = data[shift: shift + 3 * ((len(data) - shift) // 3)]
+            if len(part) >= 9:
+                encoded = base64.b64encode(part).decode("ascii")
+                forms |= {encoded, encoded.translate(_URLSAFE)}
+    return forms
+
+
+_URLSAFE = str.maketrans("+/", "-_")
+_JSON_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|[\"\\/bfnrt])")
+_JSON_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _json_unescape(text: str) -> str:
+    def one(match):
+        code = match[1]
+        if code[0] == "u":
+            return chr(int(code[1:], 16))
+        return _JSON_SIMPLE.get(code, code)
+    decoded = _JSON_ESCAPE.sub(one, text)
+    return decoded.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def decoded_views(text: str) -> list[str]:
+    """The text, and the text with its percent, JSON and HTML escapes undone (two layers deep),
+    so an echo hidden behind escapes is still seen."""
+    views, frontier = [text], [text]
+    for _ in range(2):
+        found = []
+        for view in frontier:
+            for marker, decode in (("%", unquote_plus), ("\\", _json_unescape), ("&", html.unescape)):
+                if marker in view:
+                    decoded = decode(view)
+                    if decoded != view and decoded not in views:
+                        found.append(decoded)
+        views += found
+        frontier = found
+    return views
 
 
 class Scrubber:
-    """Replaces every known secret form with `***` in text or bytes."""
+    """Finds and masks every known secret form in text or bytes."""
 
     def __init__(self, secrets: list[Secret] | None = None):
-        self._forms: set[str] = set()
+        self._folded: set[str] = set()   # lower-cased, matched without regard to case
+        self._exact: set[str] = set()    # base64 runs, matched with case
         self._pattern = None
         for secret in secrets or []:
             self.add(secret)
 
     def add(self, secret: Secret) -> None:
-        self._forms |= secret_forms(secret.reveal())
+        value = secret.reveal()
+        self._folded |= {f.lower() for f in secret_forms(value)}
+        self._exact |= base64_forms(value)
         # Longest first, so the key is masked whole rather than leaving a suffix of it.
-        ordered = sorted(self._forms, key=len, reverse=True)
-        self._pattern = re.compile("|".join(re.escape(f) for f in ordered)) if ordered else None
+        folded = sorted(self._folded, key=len, reverse=True)
+        exact = sorted(self._exact, key=len, reverse=True)
+        self._pattern = re.compile("|".join([re.escape(f) for f in exact] +
+                                            ["(?i:" + re.escape(f) + ")" for f in folded]))
+
+    def _in(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(f in lowered for f in self._folded) or any(f in text for f in self._exact)
 
     def contains_secret(self, text: str) -> bool:
-        return bool(self._pattern and self._pattern.search(text))
+        """Whether any form of any secret is in the text, escapes undone."""
+        if self._pattern is None or not text:
+            return False
+        return any(self._in(view) for view in decoded_views(text))
 
     def text(self, text: str) -> str:
-        if not self._pattern or not text:
+        if self._pattern is None or not text or not self.contains_secret(text):
             return text
-        return self._pattern.sub(MASK, text)
+        masked = self._pattern.sub(MASK, text)
+        # Hidden behind escapes that cannot be masked in place: withhold the whole text.
+        return WITHHELD if self.contains_secret(masked) else masked
 
     def bytes(self, data: bytes) -> bytes:
-        if not self._pattern or not data:
+        if self._pattern is None or not data:
             return data
         return self.text(data.decode("latin-1")).encode("latin-1")

@@ -240,7 +240,36 @@ class ServerlessHandler(InfoHandler):
         self.send_header("X-Request-ID", str(uuid.uuid4()))
 
 
-FLAVOURS = {"reference": InfoHandler, "serverless": ServerlessHandler}
+class FoundryHandler(InfoHandler):
+    """Behaves like Azure AI Foundry's unified endpoint (https://<resource>.services.ai.azure.com
+    /models): several models behind one URL and no default. A request names its model through
+    azureml-model-deployment (matched without regard to case), the model query parameter
+    (2025-04-01 and later) or x-ms-model-mesh-model-name; naming none is 400 no_model_name, an
+    unknown one 400 unknown_model; 2024-08-01-preview is not served there (404)."""
+
+    NO_MODEL = ("No model specified in request. Please provide a model name in the request body "
+                "or as a x-ms-model-mesh-model-name header.")
+
+    def check_api_version(self, query: dict) -> None:
+        if query.get("api-version") == ["2024-08-01-preview"]:
+            raise Refusal(404, "404", "Resource not found")
+        super().check_api_version(query)
+
+    def choose_model(self, query: dict) -> dict:
+        version = query["api-version"][0]
+        name = (self.headers.get("azureml-model-deployment")
+                or self.headers.get("x-ms-model-mesh-model-name"))
+        if "model" in schemas.profile(version)["inputs"] and query.get("model"):
+            name = query["model"][0]
+        if not name:
+            raise Refusal(400, "no_model_name", self.NO_MODEL)
+        found = {known.lower(): known for known in self.settings.models}.get(name.lower())
+        if found is None:
+            raise Refusal(400, "unknown_model", f"Unknown model: {name[:100]}")
+        return self.spelled(self.settings.models[found], version)
+
+
+FLAVOURS = {"reference": InfoHandler, "serverless": ServerlessHandler, "foundry": FoundryHandler}
 
 
 class _Server(ThreadingHTTPServer):
@@ -295,17 +324,21 @@ def main(argv=None) -> int:
                     "INFOCHECK_TOKEN, if set, is a Bearer token accepted too.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--base-path", default="", help="path before /info, e.g. /models")
+    parser.add_argument("--base-path", default=None,
+                        help="path before /info, e.g. /models (the foundry flavour's default)")
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
     parser.add_argument("--flavour", choices=sorted(FLAVOURS), default="reference",
                         help="reference: the contract at its best; serverless: like a real "
-                             "serverless endpoint of 2024-05-01-preview, quirks included")
+                             "serverless endpoint of 2024-05-01-preview, quirks included; foundry: "
+                             "like Azure AI Foundry's unified endpoint, which needs a model named")
     args = parser.parse_args(argv)
     key = os.environ.get("INFOCHECK_API_KEY")
     generated = not key
     key = key or secrets.token_urlsafe(24)
     token = os.environ.get("INFOCHECK_TOKEN")  # a Bearer token to accept besides the key
-    settings = Settings(api_key=key, base_path=args.base_path.rstrip("/"),
+    base_path = args.base_path if args.base_path is not None else \
+        ("/models" if args.flavour == "foundry" else "")
+    settings = Settings(api_key=key, base_path=base_path.rstrip("/"),
                         tokens=(token,) if token else ())
     try:
         server = ReferenceServer(settings, FLAVOURS[args.flavour], host=args.host, port=args.port,

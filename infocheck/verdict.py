@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from .printable import printable
 from .requirements import catalogue
 
-EXIT_UNTESTABLE, EXIT_INTERNAL = 2, 3
+EXIT_UNTESTABLE, EXIT_INTERNAL, EXIT_USAGE = 2, 3, 4
 NOT_TESTED = "NOT TESTED: "
 FINDING = "SHOULD finding: "
 WAIVED = "WAIVED: "
@@ -19,6 +20,7 @@ VERDICTS = {
     1: "NOT CONFORMANT",
     EXIT_UNTESTABLE: "COULD NOT TEST",
     EXIT_INTERNAL: "INTERNAL ERROR",
+    EXIT_USAGE: "USAGE ERROR",
 }
 EXPLAINED = {
     0: "every MUST requirement checked passed",
@@ -65,8 +67,14 @@ class Verdict:
 
     def untestable(self, reason: str):
         """Stop the run at once: nothing can be checked. One line says why."""
-        self.untestable_reason = reason
-        pytest.exit(f"infocheck: endpoint could not be tested: {reason}", returncode=EXIT_UNTESTABLE)
+        self.untestable_reason = printable(reason, 2000)
+        pytest.exit(f"infocheck: endpoint could not be tested: {self.untestable_reason}",
+                    returncode=EXIT_UNTESTABLE)
+
+    def usage_error(self, reason: str):
+        """Stop the run at once: a knob's value turned out unusable (exit 4)."""
+        self.untestable_reason = printable(reason, 2000)
+        pytest.exit(f"infocheck: usage error: {self.untestable_reason}", returncode=EXIT_USAGE)
 
     def pytest_runtest_logreport(self, report):
         traffic = getattr(report, "infocheck_traffic", None)

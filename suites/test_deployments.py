@@ -1,10 +1,13 @@
 """Deployments: each one named through azureml-model-deployment answers its ModelInfo; an
 unknown name is refused. Only run when deployments are configured: the reference says the
-header is for endpoints that have several. Likewise the model query parameter of 2025-04-01
-and later, when a model is configured."""
+header is for endpoints that have several (an unknown name is still sent once, and must not
+cause a 5xx). Likewise the model query parameter of 2025-04-01 and later, when a model is
+configured. The positive request itself names the first deployment (or the model), so
+endpoints that need one, like Azure AI Foundry's unified endpoint, are checkable."""
 import pytest
 
 from infocheck import checks, schemas
+from infocheck.config import Route
 
 requirement = pytest.mark.requirement
 UNKNOWN = "infocheck-no-such-deployment"
@@ -21,9 +24,22 @@ def pytest_generate_tests(metafunc):
 def test_each_deployment_answers_its_model_info(info, working_baseline, deployment):
     if deployment is None:
         pytest.skip("no deployments configured (--deployment / INFOCHECK_DEPLOYMENTS)")
-    exchange = info.get(deployment=deployment)
+    route = Route("deployment", deployment)
+    # The first deployment is the positive request's own route: its answer is the baseline.
+    exchange = working_baseline if route == info.route else info.get(route=route)
     checks.status_200(exchange, "DEPLOYMENT-KNOWN")
     checks.model_info(exchange, info.api_version, "DEPLOYMENT-KNOWN")
+
+
+def unknown_deployment(info):
+    return info.once("unknown-deployment", route=Route("deployment", UNKNOWN))
+
+
+@requirement("HTTP-NO-5XX")
+def test_unknown_deployment_header_is_never_a_server_error(info, working_baseline):
+    """Sent even when no deployments are configured: an endpoint may ignore the header, but
+    must not fail on it."""
+    checks.universal(unknown_deployment(info))
 
 
 @requirement("DEPLOYMENT-UNKNOWN")
@@ -31,7 +47,7 @@ def test_unknown_deployment_is_refused(info, working_baseline):
     if not info.deployments:
         pytest.skip("no deployments configured (--deployment / INFOCHECK_DEPLOYMENTS): a "
                     "single-deployment endpoint may ignore the header")
-    checks.client_error(info.get(deployment=UNKNOWN), "DEPLOYMENT-UNKNOWN")
+    checks.client_error(unknown_deployment(info), "DEPLOYMENT-UNKNOWN")
 
 
 def model_parameter(info):
@@ -44,7 +60,8 @@ def model_parameter(info):
 
 @requirement("MODEL-KNOWN")
 def test_configured_model_answers_its_model_info(info, working_baseline):
-    exchange = info.get(query=(("model", model_parameter(info)),))
+    route = Route("model", model_parameter(info))
+    exchange = working_baseline if route == info.route else info.get(route=route)
     checks.status_200(exchange, "MODEL-KNOWN")
     checks.model_info(exchange, info.api_version, "MODEL-KNOWN")
 
@@ -52,4 +69,4 @@ def test_configured_model_answers_its_model_info(info, working_baseline):
 @requirement("MODEL-UNKNOWN")
 def test_unknown_model_is_refused(info, working_baseline):
     model_parameter(info)
-    checks.client_error(info.get(query=(("model", UNKNOWN),)), "MODEL-UNKNOWN")
+    checks.client_error(info.get(route=Route("model", UNKNOWN)), "MODEL-UNKNOWN")

@@ -160,14 +160,19 @@ class ApiVersionMustComeFirst(InfoHandler):
         super().check_api_version(parse_qs(first, keep_blank_values=True))
 
 
+CANONICAL = {"Host", "User-Agent", "Accept", "Accept-Encoding", "Authorization",
+             "azureml-model-deployment", "Connection"}
+
+
 @fault(failed={"HTTP-REPEATABLE"})
 class UnstableModelName(InfoHandler):
     plain_requests = 0
 
     def send_model_info(self, model, head):
+        # The positive request exactly: canonical header names, Bearer, nothing added.
         plain = (self.command == "GET" and urlsplit(self.path).query.count("&") == 0
-                 and not self.headers.get("azureml-model-deployment")
-                 and not any(k.lower().startswith(("x-", "traceparent")) for k in self.headers))
+                 and (self.headers.get("Authorization") or "").startswith("Bearer ")
+                 and set(self.headers.keys()) <= CANONICAL)
         if plain:
             type(self).plain_requests += 1
             if type(self).plain_requests % 2 == 0:

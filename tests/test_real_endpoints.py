@@ -8,7 +8,7 @@ from harness import KEY, ROOT, run_suite, serve
 from infocheck import checks, schemas
 from infocheck.checks import CheckFailure
 from infocheck.exchange import Exchange, Request
-from infocheck.server import ReferenceServer, ServerlessHandler, Settings
+from infocheck.server import ReferenceServer, FoundryHandler, ServerlessHandler, Settings
 
 RECORDINGS = json.loads((ROOT / "fixtures" / "recordings" / "real-endpoint-shapes.json").read_text())["exchanges"]
 
@@ -100,3 +100,32 @@ def test_a_version_the_endpoint_lacks_fails_under_that_version_only(tmp_path):
     assert run.report["discovered_versions"][older[0]].startswith("accepted")
     assert run.report["discovered_versions"]["2025-05-01"].startswith("refused: 400")
     assert "api-versions the endpoint accepts" in run.stdout
+
+
+@pytest.mark.parametrize("recorded", RECORDINGS, ids=lambda r: r["what"][:60])
+def test_only_an_answer_that_names_a_missing_model_asks_for_a_route(recorded):
+    from infocheck.plugin import _names_missing_model
+    asks = recorded["status"] == 400 and _names_missing_model(exchange_of(recorded))
+    assert asks == recorded.get("needs_route", False)
+
+
+def test_foundry_endpoint_without_a_route_cannot_be_tested_and_says_how(tmp_path):
+    with serve(FoundryHandler) as server:
+        run = run_suite(tmp_path, "--api-version", "2025-05-01", endpoint=server.url)
+    assert run.code == 2, run.stdout[-2000:]
+    assert "needs a deployment or model" in run.stdout and "no_model_name" in run.stdout
+    assert "--deployment NAME" in run.stdout and "--model NAME" in run.stdout
+    assert run.report["requests"]["sent"] == 1
+
+
+@pytest.mark.parametrize("args, routed", [
+    (("--deployment", "PHI3-MINI", "--deployment", "cohere-embed-v3-english"),
+     "deployment PHI3-MINI (via the azureml-model-deployment header)"),
+    (("--model", "phi3-mini"), "model phi3-mini (via the model query parameter"),
+])
+def test_foundry_endpoint_is_checked_through_the_named_route(tmp_path, args, routed):
+    with serve(FoundryHandler) as server:
+        run = run_suite(tmp_path, "--api-version", "2025-05-01", *args, endpoint=server.url)
+    assert run.code == 0, run.stdout[-3000:]
+    assert not run.must_failed and not run.findings
+    assert f"routed to: {routed}" in run.stdout and routed in run.outputs["infocheck.html"]

@@ -1,0 +1,85 @@
+"""JSON as RFC 8259 defines it, read safely from an untrusted body.
+
+Python's json module accepts NaN and Infinity, lone surrogates in strings, and recurses once
+per nesting level (2,000 levels raise RecursionError); its int() refuses numbers of more than
+4,300 digits although they are JSON. Here: nesting is bounded before parsing, the constants and
+lone surrogates are refused, and any number of digits is read.
+"""
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+
+MAX_DEPTH = 64
+# A string, or an unterminated one running to the end: never retried from a later quote.
+_SKIP_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*+(?:"|\Z)', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class NotJSON(ValueError):
+    """The body is not JSON; the message says why, in one line."""
+
+
+def _refuse_constant(name: str):
+    raise NotJSON(f"{name} is not a JSON value (RFC 8259 has no NaN or Infinity)")
+
+
+def _number(text: str):
+    return int(text) if len(text) <= 4000 else Decimal(text)
+
+
+def depth(data: bytes) -> int:
+    """The deepest nesting of arrays and objects, strings skipped."""
+    brackets = _SKIP_STRINGS.sub(b"", data).translate(None, _NOT_BRACKETS)
+    if len(brackets) <= MAX_DEPTH:
+        return len(brackets)
+    deepest = level = 0
+    for byte in brackets:
+        if byte in b"[{":
+            level += 1
+            deepest = max(deepest, level)
+        else:
+            level -= 1
+    return deepest
+
+
+def loads(data: bytes, object_pairs_hook=None):
+    """Parse a body (UTF-8, a leading byte-order mark tolerated: SHAPE-NO-BOM reports it)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotJSON(f"not UTF-8 (byte {exc.start})") from None
+    nested = depth(data)
+    if nested > MAX_DEPTH:
+        raise NotJSON(f"nested {nested} levels deep; infocheck reads at most {MAX_DEPTH}")
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant, parse_int=_number,
+                              object_pairs_hook=object_pairs_hook)
+    except NotJSON:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise NotJSON(str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__) from None
+    _refuse_lone_surrogates(document)
+    return document
+
+
+def _refuse_lone_surrogates(document) -> None:
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            strings = [item]
+        elif isinstance(item, dict):
+            strings = list(item)
+            stack.extend(item.values())
+            strings = [s for s in strings if isinstance(s, str)]
+        elif isinstance(item, list):
+            stack.extend(item)
+            continue
+        else:
+            continue
+        if any(_SURROGATE.search(s) for s in strings):
+            raise NotJSON("a string holds a lone surrogate (\\uD800-\\uDFFF unpaired), which is "
+                          "not Unicode text")
