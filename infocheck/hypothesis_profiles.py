@@ -1,19 +1,25 @@
 """Hypothesis settings fit for HTTP: no deadline (latency is the network's, not the code's), no
 example database (a gate run must not depend on a local cache), derandomized by default so a
-gate run is reproducible. `--hypothesis-profile=thorough` explores more, at more requests."""
-from hypothesis import HealthCheck, settings
+gate run is reproducible, and no shrinking in a gate run: past its requests a shrinker only
+burns time proposing examples it may not send, and the failing example is printed as found.
+`--hypothesis-profile=thorough` explores more and shrinks, at more requests."""
+from hypothesis import HealthCheck, Phase, settings
 
 SHRINK_REQUESTS = 16  # past max_examples, the requests a test may spend shrinking a failure
 
 settings.register_profile(
     "gate", deadline=None, database=None, derandomize=True, max_examples=8, print_blob=False,
     # The per-test fixtures are request recorders, safe to share across examples.
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                            HealthCheck.filter_too_much])
 settings.register_profile("thorough", parent=settings.get_profile("gate"), derandomize=False,
-                          max_examples=60)
+                          max_examples=60, phases=tuple(Phase))
 settings.load_profile("gate")
 
 
 def request_budget() -> int:
-    return settings.default.max_examples + SHRINK_REQUESTS
+    """Distinct requests one property test may send: two an example (the query-order test
+    compares a pair), and a shrinking allowance where the profile shrinks."""
+    shrinking = Phase.shrink in settings.default.phases
+    return 2 * settings.default.max_examples + (SHRINK_REQUESTS if shrinking else 0)

@@ -37,7 +37,7 @@ class Deadline:
         self.ends = time.monotonic() + seconds
         self.fired = False
         self._lock = threading.Lock()
-        self._connection = None
+        self._socket = None
         self._timer = threading.Timer(seconds, self._fire)
         self._timer.daemon = True
 
@@ -53,48 +53,48 @@ class Deadline:
         self._timer.cancel()
         _current.deadline = None
 
-    def watch(self, connection) -> None:
-        """The connection this request uses; if time is already up, cut it now."""
+    def watch(self, sock) -> None:
+        """The socket this request uses. It is held here, not looked up on the connection at
+        the end: http.client lets go of `conn.sock` while a close-delimited body is read."""
         with self._lock:
-            self._connection = connection
+            self._socket = sock
             if self.fired:
-                _shut(connection)
+                _shut(sock)
 
     def _fire(self) -> None:
         with self._lock:
             self.fired = True
-            if self._connection is not None:
-                _shut(self._connection)
+            if self._socket is not None:
+                _shut(self._socket)
 
 
-def _shut(connection) -> None:
-    sock = getattr(connection, "sock", None)
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+def _shut(sock) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
-def _watch(connection) -> None:
+def _watch(connection, sock) -> None:
     deadline = getattr(_current, "deadline", None)
-    if deadline is not None:
-        deadline.watch(connection)
-        connection.timeout = min(connection.timeout, deadline.remaining()) \
-            if isinstance(connection.timeout, (int, float)) else deadline.remaining()
+    if deadline is not None and sock is not None:
+        deadline.watch(sock)
 
 
 class _Watched:
-    """Registers with the request's Deadline on connect (new socket, TLS handshake included)
-    and on request (a pooled connection that is reused)."""
+    """Hands the request's Deadline its socket: a new one as soon as it is connected (before
+    any TLS handshake), a pooled one when it is reused. Connect is bounded by what remains."""
 
-    def connect(self):
-        _watch(self)
-        super().connect()
-        _watch(self)
+    def _new_conn(self):
+        deadline = getattr(_current, "deadline", None)
+        if deadline is not None:
+            self.timeout = deadline.remaining()
+        sock = super()._new_conn()
+        _watch(self, sock)
+        return sock
 
     def request(self, *args, **kwargs):
-        _watch(self)
+        _watch(self, self.sock)
         return super().request(*args, **kwargs)
 
 

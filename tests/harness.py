@@ -1,17 +1,21 @@
 """Runs the conformance suite in a subprocess against a loopback server and reads the outcome."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infocheck.secret import secret_forms
+from infocheck.secret import Scrubber, Secret
 from infocheck.server import InfoHandler, ReferenceServer, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,8 +36,10 @@ class Run:
     report: dict | None = None
 
     def leaks(self, secret: str = KEY) -> list[str]:
-        forms = secret_forms(secret)
-        return [name for name, text in self.outputs.items() if any(f in text for f in forms)]
+        """The outputs that carry the secret in any form the scrubber knows (near-misses, case
+        changes, JSON/URL/HTML escapes, hex, base64 at any offset)."""
+        finder = Scrubber([Secret(secret)])
+        return [name for name, text in self.outputs.items() if finder.contains_secret(text)]
 
 
 def clean_env(**extra) -> dict:
@@ -42,19 +48,77 @@ def clean_env(**extra) -> dict:
     return env
 
 
+# The suite runs in a forked copy of this process, which has pytest and every dependency
+# imported already: the same pytest.main a `python -m pytest` runs, without a second of
+# start-up each time. INFOCHECK_SELFTEST_SUBPROCESS=1 runs each in a new interpreter instead.
+SUBPROCESS = os.environ.get("INFOCHECK_SELFTEST_SUBPROCESS") == "1" or not hasattr(os, "fork")
+
+
+def forked_pytest(args: list[str], environ: dict, scratch: Path, timeout: float):
+    """pytest.main(args) in a child process with its own environment, folder and output files;
+    (exit code, stdout, stderr). A child that outlives `timeout` is killed."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    out_path, err_path = scratch / "pytest.stdout", scratch / "pytest.stderr"
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 70
+        try:
+            for fd, path in ((1, out_path), (2, err_path)):
+                os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+            sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), "utf-8", line_buffering=True)
+            sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), "utf-8", line_buffering=True)
+            os.environ.clear()
+            os.environ.update(environ)
+            os.chdir(ROOT)
+            # The self-tests' assertion rewriter would re-compile every module the suite
+            # imports; the suite itself runs with --assert=plain.
+            sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "AssertionRewritingHook"]
+            import pytest
+            code = int(pytest.main(list(args)))
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except Exception:
+                    pass
+            os._exit(code)
+    ends = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > ends:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise subprocess.TimeoutExpired(["pytest", *args], timeout)
+        time.sleep(0.01)
+    read = lambda path: path.read_text(encoding="utf-8", errors="replace")  # noqa: E731
+    return os.waitstatus_to_exitcode(status), read(out_path), read(err_path)
+
+
 def run_suite(tmp_path: Path, *args: str, endpoint: str | None = None, key: str | None = KEY,
-              env: dict | None = None, timeout: float = 120) -> Run:
+              env: dict | None = None, timeout: float = 120, fresh: bool = False) -> Run:
+    """The conformance suite against `endpoint`, as a user runs it; `fresh` starts a new
+    interpreter, for tests whose claim includes its start-up time."""
     reports = tmp_path / "reports"
     command = [sys.executable, "-m", "pytest", "-p", "no:randomly",
                f"--html={reports / 'infocheck.html'}", f"--junitxml={reports / 'junit.xml'}",
                f"--infocheck-json={reports / 'infocheck.json'}", *args]
     if endpoint:
         command += ["--endpoint", endpoint]
+    environment = clean_env(INFOCHECK_API_KEY=key, **(env or {}))
     started = time.monotonic()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                            env=clean_env(INFOCHECK_API_KEY=key, **(env or {})))
-    run = Run(result.returncode, result.stdout, result.stderr, time.monotonic() - started)
-    run.outputs = {"stdout": result.stdout, "stderr": result.stderr}
+    if SUBPROCESS or fresh:
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                                env=environment)
+        code, stdout, stderr = result.returncode, result.stdout, result.stderr
+    else:
+        code, stdout, stderr = forked_pytest(command[3:], environment, tmp_path, timeout)
+    run = Run(code, stdout, stderr, time.monotonic() - started)
+    run.outputs = {"stdout": stdout, "stderr": stderr}
     for name in ("infocheck.html", "junit.xml", "infocheck.json"):
         path = reports / name
         if path.exists():
@@ -74,3 +138,68 @@ def run_suite(tmp_path: Path, *args: str, endpoint: str | None = None, key: str 
 
 def serve(handler: type[InfoHandler] = InfoHandler, key: str = KEY) -> ReferenceServer:
     return ReferenceServer(Settings(api_key=key), handler).start()
+
+
+class RawServer:
+    """A TCP server on loopback that answers every connection with `answer(conn, stop)`: for
+    servers that break HTTP on purpose. Bounded: it stops accepting, and its handlers are told
+    to stop, when the block ends."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.stop = threading.Event()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def _loop(self):
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        try:
+            conn.settimeout(5)
+            self.answer(conn, self.stop)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def __enter__(self) -> "RawServer":
+        threading.Thread(target=self._loop, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.sock.close()
+
+
+def read_request(conn) -> bytes:
+    """The request head (what a server reads before answering)."""
+    data = b""
+    while b"\r\n\r\n" not in data and len(data) < 65536:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def drip(data: bytes, every: float):
+    """An answer that sends `data` one byte every `every` seconds, until told to stop."""
+    def answer(conn, stop):
+        read_request(conn)
+        for byte in data:
+            if stop.wait(every):
+                return
+            conn.sendall(bytes([byte]))
+    return answer

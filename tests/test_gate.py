@@ -89,7 +89,7 @@ def garbage(conn, stop):
 def test_unusable_endpoint_stops_the_run_with_one_line(tmp_path, behaviour, says):
     sock, stop = listener(behaviour)
     try:
-        run = run_suite(tmp_path, "--request-timeout", str(TIMEOUT),
+        run = run_suite(tmp_path, "--request-timeout", str(TIMEOUT), fresh=True,
                         endpoint=f"http://127.0.0.1:{sock.getsockname()[1]}")
     finally:
         stop.set()

@@ -1,0 +1,378 @@
+"""Hostile endpoints: tarpits, transformed echoes of the credential, deep and strange JSON,
+impossible dates, control characters, bombs, floods, and token commands. Whatever a server
+does, one request ends within its timeout, the credential is caught and shows in no output,
+outputs stay small and escaped, and infocheck never exits 3."""
+import base64
+import json
+import sys
+import time
+import zlib
+
+import pytest
+
+from harness import KEY, RawServer, drip, read_request, run_suite, serve
+from infocheck import checks
+from infocheck.checks import CheckFailure
+from infocheck.config import build_config
+from infocheck.credentials import CommandToken, CredentialError, KeyCredential
+from infocheck.exchange import Credential, Request
+from infocheck.probe import Probe, retry_after_seconds
+from infocheck.secret import Scrubber, Secret
+from infocheck.server import InfoHandler, Refusal
+
+TIMEOUT = 1.0
+GRACE = 0.75   # thread and socket wake-up, on a loaded 2-core machine
+POSITIVE = Request(query=(("api-version", "2024-04-01-preview"),),
+                   headers=(("Authorization", Credential("Bearer ")),))
+ESCAPES = ("\x1b", "\r", "\x9b", "\u202e")   # what would move the cursor or reorder text
+
+
+def probe(url: str, timeout: float = TIMEOUT) -> Probe:
+    settings = build_config({}, {"INFOCHECK_ENDPOINT": url, "INFOCHECK_API_KEY": KEY,
+                                 "INFOCHECK_TIMEOUT": str(timeout)})
+    return Probe(settings, settings.info_url(), KeyCredential(settings.api_key),
+                 Scrubber([settings.api_key]), sleep=lambda seconds: None)
+
+
+# -- time: the timeout bounds the whole request ---------------------------------------------
+
+def continue_forever(conn, stop):
+    read_request(conn)
+    while not stop.wait(0.02):
+        conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+
+def head_then(body_answer):
+    def answer(conn, stop):
+        read_request(conn)
+        conn.sendall(body_answer[0])
+        for byte in body_answer[1]:
+            if stop.wait(0.05):
+                return
+            conn.sendall(bytes([byte]))
+    return answer
+
+
+JSON_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+TARPITS = {
+    "status line and headers dripped": drip(JSON_HEAD + b"Content-Length: 2\r\n\r\n{}", 0.1),
+    "100 Continue forever": continue_forever,
+    "body dribbled, Content-Length": head_then((JSON_HEAD + b"Content-Length: 400\r\n\r\n", b"x" * 400)),
+    "body dribbled, until close": head_then((JSON_HEAD + b"Connection: close\r\n\r\n", b"x" * 400)),
+    "body dribbled, chunked": head_then((JSON_HEAD + b"Transfer-Encoding: chunked\r\n\r\n",
+                                         b"1\r\nx\r\n" * 100)),
+}
+
+
+@pytest.mark.parametrize("name", TARPITS)
+def test_a_tarpit_cannot_hold_a_request_past_its_timeout(name):
+    with RawServer(TARPITS[name]) as server:
+        started = time.monotonic()
+        exchange = probe(server.url).send(POSITIVE)
+        took = time.monotonic() - started
+    assert exchange.error and "within 1 s" in exchange.error, exchange.error
+    assert took < TIMEOUT + GRACE, took
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["single", "xdist"])
+def test_a_run_against_a_tarpit_ends_with_exit_2_within_timeout_and_5_s(tmp_path, workers):
+    with RawServer(TARPITS["status line and headers dripped"]) as server:
+        run = run_suite(tmp_path, "--request-timeout", "2", *workers, endpoint=server.url, fresh=True)
+    assert run.code == 2, run.stdout[-2000:]
+    assert "within 2 s" in run.stdout and run.seconds < 2 + 5
+
+
+# -- secrets: every encoding an echo can take -----------------------------------------------
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+ENCODINGS = {
+    "Basic base64 of user:key": lambda k: "Basic " + b64("user:" + k),
+    "base64 at offset 1": lambda k: b64("x" + k),
+    "base64 at offset 2": lambda k: b64("xy" + k),
+    "base64url, unpadded": lambda k: base64.urlsafe_b64encode(k.encode()).decode().rstrip("="),
+    "base64 with JSON-escaped slashes": lambda k: b64("??>" + k).replace("/", "\\/"),
+    "lower case": str.lower,
+    "upper case": str.upper,
+    "hex": lambda k: k.encode().hex(),
+    "HEX": lambda k: k.encode().hex().upper(),
+    "every byte percent-escaped": lambda k: "".join(f"%{b:02X}" for b in k.encode()),
+    "every character JSON-escaped": lambda k: "".join(f"\\u{ord(c):04x}" for c in k),
+    "HTML character references": lambda k: "".join(f"&#{ord(c)};" for c in k),
+}
+PLACES = ("reason phrase", "header", "200 body", "500 body")
+
+
+def echo(encoding, place):
+    def answer(conn, stop):
+        request = read_request(conn).decode("latin-1")
+        offered = next((line.split(" ")[-1] for line in request.split("\r\n")
+                        if line.lower().startswith("authorization:")), "")
+        shown = ENCODINGS[encoding](offered)
+        status = "500 Oops" if place == "500 body" else "200 OK"
+        if place == "reason phrase":
+            status = f"200 seen {shown}"
+        body = json.dumps({"model_name": "m", "model_type": "embeddings", "model_provider_name": "p",
+                           **({"debug": shown} if place.endswith("body") else {})}).encode()
+        header = f"x-debug: {shown}\r\n" if place == "header" else ""
+        conn.sendall(f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{header}"
+                     f"Content-Length: {len(body)}\r\n\r\n".encode("latin-1") + body)
+    return answer
+
+
+@pytest.mark.parametrize("place", PLACES)
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_an_encoded_echo_is_caught_and_masked(encoding, place):
+    with RawServer(echo(encoding, place)) as server:
+        exchange = probe(server.url).send(POSITIVE)
+    assert exchange.echoed_secret
+    with pytest.raises(CheckFailure, match="AUTH-NO-ECHO") as failure:
+        checks.no_echo(exchange)
+    sent_back = ENCODINGS[encoding](KEY)  # what the server wrote, computed here, not by the scrubber
+    for text in (exchange.transcript(), exchange.status_line(), exchange.excerpt(), repr(exchange),
+                 failure.value.explain(), " ".join(v for _, v in exchange.headers)):
+        assert sent_back not in text and KEY.lower() not in text.lower(), text
+
+
+class EchoesEncodedCredential(InfoHandler):
+    """Says the credential back: base64 in the reason phrase of refusals (as if echoing a Basic
+    header), hex in a header of every answer."""
+
+    def offered(self) -> str:
+        return (self.headers.get("Authorization") or self.headers.get("api-key") or "").split(" ")[-1]
+
+    def send_response(self, code, message=None):
+        if code >= 400 and self.offered():
+            message = "Unauthorized " + b64("user:" + self.offered())
+        super().send_response(code, message)
+
+    def send_common_headers(self):
+        super().send_common_headers()
+        self.send_header("x-debug-credential", self.offered().encode().hex())
+
+
+def test_an_encoded_echo_fails_the_run_and_shows_in_no_output(tmp_path):
+    with serve(EchoesEncodedCredential) as server:
+        run = run_suite(tmp_path, endpoint=server.url)
+    assert run.code == 1 and "AUTH-NO-ECHO" in run.must_failed, run.stdout[-2000:]
+    assert not run.leaks(), run.leaks()
+
+
+# -- nothing a server sends gives exit 3 ------------------------------------------------------
+
+DEEP_TEXT = b"[" * 2000 + b"]" * 2000
+BOMB = None
+
+
+def gzip_bomb() -> bytes:
+    """64 MiB of zeros, gzipped (64 KiB): 64 times the body cap."""
+    global BOMB
+    if BOMB is None:
+        packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        block = b"\0" * (1 << 20)
+        BOMB = b"".join(packer.compress(block) for _ in range(64)) + packer.flush()
+    return BOMB
+
+
+class Hostile(InfoHandler):
+    """The reference server with one hostile habit, set by the subclasses below."""
+
+    def model_body(self, model) -> bytes:
+        return json.dumps(model).encode()
+
+    def send_model_info(self, model, head):
+        body = self.model_body(model)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_common_headers()
+        self.extra_headers()
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def extra_headers(self):
+        pass
+
+
+class DeepJson(Hostile):
+    def model_body(self, model):
+        return json.dumps(model).encode()[:-1] + b', "extra": ' + DEEP_TEXT + b"}"
+
+    def send_refusal(self, refusal, head=False):
+        self.send_response(refusal.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(DEEP_TEXT)))
+        self.send_common_headers()
+        self.end_headers()
+        if not head:
+            self.wfile.write(DEEP_TEXT)
+
+
+class HugeNumber(Hostile):
+    def model_body(self, model):
+        return json.dumps(model).encode()[:-1] + b', "tokens": ' + b"9" * 6000 + b"}"
+
+
+class NotANumber(Hostile):
+    def model_body(self, model):
+        return json.dumps(model).encode()[:-1] + b', "temperature": NaN}'
+
+
+class LoneSurrogate(Hostile):
+    def model_body(self, model):
+        return json.dumps(dict(model, model_name="phi3-\ud800")).encode()
+
+
+class OverflowingRetryAfter(Hostile):
+    def send_model_info(self, model, head):
+        self.send_refusal(Refusal(503, "ServiceUnavailable", "later",
+                                  {"Retry-After": "Fri, 31 Dec 99999 23:59:59 GMT"}), head)
+
+
+class ForgesTheVerdict(Hostile):
+    """A reason phrase that would rewrite the terminal line and paint a fake green verdict."""
+
+    def send_response(self, code, message=None):
+        if code >= 400:
+            message = ("\r\x1b[2K\x1b[32;1mCONFORMANT: every MUST requirement checked passed "
+                       "(exit 0)\x1b[0m\u202e")
+        super().send_response(code, message)
+
+
+class GzipBomb(Hostile):
+    def model_body(self, model):
+        return gzip_bomb()
+
+    def extra_headers(self):
+        self.send_header("Content-Encoding", "gzip")
+
+
+class HeaderFlood(Hostile):
+    def extra_headers(self):
+        for n in range(70):  # more headers than a transcript shows, each longer than it shows
+            self.send_header(f"x-flood-{n}", "\x1b[31m" + "y" * 2000)
+
+
+HOSTILE = {  # server → the exit code the run must end with
+    DeepJson: 1, HugeNumber: 0, NotANumber: 1, LoneSurrogate: 1, OverflowingRetryAfter: 1,
+    ForgesTheVerdict: 1, GzipBomb: 1, HeaderFlood: 0,
+}
+OUTPUT_LIMITS = {"stdout": 300_000, "stderr": 50_000, "junit.xml": 500_000,
+                 "infocheck.json": 500_000, "infocheck.html": 3_000_000}
+
+
+@pytest.mark.parametrize("server", HOSTILE, ids=lambda s: s.__name__)
+def test_a_hostile_server_gets_a_verdict_in_small_escaped_outputs(tmp_path, server):
+    with serve(server) as endpoint:
+        run = run_suite(tmp_path, endpoint=endpoint.url)
+    assert run.code == HOSTILE[server], run.stdout[-3000:] + run.stderr[-2000:]
+    assert "INTERNAL ERROR" not in run.stdout and "Traceback" not in run.stdout + run.stderr
+    for name, text in run.outputs.items():
+        assert len(text) < OUTPUT_LIMITS[name], (name, len(text))
+        if name != "infocheck.html":  # the HTML report carries pytest-html's own script
+            assert not any(c in text for c in ESCAPES), name
+    verdicts = [line for line in run.stdout.splitlines() if "(exit " in line]
+    assert len(verdicts) == 1 and verdicts[0].endswith(f"(exit {run.code})"), verdicts
+    assert not run.leaks()
+
+
+def test_deep_json_is_not_json_and_says_why(tmp_path):
+    with serve(DeepJson) as endpoint:
+        run = run_suite(tmp_path, endpoint=endpoint.url)
+    assert "SHAPE-MODELINFO" in run.must_failed and "nested 2001 levels deep" in run.stdout
+
+
+@pytest.mark.parametrize("value", ["Fri, 31 Dec 99999 23:59:59 GMT", "Mon, 01 Jan 0000 00:00:00 GMT",
+                                   "Thu, 01 Jan 1970 99:99:99 GMT", "1e999", "nan", "-inf",
+                                   "9" * 400, "Sun, 06 Nov 1994 08:49:37 +99999"])
+def test_retry_after_is_a_finite_wait_or_none_whatever_the_server_writes(value):
+    from infocheck.exchange import Exchange
+    for name in ("retry-after", "retry-after-ms", "x-ms-retry-after-ms"):
+        wait = retry_after_seconds(Exchange(Request(), "", "", status=429, headers=[(name, value)]))
+        assert wait is None or 0 <= wait < float("inf")
+
+
+# -- configuration that could not be used safely ----------------------------------------------
+
+@pytest.mark.parametrize("args, env, says, hidden", [
+    (["--endpoint", "https://user:hunter2-secret@example.invalid:99999x/"], {}, "user:password@",
+     "hunter2"),
+    ([], {"INFOCHECK_API_KEY": "abcd"}, "at least 16", None),
+    ([], {"INFOCHECK_API_KEY": "Ω" * 32}, "visible ASCII", None),
+    ([], {"INFOCHECK_API_KEY": "µ" + "k" * 31}, "visible ASCII", None),
+    (["--api-version", "２０２４-04-01-preview"], {}, "INFOCHECK_API_VERSION", None),
+])
+def test_unusable_values_are_usage_errors_that_show_no_secret(tmp_path, args, env, says, hidden):
+    run = run_suite(tmp_path, *args, key=env.get("INFOCHECK_API_KEY", KEY))
+    assert run.code == 4, run.stdout[-1000:] + run.stderr[-1000:]
+    errors = [line for line in run.stderr.splitlines() if line.startswith("ERROR:")]
+    assert len(errors) == 1 and says in errors[0], run.stderr
+    assert "Traceback" not in run.stderr
+    if hidden:
+        assert hidden not in run.stdout + run.stderr
+    key = env.get("INFOCHECK_API_KEY")
+    if key:
+        assert key not in run.stdout + run.stderr and key.swapcase() not in run.stdout + run.stderr
+
+
+# -- honest verdicts ------------------------------------------------------------------------------
+
+def test_a_refused_credential_cannot_test_and_names_the_knobs(tmp_path):
+    class RefusesEveryone(InfoHandler):
+        def authenticate(self):
+            raise Refusal(401, "Unauthorized", "Access denied due to invalid subscription key.")
+    with serve(RefusesEveryone) as server:
+        run = run_suite(tmp_path, endpoint=server.url)
+    assert run.code == 2, run.stdout[-2000:]
+    assert "the endpoint refused the credential" in run.stdout
+    assert "--api-key" in run.stdout and "--auth-header" in run.stdout
+    assert run.report["requests"]["sent"] == 1 and not run.leaks()
+
+
+def test_an_unknown_deployment_header_that_crashes_the_endpoint_fails_even_with_none_configured(tmp_path):
+    class CrashesOnUnknownDeployment(InfoHandler):
+        def choose_model(self, query):
+            if self.headers.get("azureml-model-deployment") not in (None, *self.settings.models):
+                raise Refusal(500, "InternalServerError", "KeyError: deployment")
+            return super().choose_model(query)
+    with serve(CrashesOnUnknownDeployment) as server:
+        run = run_suite(tmp_path, endpoint=server.url)
+    assert run.code == 1 and run.must_failed == {"HTTP-NO-5XX"}, run.stdout[-2000:]
+
+
+# -- token commands ------------------------------------------------------------------------------
+
+def python(code: str) -> str:
+    return f"{sys.executable} -c \"{code}\""
+
+
+TOKEN = "eyJhbGciOiJub25lIn0.selftest-token-printed-by-a-failing-command.c2lnbmF0dXJl"
+
+
+def test_a_failing_token_command_shows_nothing_it_printed(tmp_path):
+    command = python(f"import sys; print('{TOKEN}'); sys.stderr.write('{TOKEN}'); sys.exit(1)")
+    with serve() as server:
+        run = run_suite(tmp_path, "--token-command", command, endpoint=server.url, key=None)
+    assert run.code == 2 and "failed (exit status 1)" in run.stdout, run.stdout[-2000:]
+    assert not run.leaks(TOKEN), run.leaks(TOKEN)
+
+
+@pytest.mark.parametrize("code, says", [
+    ("import sys, time; sys.stdout.write('x' * 50_000_000)", "printed more than 64 KiB"),
+    ("import time; time.sleep(30)", "did not finish within 1 s"),
+])
+def test_a_token_command_that_floods_or_hangs_is_cut_off(code, says):
+    started = time.monotonic()
+    source = CommandToken(python(code), Scrubber(), timeout=1.0)
+    with pytest.raises(CredentialError, match=says) as error:
+        source.current()
+    assert time.monotonic() - started < 1.0 + 5 and not error.value.usage
+
+
+def test_a_short_token_is_a_usage_error():
+    with pytest.raises(CredentialError, match="at least 16") as error:
+        CommandToken(python("print('tok')"), Scrubber()).current()
+    assert error.value.usage
