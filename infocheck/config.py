@@ -228,8 +228,9 @@ def _validate_endpoint(value: str) -> str:
     if parts.query or parts.fragment:
         raise ConfigError("INFOCHECK_ENDPOINT / --endpoint: give the base URL without query or "
                           "fragment; infocheck adds /info and api-version itself")
-    if any(c.isspace() for c in value):
-        raise ConfigError(f"INFOCHECK_ENDPOINT / --endpoint: {value!r} contains white space")
+    if any(c.isspace() for c in value) or not value.isprintable():
+        raise ConfigError(f"INFOCHECK_ENDPOINT / --endpoint: {value!r} contains white space or "
+                          "control characters")
     return value
 
 

@@ -18,7 +18,7 @@ from infocheck.credentials import CommandToken, CredentialError, KeyCredential
 from infocheck.exchange import Credential, Request
 from infocheck.probe import Probe, retry_after_seconds
 from infocheck.secret import Scrubber, Secret
-from infocheck.server import InfoHandler, Refusal
+from infocheck.server import InfoHandler, ReferenceServer, Refusal, Settings
 
 TIMEOUT = 1.0
 GRACE = 0.75   # thread and socket wake-up, on a loaded 2-core machine
@@ -158,6 +158,15 @@ def test_an_encoded_echo_fails_the_run_and_shows_in_no_output(tmp_path):
         run = run_suite(tmp_path, endpoint=server.url)
     assert run.code == 1 and "AUTH-NO-ECHO" in run.must_failed, run.stdout[-2000:]
     assert not run.leaks(), run.leaks()
+
+
+def test_an_encoded_echo_of_a_token_is_caught_the_same_way(tmp_path):
+    token = "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJzZWxmdGVzdCJ9.c2VsZnRlc3Qtc2lnbmF0dXJlLXRva2Vu"
+    with ReferenceServer(Settings(api_key=KEY, tokens=(token,)), EchoesEncodedCredential) as server:
+        run = run_suite(tmp_path, "--token-command", python(f"print('{token}')"), endpoint=server.url,
+                        key=None)
+    assert run.code == 1 and "AUTH-NO-ECHO" in run.must_failed, run.stdout[-2000:]
+    assert not run.leaks(token), run.leaks(token)
 
 
 # -- nothing a server sends gives exit 3 ------------------------------------------------------
@@ -320,10 +329,11 @@ def test_unusable_values_are_usage_errors_that_show_no_secret(tmp_path, args, en
 
 # -- honest verdicts ------------------------------------------------------------------------------
 
-def test_a_refused_credential_cannot_test_and_names_the_knobs(tmp_path):
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_refused_credential_cannot_test_and_names_the_knobs(tmp_path, status):
     class RefusesEveryone(InfoHandler):
         def authenticate(self):
-            raise Refusal(401, "Unauthorized", "Access denied due to invalid subscription key.")
+            raise Refusal(status, "Unauthorized", "Access denied due to invalid subscription key.")
     with serve(RefusesEveryone) as server:
         run = run_suite(tmp_path, endpoint=server.url)
     assert run.code == 2, run.stdout[-2000:]
@@ -352,12 +362,21 @@ def python(code: str) -> str:
 TOKEN = "eyJhbGciOiJub25lIn0.selftest-token-printed-by-a-failing-command.c2lnbmF0dXJl"
 
 
-def test_a_failing_token_command_shows_nothing_it_printed(tmp_path):
-    command = python(f"import sys; print('{TOKEN}'); sys.stderr.write('{TOKEN}'); sys.exit(1)")
+@pytest.mark.parametrize("code, exit_code, says", [
+    (f"import sys; print('{TOKEN}'); sys.stderr.write('{TOKEN}'); sys.exit(1)", 2,
+     "failed (exit status 1)"),
+    (f"import sys; sys.stdout.write('{TOKEN}' * 1_000_000)", 2, "printed more than 64 KiB"),
+    ("print('short-token')", 4, "at least 16"),
+    ("print('tok\\u03a9' * 8)", 4, "visible ASCII"),
+], ids=["fails", "floods", "too short", "not ASCII"])
+def test_a_token_command_that_cannot_give_a_usable_token_shows_nothing_it_printed(
+        tmp_path, code, exit_code, says):
     with serve() as server:
-        run = run_suite(tmp_path, "--token-command", command, endpoint=server.url, key=None)
-    assert run.code == 2 and "failed (exit status 1)" in run.stdout, run.stdout[-2000:]
+        run = run_suite(tmp_path, "--token-command", python(code), endpoint=server.url, key=None)
+    assert run.code == exit_code and says in run.stdout + run.stderr, run.stdout[-2000:]
+    assert "Traceback" not in run.stdout + run.stderr
     assert not run.leaks(TOKEN), run.leaks(TOKEN)
+    assert "short-token" not in run.stdout + run.stderr and "tokΩ" not in run.stdout + run.stderr
 
 
 @pytest.mark.parametrize("code, says", [

@@ -185,3 +185,55 @@ def test_probe_does_not_read_netrc(tmp_path, monkeypatch):
     with serve(Record) as server:
         probe_for(server).send(Request(query=(("api-version", "2024-04-01-preview"),)))
     assert seen == [None]
+
+
+# -- strict JSON ------------------------------------------------------------------------------
+
+from infocheck import strict_json  # noqa: E402
+from infocheck.printable import printable  # noqa: E402
+
+
+@pytest.mark.parametrize("body, says", [
+    (b'{"a": NaN}', "NaN"), (b'{"a": Infinity}', "Infinity"), (b'{"a": -Infinity}', "-Infinity"),
+    (b'{"a": "\\ud800"}', "lone surrogate"), (b'{"\\udc00": 1}', "lone surrogate"),
+    (b'{"a": "\xff"}', "not UTF-8"), (b"[" * 65 + b"]" * 65, "nested 65 levels"),
+    (b'{"a": 1,}', "Expecting"), (b"", "Expecting value"),
+])
+def test_strict_json_refuses_what_rfc_8259_does_not_allow(body, says):
+    with pytest.raises(strict_json.NotJSON, match=says):
+        strict_json.loads(body)
+
+
+@pytest.mark.parametrize("body, value", [
+    (b'{"n": ' + b"7" * 5000 + b"}", {"n": __import__("decimal").Decimal("7" * 5000)}),
+    (b"[" * 64 + b"]" * 64, eval("[" * 63 + "[]" + "]" * 63)),
+    (b'{"s": "[[[[{{{{"}', {"s": "[[[[{{{{"}),
+    (b'{"e": "\\ud83d\\ude00"}', {"e": "\U0001F600"}),
+    (b'\xef\xbb\xbf{"bom": true}', {"bom": True}),
+])
+def test_strict_json_reads_all_json_within_bounds(body, value):
+    assert strict_json.loads(body) == value
+
+
+def test_strict_json_depth_is_linear_on_unterminated_strings():
+    import time
+    started = time.monotonic()
+    with pytest.raises(strict_json.NotJSON):
+        strict_json.loads(b'"' + b'\\"' * 500_000)
+    assert time.monotonic() - started < 2
+
+
+# -- escaping ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, shown", [
+    ("OK\r\x1b[2Kfake", "OK\\r\\e[2Kfake"), ("a\nb\tc", "a\\nb\\tc"), ("\x00\x7f\x9b", "\\x00\\x7f\\x9b"),
+    ("abc\u202edcba", "abc\\u202edcba"), ("zero\u200bwidth", "zero\\u200bwidth"), ("\u2028", "\\u2028"),
+    ("\ud800", "\\ud800"), ("tag\U000e0041", "tag\\U000e0041"), ("plain é ü 漢字", "plain é ü 漢字"),
+])
+def test_printable_escapes_what_could_move_the_cursor_or_hide_text(text, shown):
+    assert printable(text) == shown
+
+
+def test_printable_keeps_newlines_when_asked_and_caps_length():
+    assert printable("a\nb\rc", lines=True) == "a\nb\\rc"
+    assert printable("x" * 50, limit=10) == "x" * 10 + "… (50 characters)"
