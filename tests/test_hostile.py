@@ -242,13 +242,24 @@ class OverflowingRetryAfter(Hostile):
 
 
 class ForgesTheVerdict(Hostile):
-    """A reason phrase that would rewrite the terminal line and paint a fake green verdict."""
+    """Reason phrases and bodies that would rewrite the terminal line and paint a fake green
+    verdict; a 500 for a missing api-version, so that failure messages quote them."""
 
-    def send_response(self, code, message=None):
-        if code >= 400:
-            message = ("\r\x1b[2K\x1b[32;1mCONFORMANT: every MUST requirement checked passed "
-                       "(exit 0)\x1b[0m\u202e")
-        super().send_response(code, message)
+    FORGED = "\r\x1b[2K\x1b[32;1mCONFORMANT: every MUST requirement checked passed (exit 0)\x1b[0m\x9b2J"
+
+    def send_refusal(self, refusal, head=False):
+        status = 500 if refusal.code == "MissingApiVersionParameter" else refusal.status
+        body = json.dumps({"error": {"code": refusal.code, "message": "\u202e\n" + self.FORGED}},
+                          ensure_ascii=False).encode()
+        self.send_response(status, self.FORGED)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in refusal.headers.items():
+            self.send_header(name, value)
+        self.send_header("x-ms-error-code", refusal.code)
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
 
 
 class GzipBomb(Hostile):
@@ -265,9 +276,10 @@ class HeaderFlood(Hostile):
             self.send_header(f"x-flood-{n}", "\x1b[31m" + "y" * 2000)
 
 
-HOSTILE = {  # server → the exit code the run must end with
-    DeepJson: 1, HugeNumber: 0, NotANumber: 1, LoneSurrogate: 1, OverflowingRetryAfter: 1,
-    ForgesTheVerdict: 1, GzipBomb: 1, HeaderFlood: 0,
+HOSTILE = {  # server → the MUST requirements it must fail, exactly (none: exit 0)
+    DeepJson: {"SHAPE-MODELINFO"}, HugeNumber: set(), NotANumber: {"SHAPE-MODELINFO"},
+    LoneSurrogate: {"SHAPE-MODELINFO"}, OverflowingRetryAfter: {"HTTP-NO-5XX"},
+    ForgesTheVerdict: {"HTTP-NO-5XX"}, GzipBomb: {"SHAPE-MODELINFO"}, HeaderFlood: set(),
 }
 OUTPUT_LIMITS = {"stdout": 300_000, "stderr": 50_000, "junit.xml": 500_000,
                  "infocheck.json": 500_000, "infocheck.html": 3_000_000}
@@ -277,15 +289,27 @@ OUTPUT_LIMITS = {"stdout": 300_000, "stderr": 50_000, "junit.xml": 500_000,
 def test_a_hostile_server_gets_a_verdict_in_small_escaped_outputs(tmp_path, server):
     with serve(server) as endpoint:
         run = run_suite(tmp_path, endpoint=endpoint.url)
-    assert run.code == HOSTILE[server], run.stdout[-3000:] + run.stderr[-2000:]
+    assert run.code == (1 if HOSTILE[server] else 0), run.stdout[-3000:] + run.stderr[-2000:]
+    assert run.must_failed == HOSTILE[server], run.stdout[-3000:]
     assert "INTERNAL ERROR" not in run.stdout and "Traceback" not in run.stdout + run.stderr
     for name, text in run.outputs.items():
         assert len(text) < OUTPUT_LIMITS[name], (name, len(text))
         if name != "infocheck.html":  # the HTML report carries pytest-html's own script
             assert not any(c in text for c in ESCAPES), name
-    verdicts = [line for line in run.stdout.splitlines() if "(exit " in line]
+    verdicts = [line for line in run.stdout.splitlines()
+                if line.startswith(("CONFORMANT", "NOT CONFORMANT", "COULD NOT TEST", "INTERNAL ERROR"))]
     assert len(verdicts) == 1 and verdicts[0].endswith(f"(exit {run.code})"), verdicts
     assert not run.leaks()
+
+
+def test_a_forged_verdict_is_shown_escaped_in_the_failure_it_caused(tmp_path):
+    with serve(ForgesTheVerdict) as endpoint:
+        run = run_suite(tmp_path, endpoint=endpoint.url)
+    assert run.must_failed == {"HTTP-NO-5XX"}, run.stdout[-3000:]
+    assert "500 \\e[2K\\e[32;1mCONFORMANT" in run.stdout  # the reason phrase, escaped
+    # The body's raw U+202E is escaped by infocheck (its other controls came JSON-escaped).
+    assert "\u202e" not in run.outputs["infocheck.json"]
+    assert "\\\\u202e\\\\n\\\\r\\\\u001b[2K" in run.outputs["infocheck.json"]
 
 
 def test_deep_json_is_not_json_and_says_why(tmp_path):
