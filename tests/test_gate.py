@@ -1,12 +1,11 @@
 """End to end: what a deployment gate reads. 0 conformant, 1 a MUST failed, 2 could not test,
 4 usage error; each with one clear line, quickly, and never the credential."""
 import socket
-import threading
 import time
 
 import pytest
 
-from harness import KEY, run_suite, serve
+from harness import KEY, RawServer, run_suite, serve
 from infocheck.server import InfoHandler, Refusal
 
 TIMEOUT = 1.0
@@ -53,50 +52,23 @@ def test_every_answer_throttled_cannot_pass(tmp_path):
     assert "throttled" in run.stdout and not run.leaks()
 
 
-def listener(behaviour):
-    """A raw TCP server on loopback: `behaviour(conn)` decides what the client gets."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-    stop = threading.Event()
-
-    def loop():
-        sock.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                continue
-            threading.Thread(target=behaviour, args=(conn, stop), daemon=True).start()
-
-    threading.Thread(target=loop, daemon=True).start()
-    return sock, stop
-
-
 def hang(conn, stop):
     stop.wait(30)
-    conn.close()
 
 
 def garbage(conn, stop):
     conn.recv(4096)
     conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
-    conn.close()
 
 
 @pytest.mark.parametrize("behaviour, says", [(hang, "no answer within 1 s"),
                                              (garbage, "not an HTTP answer")])
 def test_unusable_endpoint_stops_the_run_with_one_line(tmp_path, behaviour, says):
-    sock, stop = listener(behaviour)
-    try:
-        run = run_suite(tmp_path, "--request-timeout", str(TIMEOUT), fresh=True,
-                        endpoint=f"http://127.0.0.1:{sock.getsockname()[1]}")
-    finally:
-        stop.set()
-        sock.close()
+    with RawServer(behaviour) as server:
+        run = run_suite(tmp_path, "--request-timeout", str(TIMEOUT), fresh=True, endpoint=server.url)
     assert run.code == 2, run.stdout[-2000:]
     assert says in run.stdout
-    assert run.seconds < TIMEOUT + 5 + 3  # the timeout, plus Python and pytest start-up
+    assert run.seconds < TIMEOUT + 5  # Python and pytest start-up included
     assert "Traceback" not in run.stdout + run.stderr
     assert not run.leaks()
 

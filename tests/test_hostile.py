@@ -419,3 +419,17 @@ def test_a_short_token_is_a_usage_error():
     with pytest.raises(CredentialError, match="at least 16") as error:
         CommandToken(python("print('tok')"), Scrubber()).current()
     assert error.value.usage
+
+
+def test_a_credential_refused_under_a_later_api_version_is_not_tested_there(tmp_path):
+    class RefusesTheNewestVersion(InfoHandler):
+        def authenticate(self):
+            super().authenticate()
+            if "api-version=2025-05-01" in self.path:
+                raise Refusal(401, "Unauthorized", "This key is not valid for this api-version.")
+    with serve(RefusesTheNewestVersion) as server:
+        run = run_suite(tmp_path, "--api-version", "2024-04-01-preview,2025-05-01", endpoint=server.url)
+    assert run.code == 2 and not run.must_failed, run.stdout[-2000:]
+    shape = next(r for r in run.report["requirements"] if r["id"] == "SHAPE-200")
+    assert shape["by_version"] == {"2024-04-01-preview": "passed", "2025-05-01": "not tested"}
+    assert "refused the credential under api-version 2025-05-01" in run.stdout
