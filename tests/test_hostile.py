@@ -276,10 +276,24 @@ class HeaderFlood(Hostile):
             self.send_header(f"x-flood-{n}", "\x1b[31m" + "y" * 2000)
 
 
+class HugeBodyFailsAProperty(Hostile):
+    """A 900 KB ModelInfo (valid: extra members are allowed) and a property test failed, so
+    Hypothesis prints a falsifying example whose arguments hold that body."""
+
+    def model_body(self, model):
+        return json.dumps(dict(model, padding="p" * 900_000)).encode()
+
+    def authenticate(self):
+        if any(k.lower().startswith("x-") and not k.lower().startswith("x-ms-") for k in self.headers):
+            raise Refusal(400, "UnknownHeader", "Unknown header.")
+        super().authenticate()
+
+
 HOSTILE = {  # server → the MUST requirements it must fail, exactly (none: exit 0)
     DeepJson: {"SHAPE-MODELINFO"}, HugeNumber: set(), NotANumber: {"SHAPE-MODELINFO"},
     LoneSurrogate: {"SHAPE-MODELINFO"}, OverflowingRetryAfter: {"HTTP-NO-5XX"},
     ForgesTheVerdict: {"HTTP-NO-5XX"}, GzipBomb: {"SHAPE-MODELINFO"}, HeaderFlood: set(),
+    HugeBodyFailsAProperty: set(),
 }
 OUTPUT_LIMITS = {"stdout": 300_000, "stderr": 50_000, "junit.xml": 500_000,
                  "infocheck.json": 500_000, "infocheck.html": 3_000_000}
@@ -310,6 +324,15 @@ def test_a_forged_verdict_is_shown_escaped_in_the_failure_it_caused(tmp_path):
     # The body's raw U+202E is escaped by infocheck (its other controls came JSON-escaped).
     assert "\u202e" not in run.outputs["infocheck.json"]
     assert "\\\\u202e\\\\n\\\\r\\\\u001b[2K" in run.outputs["infocheck.json"]
+
+
+def test_a_falsifying_example_quotes_no_body_at_length(tmp_path):
+    with serve(HugeBodyFailsAProperty) as endpoint:
+        run = run_suite(tmp_path, endpoint=endpoint.url)
+    assert "HTTP-UNKNOWN-HEADERS" in run.findings
+    assert "working_baseline=<Exchange GET " in run.outputs["infocheck.json"]  # its short repr
+    for name, text in run.outputs.items():
+        assert "p" * 3000 not in text, name
 
 
 def test_deep_json_is_not_json_and_says_why(tmp_path):
