@@ -5,8 +5,9 @@
     python3 run.py self-test [pytest options]  the project's own tests
     python3 run.py lock                        re-pin requirements.lock from requirements.in
 
-Creates .venv/ at the repository root when missing and installs requirements.lock into it
-(again whenever the lock file changes), then hands over to pytest in that environment.
+Creates .venv/ at the repository root when missing, installs requirements.lock into it and
+infocheck itself in editable mode (again whenever the lock file or pyproject.toml changes), then
+hands over to pytest in that environment.
 """
 import hashlib
 import os
@@ -18,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 LOCK = ROOT / "requirements.lock"
+PROJECT = ROOT / "pyproject.toml"
 STAMP = VENV / ".infocheck-lock.sha256"
 EXIT_INTERNAL, EXIT_USAGE = 3, 4
 USAGE = "usage: python3 run.py suite|self-test [pytest options] | python3 run.py lock"
@@ -42,7 +44,7 @@ def pip(python: Path, *args: str) -> None:
 
 def ensure_venv() -> Path:
     python = venv_python(VENV)
-    digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()
+    digest = hashlib.sha256(LOCK.read_bytes() + PROJECT.read_bytes()).hexdigest()
     if python.exists() and STAMP.exists() and STAMP.read_text().strip() == digest:
         return python
     if not python.exists():
@@ -53,6 +55,8 @@ def ensure_venv() -> Path:
                 + (result.stderr.strip().splitlines() or ["?"])[-1])
     print("infocheck: installing pinned dependencies from requirements.lock ...", file=sys.stderr)
     pip(python, "install", "-r", str(LOCK))
+    # The project itself, editable: the infocheck command and its pytest11 entry point.
+    pip(python, "install", "--no-deps", "--no-build-isolation", "-e", str(ROOT))
     STAMP.write_text(digest + "\n")
     return python
 
@@ -63,7 +67,7 @@ def lock() -> int:
         python = venv_python(Path(scratch))
         pip(python, "install", "-r", str(ROOT / "requirements.in"))
         frozen = subprocess.run([str(python), "-m", "pip", "freeze", "--all", "--exclude", "pip",
-                                 "--exclude", "setuptools", "--exclude", "wheel"],
+                                 "--exclude", "wheel"],
                                 capture_output=True, text=True, check=True).stdout
     LOCK.write_text("# Produced by: python3 run.py lock (from requirements.in). Do not edit by hand.\n"
                     + frozen)

@@ -7,15 +7,18 @@ from hypothesis import HealthCheck, Phase, settings
 
 SHRINK_REQUESTS = 16  # past max_examples, the requests a test may spend shrinking a failure
 
-settings.register_profile(
-    "gate", deadline=None, database=None, derandomize=True, max_examples=8, print_blob=False,
-    # The per-test fixtures are request recorders, safe to share across examples.
-    phases=(Phase.explicit, Phase.reuse, Phase.generate),
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.filter_too_much])
-settings.register_profile("thorough", parent=settings.get_profile("gate"), derandomize=False,
-                          max_examples=60, phases=tuple(Phase))
-settings.load_profile("gate")
+def register() -> None:
+    """Register the profiles by name (so --hypothesis-profile=thorough can find them); which
+    one is in force is not changed here. Never on import: importing infocheck changes no
+    global state."""
+    settings.register_profile(
+        "gate", deadline=None, database=None, derandomize=True, max_examples=8, print_blob=False,
+        phases=(Phase.explicit, Phase.reuse, Phase.generate),
+        # The per-test fixtures are request recorders, safe to share across examples.
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                               HealthCheck.filter_too_much])
+    settings.register_profile("thorough", parent=settings.get_profile("gate"), derandomize=False,
+                              max_examples=60, phases=tuple(Phase))
 
 
 def request_budget() -> int:

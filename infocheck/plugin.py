@@ -14,10 +14,9 @@ import secrets as random_secrets
 from dataclasses import astuple, replace
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
-from . import __version__
-from . import hypothesis_profiles  # noqa: F401  (registers and loads the profiles)
-from . import checks
+from . import __version__, checks, hypothesis_profiles
 from . import report as reports
 from .checks import CheckFailure
 from .client import InfoClient
@@ -64,9 +63,28 @@ def pytest_addoption(parser):
     group.addoption("--infocheck-json", dest="infocheck_json", default=None, metavar="PATH",
                     help="where to write the machine-readable report [ini infocheck_json]")
     parser.addini("infocheck_json", "path of the machine-readable report", default="")
+    hypothesis_profiles.register()  # names only, before Hypothesis reads --hypothesis-profile
+    parser.addini("infocheck", "run the infocheck plugin (the infocheck command and infocheck's "
+                  "own pytest.ini set it; an infocheck option given does too)", type="bool",
+                  default=False)
+
+
+def _asked_for(config) -> bool:
+    """Installed beside an unrelated project the plugin does nothing: it acts only when an ini
+    file or the infocheck command says `infocheck = true`, or an infocheck option is given."""
+    if config.getini("infocheck"):
+        return True
+    dests = [knob_dest(k) for k in KNOBS] + ["infocheck_json"]
+    return any(config.getoption(dest) not in (None, [], False) for dest in dests)
 
 
 def pytest_configure(config):
+    if not _asked_for(config):
+        return
+    if not config.getoption("--hypothesis-profile", None):
+        hypothesis_settings.load_profile("gate")
+    config.addinivalue_line("markers", "requirement(*ids): the requirements (fixtures/"
+                            "requirements.json) a test checks")
     try:
         options = {knob_dest(k): config.getoption(knob_dest(k)) for k in KNOBS}
         settings = build_config(options, dict(os.environ))
@@ -122,8 +140,8 @@ def _embedded_endpoint(config, settings: Config) -> Config:
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node):
     """pytest-xdist: hand the workers the controller's embedded server (same machine, no output)."""
-    settings = node.config.stash[CONFIG]
-    if settings.embedded_server:
+    settings = node.config.stash.get(CONFIG, None)
+    if settings is not None and settings.embedded_server:
         node.workerinput[EMBEDDED] = (settings.endpoint, settings.api_key.reveal())
 
 
@@ -157,6 +175,8 @@ def pytest_report_header(config):
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Markers from the catalogue, so `-m auth`, `-m must`, `-m "not slow"` select groups."""
+    if CONFIG not in config.stash:
+        return
     known = catalogue()
     for item in items:
         for requirement_id in _requirement_ids(item):
@@ -441,6 +461,8 @@ def _scrub_report(report, scrubber: Scrubber) -> None:
 
 
 def pytest_report_teststatus(report, config):
+    if CONFIG not in config.stash:
+        return None
     wasxfail = getattr(report, "wasxfail", "")
     if report.when == "call" and wasxfail.startswith(FINDING):
         return "finding", "f", "FINDING"

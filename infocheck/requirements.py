@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-CATALOGUE = Path(__file__).resolve().parent.parent / "fixtures" / "requirements.json"
+from .bundle import folder
+
+CATALOGUE = folder("fixtures") / "requirements.json"
 LEVELS = ("MUST", "SHOULD")
 AREAS = ("response shape", "api-version", "authentication", "HTTP robustness", "deployments")
 # Checked on every exchange, so any test may report them.

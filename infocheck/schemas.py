@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
-SPELLINGS = Path(__file__).resolve().parent.parent / "fixtures" / "model-type-spellings.json"
+from .bundle import folder
+
+SCHEMA_DIR = folder("schemas")
+SPELLINGS = folder("fixtures") / "model-type-spellings.json"
 
 
 def known_versions() -> list[str]:

@@ -1,0 +1,106 @@
+"""infocheck as users get it: a wheel built from this tree, installed into a new virtual
+environment, runs from any folder as `infocheck`, and stays inert in an unrelated project.
+The new environment takes its dependencies from this one (a path in a .pth file), so nothing
+is downloaded; every server is on loopback."""
+import json
+import subprocess
+import sys
+import sysconfig
+import urllib.request
+
+import pytest
+
+from faults import IgnoresTheScheme
+from harness import KEY, ROOT, clean_env, serve
+from infocheck import __version__
+from infocheck.server import InfoHandler
+
+
+def run(command, cwd=None, env=None, timeout=120) -> subprocess.CompletedProcess:
+    return subprocess.run([str(c) for c in command], cwd=cwd, env=env or clean_env(),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory):
+    """A new virtual environment with infocheck installed from a wheel."""
+    tmp = tmp_path_factory.mktemp("install")
+    built = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                 "-w", tmp / "wheels", ROOT])
+    assert built.returncode == 0, built.stderr[-2000:]
+    wheel = next((tmp / "wheels").glob("infocheck-*.whl"))
+    made = run([sys.executable, "-m", "venv", "--without-pip", tmp / "venv"])
+    assert made.returncode == 0, made.stderr
+    site = next((tmp / "venv" / "lib").glob("python3*/site-packages"))
+    (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    installed = run([sys.executable, "-m", "pip", "--python", tmp / "venv" / "bin" / "python",
+                     "install", "--no-deps", "--no-index", "-q", wheel])
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    return tmp / "venv" / "bin"
+
+
+def test_infocheck_comes_from_the_wheel_with_its_data(venv):
+    found = run([venv / "python", "-c", "import infocheck, infocheck.bundle as b; "
+                 "print(infocheck.__file__); print(b.folder('schemas'))"])
+    module, schemas = found.stdout.split()
+    assert str(venv.parent) in module and str(venv.parent) in schemas, found.stdout
+    for command in ([venv / "infocheck", "--version"], [venv / "python", "-m", "infocheck", "--version"]):
+        assert run(command).stdout.strip() == f"infocheck {__version__}"
+
+
+def test_the_command_in_an_empty_folder_checks_the_embedded_server(venv, tmp_path):
+    result = run([venv / "infocheck", "-q"], cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert {p.name for p in (tmp_path / "reports").iterdir()} >= {"infocheck.html", "junit.xml",
+                                                                   "infocheck.json"}
+    assert json.loads((tmp_path / "reports" / "infocheck.json").read_text())["verdict"] == "CONFORMANT"
+
+
+def test_the_command_against_a_faulty_endpoint_exits_1_with_pytest_options_passed(venv, tmp_path):
+    waivers = tmp_path / "elsewhere" / "w.json"
+    waivers.parent.mkdir()
+    waivers.write_text("[]")
+    with serve(IgnoresTheScheme) as server:  # path options work spaced, from any folder
+        result = run([venv / "infocheck", "--endpoint", server.url, "--waivers", waivers, "-m", "auth"],
+                     cwd=tmp_path, env=clean_env(INFOCHECK_API_KEY=KEY))
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "AUTH-MALFORMED" in result.stdout and "test_response_shape" not in result.stdout
+
+
+def test_an_unrelated_project_runs_exactly_as_before(venv, tmp_path):
+    hits = []
+
+    class Recording(InfoHandler):
+        def serve(self, head):
+            hits.append(self.path)
+            super().serve(head)
+
+    (tmp_path / "test_thing.py").write_text("def test_ok():\n    assert 1\n\n"
+                                            "def test_fails():\n    assert 1 == 2\n")
+    with serve(Recording) as server:  # even with infocheck's variables set in the environment
+        result = run([venv / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=tmp_path,
+                     env=clean_env(INFOCHECK_ENDPOINT=server.url, INFOCHECK_API_KEY=KEY))
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert "1 failed, 1 passed" in result.stdout
+    assert "infocheck" not in (result.stdout + result.stderr).lower()
+    assert not (tmp_path / "reports").exists() and hits == []
+
+
+def test_importing_infocheck_changes_no_global_state(venv):
+    code = ("from hypothesis import settings; before = settings.get_current_profile_name(); "
+            "import infocheck.plugin, infocheck.cli; "
+            "print(before, settings.get_current_profile_name())")
+    assert run([venv / "python", "-c", code]).stdout.split() == ["default", "default"]
+
+
+def test_the_reference_server_command(venv):
+    server = subprocess.Popen([str(venv / "infocheck"), "serve", "--port", "0", "--quiet"],
+                              stdout=subprocess.PIPE, text=True, env=clean_env(INFOCHECK_API_KEY=KEY))
+    try:
+        url = server.stdout.readline().split(": ", 1)[1].strip()
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {KEY}"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 200 and json.loads(answer.read())["model_name"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
