@@ -1,16 +1,13 @@
 """`InfoClient`: how a test asks for an exchange. Builds `Request`s from intent (which
 credential, which api-version, which deployment), sends them through the session's `Probe`,
-and records every exchange on the test for the report."""
+and records every exchange on the test for the report. It knows nothing of pytest: a request
+that cannot be answered raises `NotTested`, which pytest reports as a skip."""
 from __future__ import annotations
-
-import pytest
 
 from .config import Config, Route
 from .exchange import Credential, Exchange, Request
-from .probe import NotTested, Probe
+from .probe import NOT_TESTED, NotTested, Probe
 from .secret import EXACT, KeyVariant
-
-NOT_TESTED = "NOT TESTED: "
 DEFAULT = object()
 JSON_ACCEPT = ("Accept", "application/json")
 
@@ -67,24 +64,25 @@ class InfoClient:
         try:
             exchange = self.probe.send(request)
         except NotTested as reason:
-            pytest.skip(NOT_TESTED + str(reason))
+            raise NotTested(NOT_TESTED + str(reason)) from None
         self._recorded.append(exchange)
         return exchange
 
     def get(self, **intent) -> Exchange:
         return self.send(self.request(**intent))
 
-    def once(self, name: str, **intent) -> Exchange:
-        """The same exchange for every test that asks by this name: one request a run."""
-        key = (self.api_version, name)
-        if key not in self._shared:
+    def once(self, **intent) -> Exchange:
+        """The exchange for this request, sent once a run and shared by every test that makes
+        the same request (the cache is keyed by the request itself)."""
+        request = self.request(**intent)
+        if request not in self._shared:
             try:
-                self._shared[key] = self.probe.send(self.request(**intent))
+                self._shared[request] = self.probe.send(request)
             except NotTested as reason:
-                self._shared[key] = NotTested(str(reason))
-        found = self._shared[key]
+                self._shared[request] = NotTested(NOT_TESTED + str(reason))
+        found = self._shared[request]
         if isinstance(found, NotTested):
-            pytest.skip(NOT_TESTED + str(found))
+            raise NotTested(str(found))
         self._recorded.append(found)
         return found
 

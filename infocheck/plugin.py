@@ -300,10 +300,16 @@ def infocheck_config(pytestconfig) -> Config:
 
 
 def pytest_generate_tests(metafunc):
-    """Several api-versions: every test that talks to the endpoint runs once per version."""
-    versions = metafunc.config.stash[CONFIG].api_versions if CONFIG in metafunc.config.stash else ()
-    if len(versions) > 1 and "api_version" in metafunc.fixturenames:
-        metafunc.parametrize("api_version", versions, ids=list(versions))
+    """Several api-versions: every test that talks to the endpoint runs once per version. A
+    test that takes `deployment` runs once per configured deployment (or once with None)."""
+    if CONFIG not in metafunc.config.stash:
+        return
+    settings = metafunc.config.stash[CONFIG]
+    if len(settings.api_versions) > 1 and "api_version" in metafunc.fixturenames:
+        metafunc.parametrize("api_version", settings.api_versions, ids=list(settings.api_versions))
+    if "deployment" in metafunc.fixturenames:
+        names = list(settings.deployments) or [None]
+        metafunc.parametrize("deployment", names, ids=[n or "none" for n in names])
 
 
 @pytest.fixture
@@ -323,9 +329,7 @@ def _session_probe(pytestconfig):
 def _shared_exchanges(pytestconfig, _session_probe) -> dict:
     """Exchanges several tests read: sent once a run. The preflight is the baseline."""
     preflight = pytestconfig.stash.get(PREFLIGHT, None)
-    name = "baseline" if _session_probe.has_credential else "no-credential"
-    first = pytestconfig.stash[CONFIG].api_version
-    return {(first, name): preflight} if preflight is not None else {}
+    return {preflight.request: preflight} if preflight is not None else {}
 
 
 @pytest.fixture
@@ -342,7 +346,7 @@ def baseline(info) -> Exchange:
     if not info.probe.has_credential:
         pytest.skip(NOT_TESTED + "no credential given (INFOCHECK_API_KEY, INFOCHECK_TOKEN_COMMAND or "
                     "--azure-identity), so the positive path cannot be checked")
-    exchange = info.once("baseline")
+    exchange = info.once()
     if exchange.status in (401, 403):  # the preflight says so for the first api-version
         pytest.skip(f"{NOT_TESTED}the endpoint refused the credential under api-version "
                     f"{info.api_version} ({exchange.status_line()}); check "

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from .printable import printable
+from .probe import NOT_TESTED
 from .requirements import catalogue
 
 EXIT_UNTESTABLE, EXIT_INTERNAL, EXIT_USAGE = 2, 3, 4
-NOT_TESTED = "NOT TESTED: "
 FINDING = "SHOULD finding: "
 WAIVED = "WAIVED: "
 VERDICTS = {

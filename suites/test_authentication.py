@@ -19,7 +19,7 @@ MALFORMED = {
 
 
 def no_credential(info):
-    return info.once("no-credential", auth=())
+    return info.once(auth=())
 
 
 @requirement("AUTH-MISSING")
@@ -29,7 +29,7 @@ def test_request_without_credentials_is_refused(info):
 
 @requirement("AUTH-WRONG-KEY")
 def test_wrong_key_is_refused(info, working_baseline):
-    exchange = info.once("wrong-key", auth=(("Authorization", f"Bearer {WRONG_KEY}"),)
+    exchange = info.once(auth=(("Authorization", f"Bearer {WRONG_KEY}"),)
                          if info.config.auth_header == "bearer" else (("api-key", WRONG_KEY),))
     checks.refused(exchange, "AUTH-WRONG-KEY")
 

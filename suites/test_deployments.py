@@ -13,13 +13,6 @@ requirement = pytest.mark.requirement
 UNKNOWN = "infocheck-no-such-deployment"
 
 
-def pytest_generate_tests(metafunc):
-    if "deployment" in metafunc.fixturenames:
-        from infocheck.plugin import CONFIG
-        names = metafunc.config.stash[CONFIG].deployments
-        metafunc.parametrize("deployment", names or [None], ids=[n or "none" for n in names or [None]])
-
-
 @requirement("DEPLOYMENT-KNOWN")
 def test_each_deployment_answers_its_model_info(info, working_baseline, deployment):
     if deployment is None:
@@ -32,7 +25,7 @@ def test_each_deployment_answers_its_model_info(info, working_baseline, deployme
 
 
 def unknown_deployment(info):
-    return info.once("unknown-deployment", route=Route("deployment", UNKNOWN))
+    return info.once(route=Route("deployment", UNKNOWN))
 
 
 @requirement("HTTP-NO-5XX")

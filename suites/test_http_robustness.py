@@ -86,7 +86,7 @@ def test_error_code_header_matches_the_body(info, working_baseline, case):
 def refusal(info, case):
     """The shared refusal for `case`; its error shape is only judged if it was refused."""
     intent = {"no-credential": {"auth": ()}, "missing-api-version": {"api_version": None}}[case]
-    exchange = info.once(case, **intent)
+    exchange = info.once(**intent)
     checks.universal(exchange)
     if not 400 <= exchange.status < 500:
         pytest.skip(f"the {case} request was not refused ({exchange.status_line()}); "

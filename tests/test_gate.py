@@ -141,3 +141,12 @@ def test_bad_configuration_is_a_usage_error_in_one_line(tmp_path, args, env, say
 def test_bad_key_is_a_usage_error_that_does_not_show_it(tmp_path):
     run = run_suite(tmp_path, key=KEY + "\n")
     assert run.code == 4 and "INFOCHECK_API_KEY" in run.stderr and not run.leaks()
+
+
+def test_a_run_cut_short_by_the_request_cap_cannot_pass(tmp_path):
+    with serve() as server:
+        run = run_suite(tmp_path, "--max-requests", "30", endpoint=server.url)
+    assert run.code == 2, run.stdout[-2000:]
+    assert "request cap reached: 30 requests sent" in run.stdout and "INTERNAL" not in run.stdout
+    not_tested = [t for r in run.report["requirements"] if r["verdict"] == "not tested" for t in r["tests"]]
+    assert any("test_incidental_headers" in t or "generated" in t for t in not_tested)  # properties too
