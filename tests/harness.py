@@ -15,6 +15,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infocheck.config import build_config
+from infocheck.credentials import KeyCredential
+from infocheck.exchange import Credential, Request
+from infocheck.probe import Probe
 from infocheck.secret import Scrubber, Secret
 from infocheck.server import InfoHandler, ReferenceServer, Settings
 
@@ -22,6 +26,17 @@ ROOT = Path(__file__).resolve().parent.parent
 # Letters outside a-f: the faults that accept hex tokens must not accept this key.
 KEY = "infocheck-Selftest-KEY-qrstuvwxyz-0192"
 TAG = re.compile(r"\[(MUST|SHOULD) ([A-Z0-9-]+)\]")
+# The positive request as the suite sends it by default (the self-test key as Bearer).
+POSITIVE = Request(query=(("api-version", "2024-04-01-preview"),),
+                   headers=(("Authorization", Credential("Bearer ")),))
+
+
+def probe_for(url: str, sleep=lambda seconds: None, **env) -> Probe:
+    """A Probe for the endpoint at `url` with the self-test key, configured as the INFOCHECK_*
+    variables in `env` say; waits on throttling are recorded by `sleep`, not slept."""
+    settings = build_config({}, {"INFOCHECK_ENDPOINT": url, "INFOCHECK_API_KEY": KEY, **env})
+    return Probe(settings, settings.info_url(), KeyCredential(settings.api_key),
+                 Scrubber([settings.api_key]), sleep=sleep)
 
 
 @dataclass

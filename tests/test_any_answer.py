@@ -10,22 +10,17 @@ import threading
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from harness import KEY, RawServer, read_request
+from harness import KEY, POSITIVE, RawServer, probe_for, read_request
 from infocheck import checks, schemas
 from infocheck.checks import CheckFailure
-from infocheck.config import build_config
-from infocheck.credentials import KeyCredential
-from infocheck.exchange import Credential, Request
 from infocheck.plugin import _names_missing_model
 from infocheck.printable import printable
-from infocheck.probe import NotTested, Probe, retry_after_seconds
+from infocheck.probe import NotTested, retry_after_seconds
 from infocheck.report import Reports
 from infocheck.secret import Scrubber, Secret
 from infocheck import verdict as verdicts
 from infocheck.verdict import Verdict
 
-POSITIVE = Request(query=(("api-version", "2024-04-01-preview"),),
-                   headers=(("Authorization", Credential("Bearer ")),))
 RAW_CONTROLS = [chr(c) for c in range(0x20) if c != 0x0A] + ["\x7f", "\x9b", "\u202e", "\u2028"]
 TEXT_LIMIT = 40_000
 
@@ -146,11 +141,8 @@ def assert_safe(text: str, finder: Scrubber) -> None:
 @given(payload=answers())
 def test_any_answer_gives_a_verdict_and_safe_outputs(endpoint, payload):
     Answers.payload = payload
-    config = build_config({}, {"INFOCHECK_ENDPOINT": endpoint.url, "INFOCHECK_API_KEY": KEY,
-                               "INFOCHECK_TIMEOUT": "2"})
-    scrubber = Scrubber([Secret(KEY)])
-    probe = Probe(config, config.info_url(), KeyCredential(config.api_key), scrubber,
-                  sleep=lambda seconds: None)
+    probe = probe_for(endpoint.url, INFOCHECK_TIMEOUT="2")
+    config, scrubber = probe.config, Scrubber([Secret(KEY)])
     try:
         ex = probe.send(POSITIVE)
     except NotTested as reason:

@@ -10,28 +10,22 @@ import zlib
 
 import pytest
 
-from harness import KEY, RawServer, drip, read_request, run_suite, serve
+from harness import KEY, POSITIVE, RawServer, drip, probe_for, read_request, run_suite, serve
 from infocheck import checks
 from infocheck.checks import CheckFailure
-from infocheck.config import build_config
-from infocheck.credentials import CommandToken, CredentialError, KeyCredential
-from infocheck.exchange import Credential, Request
+from infocheck.credentials import CommandToken, CredentialError
+from infocheck.exchange import Request
 from infocheck.probe import Probe, retry_after_seconds
-from infocheck.secret import Scrubber, Secret
+from infocheck.secret import Scrubber
 from infocheck.server import InfoHandler, ReferenceServer, Refusal, Settings
 
 TIMEOUT = 1.0
 GRACE = 0.75   # thread and socket wake-up, on a loaded 2-core machine
-POSITIVE = Request(query=(("api-version", "2024-04-01-preview"),),
-                   headers=(("Authorization", Credential("Bearer ")),))
 ESCAPES = ("\x1b", "\r", "\x9b", "\u202e")   # what would move the cursor or reorder text
 
 
-def probe(url: str, timeout: float = TIMEOUT) -> Probe:
-    settings = build_config({}, {"INFOCHECK_ENDPOINT": url, "INFOCHECK_API_KEY": KEY,
-                                 "INFOCHECK_TIMEOUT": str(timeout)})
-    return Probe(settings, settings.info_url(), KeyCredential(settings.api_key),
-                 Scrubber([settings.api_key]), sleep=lambda seconds: None)
+def probe(url: str) -> Probe:
+    return probe_for(url, INFOCHECK_TIMEOUT=str(TIMEOUT))
 
 
 # -- time: the timeout bounds the whole request ---------------------------------------------

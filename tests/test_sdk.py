@@ -7,13 +7,9 @@ import pytest
 from azure.ai.inference import ChatCompletionsClient, EmbeddingsClient
 from azure.core.credentials import AccessToken, AzureKeyCredential
 
-from harness import KEY
+from harness import KEY, probe_for
 from infocheck import checks, schemas
-from infocheck.config import build_config
-from infocheck.credentials import KeyCredential
 from infocheck.exchange import Credential, Request
-from infocheck.probe import Probe
-from infocheck.secret import Scrubber
 from infocheck.server import InfoHandler, ReferenceServer, Settings
 
 TOKEN = "sdk-selftest-token-0123456789abcdef"
@@ -40,9 +36,7 @@ class Recording(InfoHandler):
 
 def validated_model_info(server, version) -> dict:
     """What the suite sees: its own positive request, checked against the version's schema."""
-    settings = build_config({}, {"INFOCHECK_ENDPOINT": server.url, "INFOCHECK_API_KEY": KEY,
-                                 "INFOCHECK_API_VERSION": version})
-    probe = Probe(settings, settings.info_url(), KeyCredential(settings.api_key), Scrubber([settings.api_key]))
+    probe = probe_for(server.url, INFOCHECK_API_VERSION=version)
     exchange = probe.send(Request(query=(("api-version", version),),
                                   headers=(("Authorization", Credential("Bearer ")),)))
     checks.status_200(exchange)

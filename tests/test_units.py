@@ -3,11 +3,10 @@ import subprocess
 
 import pytest
 
-from harness import KEY, serve
+from harness import KEY, POSITIVE, probe_for, serve
 from infocheck.config import ConfigError, build_config, info_url
-from infocheck.credentials import KeyCredential
 from infocheck.exchange import Credential, Exchange, Request
-from infocheck.probe import NotTested, Probe, retry_after_seconds
+from infocheck.probe import NotTested, retry_after_seconds
 from infocheck.secret import EXACT, MASK, NEAR_MISSES, Scrubber, Secret
 from infocheck.server import InfoHandler, Refusal
 
@@ -97,20 +96,10 @@ class ThrottledTwice(InfoHandler):
         super().serve(head)
 
 
-def probe_for(server, sleep=lambda s: None, **env):
-    settings = build_config({}, {"INFOCHECK_ENDPOINT": server.url, "INFOCHECK_API_KEY": KEY, **env})
-    return Probe(settings, settings.info_url(), KeyCredential(settings.api_key),
-                 Scrubber([settings.api_key]), sleep=sleep)
-
-
-POSITIVE = Request(query=(("api-version", "2024-04-01-preview"),),
-                   headers=(("Authorization", Credential("Bearer ")),))
-
-
 def test_probe_waits_as_retry_after_says_and_counts_it():
     waits = []
     with serve(ThrottledTwice) as server:
-        probe = probe_for(server, sleep=waits.append)
+        probe = probe_for(server.url, sleep=waits.append)
         exchange = probe.send(POSITIVE)
     assert exchange.status == 200 and waits == [2, 2] and probe.sent == 3 and probe.throttled == 2
 
@@ -120,12 +109,12 @@ def test_probe_gives_up_on_a_wait_too_long():
         def serve(self, head):
             self.send_refusal(Refusal(429, "TooManyRequests", "later", {"Retry-After": "3600"}))
     with serve(LongWait) as server, pytest.raises(NotTested, match="throttled"):
-        probe_for(server).send(POSITIVE)
+        probe_for(server.url).send(POSITIVE)
 
 
 def test_probe_enforces_the_request_cap():
     with serve() as server:
-        probe = probe_for(server, INFOCHECK_MAX_REQUESTS="2")
+        probe = probe_for(server.url, INFOCHECK_MAX_REQUESTS="2")
         probe.send(POSITIVE)
         probe.send(POSITIVE)
         with pytest.raises(NotTested, match="request cap"):
@@ -138,7 +127,7 @@ def test_probe_caps_the_body_it_reads():
         def send_model_info(self, model, head):
             self.send_json(200, {"padding": "x" * (3 << 20)}, {}, head)
     with serve(Huge) as server:
-        exchange = probe_for(server).send(POSITIVE)
+        exchange = probe_for(server.url).send(POSITIVE)
     assert exchange.body_over_limit and len(exchange.body) == 1 << 20
     with pytest.raises(ValueError, match="size limit"):
         exchange.json()
@@ -149,7 +138,7 @@ def test_probe_records_an_echoed_key_but_keeps_it_out_of_the_record():
         def send_model_info(self, model, head):
             self.send_json(200, dict(model, seen=self.headers["Authorization"]), {"x-seen": self.headers["Authorization"]}, head)
     with serve(Echo) as server:
-        exchange = probe_for(server).send(POSITIVE)
+        exchange = probe_for(server.url).send(POSITIVE)
     assert exchange.echoed_secret
     assert KEY not in exchange.transcript() and KEY not in exchange.curl and MASK in exchange.transcript()
 
@@ -169,7 +158,7 @@ def test_probe_does_not_follow_redirects_nor_send_the_key_elsewhere():
                 self.send_header("Content-Length", "0")
                 self.end_headers()
         with serve(Redirect) as server:
-            exchange = probe_for(server).send(POSITIVE)
+            exchange = probe_for(server.url).send(POSITIVE)
     assert exchange.status == 302 and hits == []
 
 
@@ -183,7 +172,7 @@ def test_probe_does_not_read_netrc(tmp_path, monkeypatch):
             seen.append(self.headers.get("Authorization"))
             super().serve(head)
     with serve(Record) as server:
-        probe_for(server).send(Request(query=(("api-version", "2024-04-01-preview"),)))
+        probe_for(server.url).send(Request(query=(("api-version", "2024-04-01-preview"),)))
     assert seen == [None]
 
 
