@@ -252,33 +252,25 @@ class Probe:
         """One request on the wire, bounded as a whole by the timeout (transport.Deadline)."""
         timeout = self.config.timeout
         with Deadline(timeout) as deadline:
-            def late():
-                what = "no answer" if exchange.status is None else "the answer did not arrive whole"
-                return f"{what} within {timeout:g} s (timed out; the timeout bounds the whole request)"
-
             try:
                 response = self._session.request(
                     request.method, url, headers=headers, timeout=(timeout, timeout),
                     allow_redirects=False, stream=True)
-            except (requests.RequestException, http.client.HTTPException, OSError, ValueError) as exc:
-                if deadline.fired:
-                    raise _TransportError(late()) from None
+                try:
+                    exchange.status = response.status_code
+                    exchange.reason = response.reason or ""
+                    answer_headers = list(response.raw.headers.items())
+                    body = read_body(response.raw, response.raw.headers.get("content-encoding"),
+                                     self.config.body_limit, deadline)
+                finally:
+                    response.close()
+            except (DeadlineExceeded, requests.RequestException, urllib3.exceptions.HTTPError,
+                    http.client.HTTPException, OSError, ValueError) as exc:
+                if deadline.fired:  # whatever broke, it broke because the socket was cut
+                    what = "no answer" if exchange.status is None else "the answer did not arrive whole"
+                    raise _TransportError(f"{what} within {timeout:g} s (timed out; the timeout "
+                                          "bounds the whole request)") from None
                 raise _TransportError(describe_transport_error(exc, timeout)) from None
-            try:
-                exchange.status = response.status_code
-                exchange.reason = response.reason or ""
-                answer_headers = list(response.raw.headers.items())
-                body = read_body(response.raw, response.raw.headers.get("content-encoding"),
-                                 self.config.body_limit, deadline)
-            except DeadlineExceeded:
-                raise _TransportError(late()) from None
-            except (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException,
-                    OSError, ValueError) as exc:
-                if deadline.fired:
-                    raise _TransportError(late()) from None
-                raise _TransportError(describe_transport_error(exc, timeout)) from None
-            finally:
-                response.close()
         if deadline.fired:  # the socket was cut: the pooled connection is gone too
             self._session.close()
             self._session = self._new_session()

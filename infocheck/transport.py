@@ -33,7 +33,6 @@ class Deadline:
     """Armed for one request: when the time is up, the socket in use is shut down."""
 
     def __init__(self, seconds: float):
-        self.seconds = seconds
         self.ends = time.monotonic() + seconds
         self.fired = False
         self._lock = threading.Lock()
@@ -75,10 +74,9 @@ def _shut(sock) -> None:
         pass
 
 
-def _watch(connection, sock) -> None:
-    deadline = getattr(_current, "deadline", None)
-    if deadline is not None and sock is not None:
-        deadline.watch(sock)
+def _deadline() -> Deadline | None:
+    """The Deadline of the request this thread is sending, if any."""
+    return getattr(_current, "deadline", None)
 
 
 class _Watched:
@@ -86,15 +84,18 @@ class _Watched:
     any TLS handshake), a pooled one when it is reused. Connect is bounded by what remains."""
 
     def _new_conn(self):
-        deadline = getattr(_current, "deadline", None)
+        deadline = _deadline()
         if deadline is not None:
             self.timeout = deadline.remaining()
         sock = super()._new_conn()
-        _watch(self, sock)
+        if deadline is not None:
+            deadline.watch(sock)
         return sock
 
     def request(self, *args, **kwargs):
-        _watch(self, self.sock)
+        deadline = _deadline()
+        if deadline is not None and self.sock is not None:
+            deadline.watch(self.sock)
         return super().request(*args, **kwargs)
 
 
