@@ -66,20 +66,16 @@ def loads(data: bytes, object_pairs_hook=None):
 
 
 def _refuse_lone_surrogates(document) -> None:
+    """Every string, member names included, walked without recursion."""
     stack = [document]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            strings = [item]
+            if _SURROGATE.search(item):
+                raise NotJSON("a string holds a lone surrogate (\\uD800-\\uDFFF unpaired), which "
+                              "is not Unicode text")
         elif isinstance(item, dict):
-            strings = list(item)
+            stack.extend(item)
             stack.extend(item.values())
-            strings = [s for s in strings if isinstance(s, str)]
         elif isinstance(item, list):
             stack.extend(item)
-            continue
-        else:
-            continue
-        if any(_SURROGATE.search(s) for s in strings):
-            raise NotJSON("a string holds a lone surrogate (\\uD800-\\uDFFF unpaired), which is "
-                          "not Unicode text")
