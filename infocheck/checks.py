@@ -11,11 +11,21 @@ MODEL_INFO_MEMBERS = ("model_name", "model_type", "model_provider_name")
 REQUEST_ID_HEADERS = ("x-ms-request-id", "x-request-id", "apim-request-id", "request-id")
 FIELD_LIMIT = 1000     # characters of 'expected' or 'got' in a failure
 SHOWN_PROBLEMS = 5     # schema violations quoted in one failure
+SHOWN_NAMES = 10       # member names quoted in one failure
 
 
 def shown(value, limit: int = 120) -> str:
     """A value from the endpoint, quoted for a message: repr, escaped, capped."""
     return printable(repr(value), limit)
+
+
+def first(items, count: int, render, separator: str = ", ") -> str:
+    """The first `count` items rendered, and how many more there were: a server decides how
+    many problems or member names there are, not the length of the message."""
+    listed = [render(item) for item in items[:count]]
+    if len(items) > count:
+        listed.append(f"and {len(items) - count} more")
+    return separator.join(listed)
 
 
 class CheckFailure(AssertionError):
@@ -105,11 +115,9 @@ def model_info(ex: Exchange, api_version: str, requirement: str = "SHAPE-MODELIN
     problems = schemas.errors(schemas.model_info_validator(api_version), body)
     if problems:
         note = schemas.spelling_note(body.get("model_type") if isinstance(body, dict) else None, api_version)
-        listed = [printable(p, 200) for p in problems[:SHOWN_PROBLEMS]]
-        if len(problems) > SHOWN_PROBLEMS:
-            listed.append(f"and {len(problems) - SHOWN_PROBLEMS} more")
+        listed = first(problems, SHOWN_PROBLEMS, lambda p: printable(p, 200), "; ")
         fail(requirement, f"a ModelInfo of api-version {schemas.profile_version(api_version)}",
-             "; ".join(listed) + (f" ({note})" if note else ""), ex)
+             listed + (f" ({note})" if note else ""), ex)
     return body
 
 
@@ -270,9 +278,8 @@ def unique_members(ex: Exchange) -> None:
     except ValueError:
         return  # not JSON at all is SHAPE-MODELINFO's to report
     if duplicates:
-        names = sorted(set(duplicates))
         fail("SHAPE-UNIQUE-MEMBERS", "each member name once", "repeated member(s): "
-             + ", ".join(shown(n, 60) for n in names[:10]) + (" …" if len(names) > 10 else ""), ex)
+             + first(sorted(set(duplicates)), SHOWN_NAMES, lambda n: shown(n, 60)), ex)
 
 
 def no_null_members(ex: Exchange) -> None:
@@ -281,7 +288,7 @@ def no_null_members(ex: Exchange) -> None:
         nulls = sorted(k for k, v in body.items() if v is None)
         if nulls:
             fail("SHAPE-NO-NULL", "members with values, or left out",
-                 "null: " + ", ".join(shown(n, 60) for n in nulls[:10]) + (" …" if len(nulls) > 10 else ""), ex)
+                 "null: " + first(nulls, SHOWN_NAMES, lambda n: shown(n, 60)), ex)
 
 
 def model_type_spelling(ex: Exchange, api_version: str) -> None:
