@@ -86,6 +86,8 @@ class Exchange:
     error: str | None = None
     echoed_secret: bool = False
     throttled: int = 0
+    # (body, document, why not JSON): a dozen checks read one exchange; its body is parsed once.
+    _parsed: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def __repr__(self) -> str:
         return f"<Exchange {self.request.method} {printable(self.url, 200)} -> {self.status_line()}>"
@@ -116,6 +118,19 @@ class Exchange:
 
     def json(self, object_pairs_hook=None):
         """The parsed body, or raise ValueError (strict_json.NotJSON) saying why it is not JSON."""
+        if object_pairs_hook is not None:
+            return self._parse(object_pairs_hook)
+        if self._parsed is None or self._parsed[0] is not self.body:
+            try:
+                self._parsed = (self.body, self._parse(None), None)
+            except strict_json.NotJSON as problem:
+                self._parsed = (self.body, None, str(problem))
+        _, document, problem = self._parsed
+        if problem is not None:
+            raise strict_json.NotJSON(problem)
+        return document
+
+    def _parse(self, object_pairs_hook):
         if self.body_over_limit:
             raise strict_json.NotJSON("the body is over the size limit, so it was not read whole")
         if self.body_note:
