@@ -2,10 +2,12 @@
 requirement, what was expected, what came back, and how to reproduce it."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from . import schemas
 from .exchange import Exchange
 from .printable import printable
-from .requirements import Requirement, get
+from .requirements import Requirement, builtin
 
 MODEL_INFO_MEMBERS = ("model_name", "model_type", "model_provider_name")
 REQUEST_ID_HEADERS = ("x-ms-request-id", "x-request-id", "apim-request-id", "request-id")
@@ -29,18 +31,20 @@ def first(items, count: int, render, separator: str = ", ") -> str:
 
 
 class CheckFailure(AssertionError):
-    """A requirement was not met. `str()` is the whole, secret-free explanation."""
+    """A requirement was not met. `explain()` is the whole, secret-free explanation, with the
+    requirement as the run's catalogue has it (a team's own, a policy's level)."""
 
     def __init__(self, requirement_id: str, expected: str, got: str,
                  exchanges: tuple[Exchange, ...] = ()):
-        self.requirement: Requirement = get(requirement_id)
+        self.requirement_id = requirement_id
         self.expected, self.got, self.exchanges = expected, got, exchanges
         super().__init__(self.explain())
 
-    def explain(self) -> str:
-        r = self.requirement
+    def explain(self, known: Mapping[str, Requirement] | None = None) -> str:
+        r = (builtin() if known is None else known).get(self.requirement_id)
+        heading = f"[{r.level} {r.id}] {r.statement}" if r else f"[{self.requirement_id}]"
         # Each field on one line, escaped and capped: a server cannot add or forge lines.
-        lines = [f"[{r.level} {r.id}] {r.statement}",
+        lines = [heading,
                  f"  expected: {printable(self.expected, FIELD_LIMIT)}",
                  f"  got:      {printable(self.got, FIELD_LIMIT)}"]
         lines += [f"  reproduce: {ex.curl}" for ex in self.exchanges]

@@ -5,6 +5,7 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field, replace
+from typing import Callable
 from urllib.parse import urlsplit
 
 from .schemas import known_versions, profile, profile_version
@@ -21,62 +22,163 @@ class ConfigError(Exception):
     """A knob has a bad value; the message names the knob and says what is wrong."""
 
 
+def _text(value, label: str) -> str:
+    return str(value).strip()
+
+
 @dataclass(frozen=True)
 class Knob:
+    """One setting, declared once: the Config field it sets, its pytest option and environment
+    variable, how a given value is validated, its default, and the rows it shows in the
+    report's configuration (None: another knob's row covers it)."""
+
+    field: str
     option: str
     env: str
     help: str
+    parse: Callable[[object, str], object] = _text   # (value, "ENV / --option") -> field value
     default: object = None
-    repeatable: bool = False
-    flag: bool = False
+    form: str = "value"        # value; flag (on/off); list (repeatable option; env: comma list)
+    rows: tuple = ()           # (title, Config -> text) pairs for the report
+
+    @property
+    def label(self) -> str:
+        return f"{self.env} / {self.option}"
+
+    @property
+    def dest(self) -> str:
+        return "infocheck_" + self.option.lstrip("-").replace("-", "_")
 
 
-KNOBS = (
-    Knob("--endpoint", "INFOCHECK_ENDPOINT",
-         "base URL of the endpoint; /info is appended to its path. Absent: test the embedded "
-         "reference server."),
-    Knob("--api-key", "INFOCHECK_API_KEY",
-         "the credential. Prefer the environment variable: command lines show up in process lists."),
-    Knob("--token-command", "INFOCHECK_TOKEN_COMMAND",
-         "a command whose output is a Bearer token (e.g. az account get-access-token --query "
-         "accessToken -o tsv); run again when the token is about to expire."),
-    Knob("--azure-identity", "INFOCHECK_AZURE_IDENTITY",
-         "get a Bearer token from azure-identity's DefaultAzureCredential (pip install "
-         "azure-identity).", flag=True),
-    Knob("--token-scope", "INFOCHECK_TOKEN_SCOPE",
-         "the scope to ask Azure Identity for; default: the api-version's "
-         "(https://ml.azure.com/.default or https://cognitiveservices.azure.com/.default)."),
-    Knob("--auth-header", "INFOCHECK_AUTH_HEADER",
-         "how the key is sent on the positive path: bearer (Authorization: Bearer KEY) or api-key. "
-         "Default: the api-version's (bearer for 2024-04-01-preview, as the reference says)."),
-    Knob("--api-version", "INFOCHECK_API_VERSION",
-         "api-version(s) to test, YYYY-MM-DD or YYYY-MM-DD-preview; a comma list, or all-known.",
-         default=DEFAULT_API_VERSION),
-    Knob("--deployment", "INFOCHECK_DEPLOYMENTS",
-         "a deployment to query through azureml-model-deployment (repeatable; env: comma list).",
-         repeatable=True),
-    Knob("--model", "INFOCHECK_MODEL",
-         "a model (deployment) name to ask for through the model query parameter, for the "
-         "api-versions that have it (2025-04-01 and later)."),
-    Knob("--request-timeout", "INFOCHECK_TIMEOUT",
-         "seconds to wait for each request (connect, and the whole answer).", default="10"),
-    Knob("--max-requests", "INFOCHECK_MAX_REQUESTS",
-         "hard cap on requests sent in the whole run (default: 300 per api-version checked)."),
-    Knob("--fail-on-should", "INFOCHECK_FAIL_ON_SHOULD",
-         "SHOULD findings fail the run too.", flag=True),
-    Knob("--discover-versions", "INFOCHECK_DISCOVER_VERSIONS",
-         "also ask the endpoint with every api-version infocheck knows (a GET each) and report "
-         "which it accepts, so you learn what to pin.", flag=True),
-    Knob("--waivers", "INFOCHECK_WAIVERS",
-         "a YAML or JSON list of {requirement or test, reason, expires}: known failures that do "
-         "not fail the run until they expire."),
-)
+def knob_dest(knob: Knob) -> str:
+    return knob.dest
+
 
 TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
-def knob_dest(knob: Knob) -> str:
-    return "infocheck_" + knob.option.lstrip("-").replace("-", "_")
+def _flag(value, label: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise ConfigError(f"{label}: {value!r} is not one of 1/0, true/false, yes/no")
+    return word in TRUE_WORDS
+
+
+def _key(value, label: str) -> Secret:
+    problem = credential_problem(value)   # the key itself never appears in the message
+    if problem:
+        raise ConfigError(f"{label}: the key cannot be used: {problem}")
+    return Secret(value)
+
+
+def _auth_header(value, label: str) -> str:
+    word = str(value).strip().lower()
+    if word not in AUTH_HEADERS:
+        raise ConfigError(f"{label}: {word!r} is not one of " + ", ".join(AUTH_HEADERS))
+    return word
+
+
+def _names(what: str):
+    def parse(values, label: str) -> tuple[str, ...]:
+        names = tuple(_header_safe(name, label, f"{what} name {name!r}") for name in values)
+        if len(set(names)) != len(names):
+            raise ConfigError(f"{label}: a {what} is named twice")
+        return names
+    return parse
+
+
+def _number(kind, low, high):
+    def parse(raw, label: str):
+        try:
+            number = kind(str(raw).strip())
+        except ValueError:
+            raise ConfigError(f"{label}: {raw!r} is not a {'whole ' if kind is int else ''}number") from None
+        if not (low <= number <= high):
+            raise ConfigError(f"{label}: {raw!r} is out of range ({low} to {high})")
+        return number
+    return parse
+
+
+def _credential_row(c: "Config") -> str:
+    if c.token_command:
+        return f"{MASK} (a Bearer token from the token command `{(c.token_command.split() or [''])[0]} …`)"
+    if c.azure_identity:
+        return f"{MASK} (a Bearer token from Azure Identity, scope {c.scope})"
+    if not c.api_key:
+        return "none given"
+    if len(c.api_versions) > 1 and not c.auth_header_given:
+        return f"{MASK} via each api-version's default header"
+    return f"{MASK} via {c.auth_header}"
+
+
+def _endpoint_row(c: "Config") -> str:
+    where = c.info_url() if c.endpoint else "embedded reference server"
+    return where + (" (embedded reference server)" if c.embedded_server else "")
+
+
+KNOBS = (
+    Knob("endpoint", "--endpoint", "INFOCHECK_ENDPOINT",
+         "base URL of the endpoint; /info is appended to its path. Absent: test the embedded "
+         "reference server.", parse=lambda v, label: _validate_endpoint(v),
+         rows=(("endpoint", _endpoint_row),)),
+    Knob("api_versions", "--api-version", "INFOCHECK_API_VERSION",
+         "api-version(s) to test, YYYY-MM-DD or YYYY-MM-DD-preview; a comma list, or all-known.",
+         parse=lambda v, label: parse_api_versions(str(v)), default=DEFAULT_API_VERSION,
+         rows=(("api-version", lambda c: ", ".join(
+             v + c.for_version(v).profile_note() for v in c.api_versions)),)),
+    Knob("api_key", "--api-key", "INFOCHECK_API_KEY",
+         "the credential. Prefer the environment variable: command lines show up in process lists.",
+         parse=_key, rows=(("credential", _credential_row),)),
+    Knob("token_command", "--token-command", "INFOCHECK_TOKEN_COMMAND",
+         "a command whose output is a Bearer token (e.g. az account get-access-token --query "
+         "accessToken -o tsv); run again when the token is about to expire."),
+    Knob("azure_identity", "--azure-identity", "INFOCHECK_AZURE_IDENTITY",
+         "get a Bearer token from azure-identity's DefaultAzureCredential (pip install "
+         "azure-identity).", parse=_flag, default=False, form="flag"),
+    Knob("token_scope", "--token-scope", "INFOCHECK_TOKEN_SCOPE",
+         "the scope to ask Azure Identity for; default: the api-version's "
+         "(https://ml.azure.com/.default or https://cognitiveservices.azure.com/.default)."),
+    Knob("auth_header_given", "--auth-header", "INFOCHECK_AUTH_HEADER",
+         "how the key is sent on the positive path: bearer (Authorization: Bearer KEY) or api-key. "
+         "Default: the api-version's (bearer for 2024-04-01-preview, as the reference says).",
+         parse=_auth_header),
+    Knob("deployments", "--deployment", "INFOCHECK_DEPLOYMENTS",
+         "a deployment to query through azureml-model-deployment (repeatable; env: comma list).",
+         parse=_names("deployment"), default=(), form="list",
+         rows=(("deployments", lambda c: ", ".join(c.deployments) or "none"),)),
+    Knob("model", "--model", "INFOCHECK_MODEL",
+         "a model (deployment) name to ask for through the model query parameter, for the "
+         "api-versions that have it (2025-04-01 and later).",
+         parse=lambda v, label: _header_safe(str(v), label, "model name"),
+         rows=(("model", lambda c: c.model or "none"), ("routed to", lambda c: c.route_description()))),
+    Knob("timeout", "--request-timeout", "INFOCHECK_TIMEOUT",
+         "seconds to wait for each request (connect, and the whole answer).",
+         parse=_number(float, 0.1, 300), default="10",
+         rows=(("request timeout", lambda c: f"{c.timeout:g} s"),)),
+    Knob("max_requests", "--max-requests", "INFOCHECK_MAX_REQUESTS",
+         "hard cap on requests sent in the whole run (default: 300 per api-version checked).",
+         parse=_number(int, 1, 100_000), rows=(("max requests", lambda c: str(c.max_requests)),)),
+    Knob("fail_on_should", "--fail-on-should", "INFOCHECK_FAIL_ON_SHOULD",
+         "SHOULD findings fail the run too.", parse=_flag, default=False, form="flag",
+         rows=(("fail on SHOULD", lambda c: "yes" if c.fail_on_should else "no"),)),
+    Knob("discover_versions", "--discover-versions", "INFOCHECK_DISCOVER_VERSIONS",
+         "also ask the endpoint with every api-version infocheck knows (a GET each) and report "
+         "which it accepts, so you learn what to pin.", parse=_flag, default=False, form="flag"),
+    Knob("waivers", "--waivers", "INFOCHECK_WAIVERS",
+         "a YAML or JSON list of {requirement or test, reason, expires}: known failures that do "
+         "not fail the run until they expire.",
+         rows=(("waivers", lambda c: c.waivers or "none"),)),
+    Knob("requirements", "--requirements", "INFOCHECK_REQUIREMENTS",
+         "a team's own requirement catalogue (JSON, its own ID namespace), merged with "
+         "infocheck's (repeatable; env: comma list).", parse=lambda v, label: tuple(v),
+         default=(), form="list",
+         rows=(("team requirements", lambda c: ", ".join(c.requirements) or "none"),)),
+    Knob("policy", "--policy", "INFOCHECK_POLICY",
+         "a JSON policy that changes requirement levels for this gate (MUST, SHOULD or IGNORED).",
+         rows=(("policy", lambda c: c.policy or "none"),)),
+)
 
 
 @dataclass(frozen=True)
@@ -100,26 +202,37 @@ class Route:
 
 @dataclass(frozen=True)
 class Config:
-    endpoint: str | None            # base URL as given, or None for the embedded server
-    api_key: Secret | None
-    auth_header: str
-    api_version: str                # the version this Config is for (the first one of a run)
-    deployments: tuple[str, ...]
-    model: str | None
-    timeout: float
-    max_requests: int
-    fail_on_should: bool
-    waivers: str | None = None
-    discover_versions: bool = False
+    """The run's settings. Built by `build_config` from `KNOBS` and nothing else."""
+
+    endpoint: str | None = None           # base URL as given, or None for the embedded server
+    api_versions: tuple[str, ...] = (DEFAULT_API_VERSION,)   # every version the run checks
+    api_key: Secret | None = None
     token_command: str | None = None
     azure_identity: bool = False
     token_scope: str | None = None
-    api_versions: tuple[str, ...] = ()   # every version the run checks
     auth_header_given: str | None = None  # --auth-header, if given; else each version's default
-    embedded_server: bool = False   # endpoint is the reference server infocheck started
+    deployments: tuple[str, ...] = ()
+    model: str | None = None
+    timeout: float = 10.0
+    max_requests: int = REQUESTS_PER_VERSION
+    fail_on_should: bool = False
+    discover_versions: bool = False
+    waivers: str | None = None
+    requirements: tuple[str, ...] = ()
+    policy: str | None = None
+    api_version: str = ""                 # the version this Config is for (the first one of a run)
+    embedded_server: bool = False         # endpoint is the reference server infocheck started
     body_limit: int = 1024 * 1024
     proxies: dict = field(default_factory=dict)
     ca_bundle: str | None = None
+
+    @property
+    def auth_header(self) -> str:
+        """How the credential goes on this api-version's positive path: a token always as
+        Bearer; a key as --auth-header says, else as the api-version's reference says."""
+        if self.uses_token:
+            return "bearer"
+        return self.auth_header_given or profile(self.api_version)["default_auth_header"]
 
     @property
     def route(self) -> Route | None:
@@ -143,9 +256,7 @@ class Config:
 
     def for_version(self, api_version: str) -> "Config":
         """This configuration as it applies to one api-version of the run."""
-        header = "bearer" if self.uses_token else (
-            self.auth_header_given or profile(api_version)["default_auth_header"])
-        return replace(self, api_version=api_version, auth_header=header)
+        return replace(self, api_version=api_version)
 
     @property
     def uses_token(self) -> bool:
@@ -163,34 +274,9 @@ class Config:
         return info_url(self.endpoint)
 
     def describe(self) -> list[tuple[str, str]]:
-        """The effective configuration, safe to print: the credential shows as ***."""
-        if self.token_command:
-            credential = f"{MASK} (a Bearer token from the token command `{(self.token_command.split() or [''])[0]} …`)"
-        elif self.azure_identity:
-            credential = f"{MASK} (a Bearer token from Azure Identity, scope {self.scope})"
-        elif not self.api_key:
-            credential = "none given"
-        elif len(self.api_versions) > 1 and not self.auth_header_given:
-            credential = f"{MASK} via each api-version's default header"
-        else:
-            credential = f"{MASK} via {self.auth_header}"
-        where = self.info_url() if self.endpoint else "embedded reference server"
-        if self.embedded_server:
-            where += " (embedded reference server)"
-        return [
-            ("endpoint", where),
-            ("api-version", ", ".join(v + self.for_version(v).profile_note()
-                                      for v in self.api_versions or (self.api_version,))),
-            ("credential", credential),
-            ("routed to", self.route_description()),
-            ("deployments", ", ".join(self.deployments) or "none"),
-            ("model", self.model or "none"),
-            ("request timeout", f"{self.timeout:g} s"),
-            ("max requests", str(self.max_requests)),
-            ("fail on SHOULD", "yes" if self.fail_on_should else "no"),
-            ("waivers", self.waivers or "none"),
-        ]
-
+        """The effective configuration, safe to print (the credential shows as ***): the rows
+        the knobs declare, in their order."""
+        return [(title, show(self)) for knob in KNOBS for title, show in knob.rows]
 
     def profile_note(self) -> str:
         known = profile_version(self.api_version)
@@ -268,96 +354,50 @@ def _header_safe(value: str, knob: str, what: str) -> str:
     return value
 
 
-def _number(raw: str, knob: str, kind, low, high):
-    try:
-        number = kind(raw)
-    except ValueError:
-        raise ConfigError(f"{knob}: {raw!r} is not a {'whole ' if kind is int else ''}number") from None
-    if not (low <= number <= high):
-        raise ConfigError(f"{knob}: {raw!r} is out of range ({low} to {high})")
-    return number
+def _given(knob: Knob, options: dict, environ: dict):
+    """The knob's value as given (the option wins over the environment), or None."""
+    given = options.get(knob.dest)
+    if given not in (None, [], (), False):
+        return given
+    raw = environ.get(knob.env)
+    if raw is None or raw.strip() == "":
+        return None
+    if knob.form == "list":
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw if knob.field == "api_key" else raw.strip()   # a key is used exactly as given
 
 
 def build_config(options: dict, environ: dict) -> Config:
-    """Merge pytest option values (None when not given) with the environment; options win."""
+    """Merge pytest option values (None when not given) with the environment: every knob
+    parsed and validated by its declaration, then the rules that span several knobs."""
+    values = {}
+    for knob in KNOBS:
+        given = _given(knob, options, environ)
+        if given is None:
+            given = knob.default
+        values[knob.field] = knob.parse(given, knob.label) if given is not None else None
+    values = {name: value for name, value in values.items() if value is not None}
+    settings = Config(**values)
+    settings = replace(settings, api_version=settings.api_versions[0],
+                       max_requests=values.get("max_requests",
+                                               REQUESTS_PER_VERSION * len(settings.api_versions)))
+    _check_together(settings)
+    proxies, ca_bundle = _network_environment(settings.endpoint, environ)
+    return replace(settings, proxies=proxies, ca_bundle=ca_bundle)
 
-    def value(knob: Knob):
-        given = options.get(knob_dest(knob))
-        if given not in (None, [], False):
-            return given
-        raw = environ.get(knob.env)
-        if raw is not None and raw.strip() != "":
-            if knob.repeatable:
-                return [part.strip() for part in raw.split(",") if part.strip()]
-            if knob.flag:
-                word = raw.strip().lower()
-                if word not in TRUE_WORDS | FALSE_WORDS:
-                    raise ConfigError(f"{knob.env}: {raw!r} is not one of 1/0, true/false, yes/no")
-                return word in TRUE_WORDS
-            return raw.strip() if knob.env != "INFOCHECK_API_KEY" else raw
-        return knob.default
 
-    knobs = {k.option: k for k in KNOBS}
-    endpoint = value(knobs["--endpoint"])
-    endpoint = _validate_endpoint(endpoint) if endpoint else None
-    key = value(knobs["--api-key"])
-    if key is not None:
-        problem = credential_problem(key)
-        if problem:
-            raise ConfigError(f"INFOCHECK_API_KEY / --api-key: the key cannot be used: {problem}")
-        key = Secret(key)
-    api_versions = parse_api_versions(str(value(knobs["--api-version"])))
-    api_version = api_versions[0]
-    given = value(knobs["--auth-header"])
-    given = str(given).lower() if given else None
-    if given is not None and given not in AUTH_HEADERS:
-        raise ConfigError(f"INFOCHECK_AUTH_HEADER / --auth-header: {given!r} is not one of "
-                          + ", ".join(AUTH_HEADERS))
-    auth_header = given or profile(api_version)["default_auth_header"]
-    if value(knobs["--token-command"]) or value(knobs["--azure-identity"]):
-        auth_header = "bearer"
-    deployments = tuple(value(knobs["--deployment"]) or ())
-    for name in deployments:
-        _header_safe(name, "INFOCHECK_DEPLOYMENTS / --deployment", f"deployment name {name!r}")
-    if len(set(deployments)) != len(deployments):
-        raise ConfigError("INFOCHECK_DEPLOYMENTS / --deployment: a deployment is named twice")
-    token_command = value(knobs["--token-command"])
-    azure_identity = bool(value(knobs["--azure-identity"]))
-    sources = [name for name, given in (("INFOCHECK_API_KEY / --api-key", key),
-                                        ("INFOCHECK_TOKEN_COMMAND / --token-command", token_command),
-                                        ("INFOCHECK_AZURE_IDENTITY / --azure-identity", azure_identity)) if given]
+def _check_together(c: Config) -> None:
+    knobs = {k.field: k for k in KNOBS}
+    sources = [knobs[name].label for name in ("api_key", "token_command", "azure_identity")
+               if getattr(c, name)]
     if len(sources) > 1:
         raise ConfigError(f"{sources[0]} and {sources[1]}: give one credential source, not several")
-    if (token_command or azure_identity) and not endpoint:
+    if c.uses_token and not c.endpoint:
         raise ConfigError(f"{sources[0]}: a token needs --endpoint (the embedded reference server "
                           "uses a key it generates)")
-    if given == "api-key" and (token_command or azure_identity):
-        raise ConfigError("INFOCHECK_AUTH_HEADER / --auth-header: a token is always sent as "
+    if c.auth_header_given == "api-key" and c.uses_token:
+        raise ConfigError(f"{knobs['auth_header_given'].label}: a token is always sent as "
                           "Authorization: Bearer")
-    proxies, ca_bundle = _network_environment(endpoint, environ)
-    return Config(
-        endpoint=endpoint,
-        api_key=key,
-        auth_header=auth_header,
-        api_version=api_version,
-        api_versions=api_versions,
-        auth_header_given=given,
-        deployments=deployments,
-        model=_header_safe(value(knobs["--model"]), "INFOCHECK_MODEL / --model", "model name")
-        if value(knobs["--model"]) else None,
-        timeout=_number(str(value(knobs["--request-timeout"])),
-                        "INFOCHECK_TIMEOUT / --request-timeout", float, 0.1, 300),
-        max_requests=_number(str(value(knobs["--max-requests"]) or REQUESTS_PER_VERSION * len(api_versions)),
-                             "INFOCHECK_MAX_REQUESTS / --max-requests", int, 1, 100_000),
-        fail_on_should=bool(value(knobs["--fail-on-should"])),
-        waivers=value(knobs["--waivers"]),
-        discover_versions=bool(value(knobs["--discover-versions"])),
-        token_command=token_command,
-        azure_identity=azure_identity,
-        token_scope=value(knobs["--token-scope"]),
-        proxies=proxies,
-        ca_bundle=ca_bundle,
-    )
 
 
 def _network_environment(endpoint: str | None, environ: dict):

@@ -12,6 +12,7 @@ import os
 import re
 import secrets as random_secrets
 from dataclasses import astuple, replace
+from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -19,13 +20,15 @@ from hypothesis import settings as hypothesis_settings
 from . import __version__, checks, hypothesis_profiles
 from . import report as reports
 from .checks import CheckFailure
+from .bundle import folder
 from .client import InfoClient
 from .config import KNOBS, Config, ConfigError, build_config, knob_dest
 from .credentials import AzureIdentityToken, CommandToken, KeyCredential
 from .exchange import Exchange
 from .printable import printable
 from .probe import NotTested, Probe, UnusableCredential
-from .requirements import AREAS, UNIVERSAL, catalogue
+from . import requirements as requirement_catalogue
+from .requirements import UNIVERSAL, Catalogue, CatalogueError
 from .schemas import known_versions
 from .secret import Scrubber, Secret
 from .server import DEFAULT_MODELS, ReferenceServer, Settings
@@ -37,11 +40,12 @@ CREDENTIAL = pytest.StashKey[object]()
 SCRUBBER = pytest.StashKey[Scrubber]()
 VERDICT = pytest.StashKey[Verdict]()
 PREFLIGHT = pytest.StashKey[Exchange]()
+CATALOGUE = pytest.StashKey[Catalogue]()
+MISUSED = pytest.StashKey[str]()
 PROBES = pytest.StashKey[list]()
 EXCHANGES = pytest.StashKey[list]()
 EMBEDDED = "infocheck_embedded"   # workerinput key: the controller's embedded server
-AREA_MARKERS = {area: area.split()[0].lower().replace("-", "_") for area in AREAS}
-AREA_MARKERS.update({"authentication": "auth", "HTTP robustness": "http"})
+SHORT_MARKERS = {"authentication": "auth", "HTTP robustness": "http"}
 REPORT_LIMIT = 16_000   # characters of one test's failure text in any output
 NOTE_LIMIT, MAX_NOTES = 2_000, 10
 MAX_TRANSCRIPTS = 30    # exchanges shown for one test
@@ -53,10 +57,10 @@ def pytest_addoption(parser):
     group = parser.getgroup("infocheck", "infocheck: the /info endpoint under test")
     for knob in KNOBS:
         kwargs = dict(dest=knob_dest(knob), help=f"{knob.help} [env {knob.env}]")
-        if knob.flag:
+        if knob.form == "flag":
             kwargs.update(action="store_true", default=None)
-        elif knob.repeatable:
-            kwargs.update(action="append", default=None, metavar="NAME")
+        elif knob.form == "list":
+            kwargs.update(action="append", default=None, metavar=knob.option.lstrip("-").upper())
         else:
             kwargs.update(default=None, metavar=knob.option.lstrip("-").split("-")[-1].upper())
         group.addoption(knob.option, **kwargs)
@@ -88,25 +92,27 @@ def pytest_configure(config):
     try:
         options = {knob_dest(k): config.getoption(knob_dest(k)) for k in KNOBS}
         settings = build_config(options, dict(os.environ))
-        waivers = waiver_file.load(settings.waivers) if settings.waivers else ()
-    except ConfigError as error:
+        known = requirement_catalogue.load(settings.requirements, settings.policy)
+        waivers = waiver_file.load(settings.waivers, known) if settings.waivers else ()
+    except (ConfigError, CatalogueError) as error:
         raise pytest.UsageError(str(error)) from None
-    for area, marker in AREA_MARKERS.items():
-        config.addinivalue_line("markers", f"{marker}: tests of the {area} requirements")
-    for level in ("must", "should"):
+    for area in known.areas:
+        config.addinivalue_line("markers", f"{area_marker(area)}: tests of the {area} requirements")
+    for level in ("must", "should", "ignored"):
         config.addinivalue_line("markers", f"{level}: tests of {level.upper()} requirements")
     config.addinivalue_line("markers", "slow: property-based tests (several requests each)")
     if settings.embedded:
         settings = _embedded_endpoint(config, settings)
     scrubber = Scrubber([settings.api_key] if settings.api_key else [])
-    verdict = Verdict(waivers=waivers)
+    verdict = Verdict(known, waivers=waivers)
     config.stash[CONFIG], config.stash[SCRUBBER], config.stash[VERDICT] = settings, scrubber, verdict
+    config.stash[CATALOGUE] = known
     config.stash[PROBES] = []
     config.stash[CREDENTIAL] = _credential(settings, scrubber)
     config.pluginmanager.register(verdict, "infocheck-verdict")
     if not _is_worker(config):
-        config.pluginmanager.register(reports.Reports(config, verdict, settings, scrubber),
-                                      "infocheck-reports")
+        config.pluginmanager.register(reports.Reports(config, verdict, settings, scrubber,
+                                                      described(settings, known)), "infocheck-reports")
     _scrub_terminal(config, scrubber)
 
 
@@ -165,26 +171,56 @@ class _ScrubbingFile:
         return getattr(self._file, name)
 
 
+def area_marker(area: str) -> str:
+    """`-m auth`, `-m http`, `-m response`; a team's area by its first word."""
+    return SHORT_MARKERS.get(area) or re.sub(r"[^a-z0-9_]", "_", area.split()[0].lower())
+
+
+def described(settings: Config, known: Catalogue) -> list[tuple[str, str]]:
+    """The configuration as the header and the reports show it: the policy with what it changed."""
+    return [(name, known.describe_policy() if name == "policy" else value)
+            for name, value in settings.describe()]
+
+
 def pytest_report_header(config):
-    settings = config.stash.get(CONFIG, None)
-    if settings is None:
+    if CONFIG not in config.stash:
         return None
-    return [f"infocheck {__version__}"] + [f"  {name}: {value}" for name, value in settings.describe()]
+    rows = described(config.stash[CONFIG], config.stash[CATALOGUE])
+    return [f"infocheck {__version__}"] + [f"  {name}: {value}" for name, value in rows]
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Markers from the catalogue, so `-m auth`, `-m must`, `-m "not slow"` select groups."""
+    """Markers from the catalogue, so `-m auth`, `-m must`, `-m "not slow"` select groups. A
+    test of requirements the policy ignores is not run at all (it would only cost requests);
+    a test naming a requirement no catalogue declares is a usage error."""
     if CONFIG not in config.stash:
         return
-    known = catalogue()
+    known, kept, ignored = config.stash[CATALOGUE], [], []
     for item in items:
-        for requirement_id in _requirement_ids(item):
-            if requirement_id in known:
-                item.add_marker(AREA_MARKERS[known[requirement_id].area])
-                item.add_marker(known[requirement_id].level.lower())
+        ids = _requirement_ids(item)
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            problem = (f"{item.nodeid} names {', '.join(unknown)}, which no requirement catalogue "
+                       "declares (add it to your --requirements file)")
+            if not _is_worker(config):
+                raise pytest.UsageError(problem)
+            item.stash[MISUSED] = problem   # an xdist worker cannot stop the run: its report does
+            continue
+        for requirement_id in ids:
+            item.add_marker(area_marker(known[requirement_id].area))
+            item.add_marker(known[requirement_id].level.lower())
         if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
             item.add_marker("slow")
+        (ignored if ids and all(known[i].ignored for i in ids) else kept).append(item)
+    if ignored:
+        config.hook.pytest_deselected(items=ignored)
+        items[:] = kept
+
+
+def pytest_runtest_setup(item):
+    if MISUSED in item.stash:
+        pytest.fail(item.stash[MISUSED], pytrace=False)
 
 
 # -- the preflight ---------------------------------------------------------------------------
@@ -365,6 +401,11 @@ def working_baseline(baseline) -> Exchange:
 
 # -- reports ---------------------------------------------------------------------------------
 
+def _in_suites(item) -> bool:
+    """Is this one of infocheck's own tests (rather than a team's)?"""
+    return Path(item.path).resolve().is_relative_to(folder("suites").resolve())
+
+
 def _requirement_ids(item) -> tuple[str, ...]:
     ids: list[str] = []
     for mark in item.iter_markers("requirement"):
@@ -398,12 +439,16 @@ def pytest_runtest_makereport(item, call):
     scrubber = config.stash[SCRUBBER]
     ids = _requirement_ids(item)
     report.requirements = ids
+    report.infocheck_team = not _in_suites(item)   # a team's own test: its errors are not ours
+    if MISUSED in item.stash:
+        report.infocheck_usage = item.stash[MISUSED]
     callspec = getattr(item, "callspec", None)
     report.api_version = (callspec.params.get("api_version") if callspec else None) \
         or config.stash[CONFIG].api_version
     report.user_properties.extend(("requirement", r) for r in ids)
+    known = config.stash[CATALOGUE]
     report.user_properties.extend(("level", level) for level in
-                                  dict.fromkeys(catalogue()[r].level for r in ids if r in catalogue()))
+                                  dict.fromkeys(known[r].level for r in ids if r in known))
     if report.when == "call" and call.excinfo is not None and report.failed:
         _judge_failure(report, call.excinfo.value, ids, config)
     _scrub_report(report, scrubber)
@@ -417,32 +462,43 @@ def pytest_runtest_makereport(item, call):
 
 def _judge_failure(report, error, ids, config) -> None:
     """A failure reads as the requirement it broke; SHOULD findings and waived failures do
-    not fail the run; anything that is not a CheckFailure is infocheck's own error."""
-    failures = _check_failures(error)
+    not fail the run. In infocheck's suites anything that is not a CheckFailure is infocheck's
+    own error; in a team's test, a plain assert fails the requirements the test declares."""
+    failures, ours = _check_failures(error), not report.infocheck_team
+    known = config.stash[CATALOGUE]
     if failures is None:
+        if ours or not ids:
+            report.infocheck_internal = ours
+            return
+        failed, text = ids, report.longreprtext
+    else:
+        failed = tuple(dict.fromkeys(f.requirement_id for f in failures))
+        text = "\n\n".join(f.explain(known) for f in failures)
+        notes = getattr(error, "__notes__", None) or []
+        if notes:  # Hypothesis puts the falsifying example here: escaped and capped like the rest
+            text += "\n\n" + "\n".join(printable(str(n), NOTE_LIMIT, lines=True) for n in notes[:MAX_NOTES])
+    report.failed_requirements, report.longrepr = failed, text
+    stray = [i for i in failed if i not in ids + UNIVERSAL]
+    if stray and ours:
         report.infocheck_internal = True
-        return
-    stray = [f.requirement.id for f in failures if f.requirement.id not in ids + UNIVERSAL]
-    text = "\n\n".join(f.explain() for f in failures)
-    notes = getattr(error, "__notes__", None) or []
-    if notes:  # Hypothesis puts the falsifying example here: escaped and capped like the rest
-        text += "\n\n" + "\n".join(printable(str(n), NOTE_LIMIT, lines=True) for n in notes[:MAX_NOTES])
-    if stray:
-        report.infocheck_internal = True
-        text += f"\n(infocheck bug: the test does not declare {', '.join(stray)})"
-    report.failed_requirements = tuple(dict.fromkeys(f.requirement.id for f in failures))
-    report.longrepr = text
+        report.longrepr += f"\n(infocheck bug: the test does not declare {', '.join(stray)})"
+    elif stray:
+        report.infocheck_usage = (
+            f"{report.nodeid} failed {', '.join(stray)}, which the test does not declare with "
+            "@pytest.mark.requirement" + ("" if all(s in known for s in stray)
+                                           else ", and no requirement catalogue declares"))
+        report.longrepr += f"\n(usage error: {report.infocheck_usage})"
     if stray:
         return
     verdict, settings = config.stash[VERDICT], config.stash[CONFIG]
     waiver = next((w for w in verdict.waivers if not w.expired(verdict.today)
-                   and w.covers(report.nodeid, report.failed_requirements)), None)
+                   and w.covers(report.nodeid, failed)), None)
     expired = next((w for w in verdict.waivers if w.expired(verdict.today)
-                    and w.covers(report.nodeid, report.failed_requirements)), None)
+                    and w.covers(report.nodeid, failed)), None)
     if waiver:
         report.outcome, report.wasxfail = "skipped", (
             f"{WAIVED}{waiver.reason} (waiver for {waiver.subject} until {waiver.expires})\n{text}")
-    elif {f.requirement.level for f in failures} == {"SHOULD"} and not settings.fail_on_should:
+    elif {known[i].level for i in failed} == {"SHOULD"} and not settings.fail_on_should:
         report.outcome, report.wasxfail = "skipped", FINDING + text
     elif expired:
         report.longrepr = f"{text}\n\n(a waiver for {expired.subject} expired on {expired.expires})"

@@ -14,12 +14,11 @@ import pytest
 
 from . import __version__
 from .config import Config
-from .requirements import AREAS, catalogue
 from .secret import Scrubber
 from .verdict import FINDING, ORDER, WAIVED, Verdict
 
 COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "finding": "#9a6700", "waived": "#8250df",
-           "not tested": "#57606a", "skipped": "#8c959f", "not run": "#d0d7de"}
+           "not tested": "#57606a", "skipped": "#8c959f", "not run": "#d0d7de", "ignored": "#afb8c1"}
 BANNER = {"CONFORMANT": "#1a7f37", "NOT CONFORMANT": "#cf222e", "COULD NOT TEST": "#9a6700"}
 PACKAGES = ("pytest", "requests", "jsonschema", "hypothesis", "pytest-html", "pytest-xdist")
 STYLE = """<style>
@@ -46,8 +45,11 @@ def _version(package: str) -> str:
 
 
 class Reports:
-    def __init__(self, config, verdict: Verdict, settings: Config, scrubber: Scrubber):
+    def __init__(self, config, verdict: Verdict, settings: Config, scrubber: Scrubber,
+                 configuration: list[tuple[str, str]]):
         self.config, self.verdict, self.settings, self.scrubber = config, verdict, settings, scrubber
+        self.configuration = configuration   # the rows the run's header shows
+        self.catalogue = verdict.catalogue
 
     # -- pytest-html --------------------------------------------------------------------
 
@@ -85,9 +87,9 @@ class Reports:
 
     def matrix_html(self) -> str:
         verdicts = self.verdict.requirement_verdicts()
-        known = catalogue()
+        known = self.catalogue
         parts = ['<section id="infocheck-matrix"><h2>Requirements</h2>', self.chart_svg(verdicts)]
-        for area in AREAS:
+        for area in known.areas:
             rows = []
             for requirement_id, (verdict, tests) in verdicts.items():
                 r = known[requirement_id]
@@ -97,10 +99,12 @@ class Reports:
                                 f"{self._detail(t)}</li>" for t in tests)
                 rows.append(
                     f'<tr class="ic-row" data-verdict="{escape(verdict)}"><td><b>{escape(r.id)}</b></td>'
-                    f"<td>{r.level}</td><td>{escape(r.statement)}"
+                    f"<td>{self._level(r)}</td><td>{escape(r.statement)}"
                     f'<div class="ic-note">{escape(r.source)}</div></td>'
                     f'<td><span class="ic-badge" style="background:{COLOURS[verdict]}">{escape(verdict)}'
                     f'</span></td><td><ul class="ic-tests">{items}</ul></td></tr>')
+            if not rows:
+                continue
             parts.append(f"<h3>{escape(area)}</h3><table class=\"ic-matrix\"><tr><th>ID</th><th>level</th>"
                          f"<th>requirement</th><th>verdict</th><th>tests</th></tr>{''.join(rows)}</table>")
         waivers = self.verdict.waivers
@@ -119,11 +123,11 @@ class Reports:
         by_version = {v: self.verdict.requirement_verdicts(v) for v in versions}
         head = "".join(f"<th>{escape(v)}</th>" for v in versions)
         rows = []
-        for r in catalogue().values():
+        for r in self.catalogue.values():
             cells = "".join(
                 f'<td><span class="ic-badge" style="background:{COLOURS[by_version[v][r.id][0]]}">'
                 f"{escape(by_version[v][r.id][0])}</span></td>" for v in versions)
-            rows.append(f"<tr><td><b>{escape(r.id)}</b></td><td>{r.level}</td>{cells}</tr>")
+            rows.append(f"<tr><td><b>{escape(r.id)}</b></td><td>{self._level(r)}</td>{cells}</tr>")
         return (f'<section id="infocheck-versions"><h2>By api-version</h2><table class="ic-matrix">'
                 f"<tr><th>ID</th><th>level</th>{head}</tr>{''.join(rows)}</table></section>")
 
@@ -139,13 +143,18 @@ class Reports:
         return ""
 
     @staticmethod
-    def chart_svg(verdicts) -> str:
+    def _level(r) -> str:
+        """The level judged by, and what the policy changed it from."""
+        return escape(r.level + (f" (policy; catalogue: {r.declared_level})" if r.declared_level else ""))
+
+    def chart_svg(self, verdicts) -> str:
         """A stacked bar per area: how many requirements earned each verdict."""
         width, label, row = 640, 150, 26
+        areas = self.catalogue.areas
         lines = [f'<svg id="infocheck-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-                 f'height="{row * len(AREAS) + 30}" role="img" aria-label="verdicts per area">']
-        for index, area in enumerate(AREAS):
-            ids = [i for i, (v, _) in verdicts.items() if catalogue()[i].area == area]
+                 f'height="{row * len(areas) + 30}" role="img" aria-label="verdicts per area">']
+        for index, area in enumerate(areas):
+            ids = [i for i, (v, _) in verdicts.items() if self.catalogue[i].area == area]
             y, x = index * row + 4, label
             lines.append(f'<text x="0" y="{y + 15}" font-size="13">{escape(area)}</text>')
             for verdict in ORDER:
@@ -156,16 +165,16 @@ class Reports:
                                  f'fill="{COLOURS[verdict]}"><title>{verdict}: {count}</title></rect>'
                                  f'<text x="{x + 4:.1f}" y="{y + 15}" font-size="12" fill="#fff">{count}</text>')
                     x += w
-        legend_y, x = row * len(AREAS) + 22, 0
+        legend_y, x = row * len(areas) + 22, 0
         for verdict in ORDER:
             lines.append(f'<rect x="{x}" y="{legend_y - 10}" width="10" height="10" fill="{COLOURS[verdict]}"/>'
                          f'<text x="{x + 14}" y="{legend_y}" font-size="11">{verdict}</text>')
-            x += 90
+            x += 80
         lines.append("</svg>")
         return "".join(lines)
 
     def config_html(self) -> str:
-        rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in self.settings.describe())
+        rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in self.configuration)
         return f'<section id="infocheck-config"><h2>Configuration</h2><table class="ic-matrix">{rows}</table></section>'
 
     # -- JSON --------------------------------------------------------------------------------
@@ -195,19 +204,21 @@ class Reports:
             "duration_seconds": round((v.finished or v.started) - v.started, 3),
             "requests": {"sent": v.requests.sent, "throttled": v.requests.throttled,
                          "waited_seconds": round(v.requests.waited, 3)},
-            "configuration": dict(self.settings.describe()),
+            "configuration": dict(self.configuration),
+            "policy": {i: {"catalogue_level": was, "level": now}
+                       for i, (was, now) in self.catalogue.policy.items()},
             "api_versions": list(versions),
             "discovered_versions": dict(v.discovered),
             "requirements": [
                 {"id": r.id, "level": r.level, "area": r.area, "statement": r.statement,
-                 "source": r.source, "verdict": verdicts[r.id][0],
+                 "source": r.source, "catalogue": r.catalogue, "verdict": verdicts[r.id][0],
                  "by_version": {version: by_version[version][r.id][0] for version in versions},
                  "tests": [t.nodeid for t in verdicts[r.id][1]],
                  "messages": [t.message.removeprefix(FINDING) for t in verdicts[r.id][1]
                               if t.message and t.outcome != "passed"],
                  "waiver": ({"reason": waiver_for[r.id].reason, "expires": str(waiver_for[r.id].expires)}
                             if r.id in waiver_for else None)}
-                for r in catalogue().values()],
+                for r in self.catalogue.values()],
             "expired_waivers": [{"subject": w.subject, "reason": w.reason, "expires": str(w.expires)}
                                 for w in v.expired_waivers()],
         }

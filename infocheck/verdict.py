@@ -10,7 +10,7 @@ import pytest
 
 from .printable import printable
 from .probe import NOT_TESTED
-from .requirements import catalogue
+from .requirements import Catalogue
 
 EXIT_UNTESTABLE, EXIT_INTERNAL, EXIT_USAGE = 2, 3, 4
 FINDING = "SHOULD finding: "
@@ -29,7 +29,8 @@ EXPLAINED = {
     EXIT_INTERNAL: "infocheck itself failed; this says nothing about the endpoint",
 }
 # Requirement verdicts, worst first: the first that any of its tests earns is its verdict.
-ORDER = ("failed", "waived", "finding", "not tested", "passed", "skipped", "not run")
+# "ignored": a policy set the requirement aside; its tests were not run.
+ORDER = ("failed", "waived", "finding", "not tested", "passed", "skipped", "not run", "ignored")
 
 
 @dataclass
@@ -52,11 +53,13 @@ class Traffic:
 
 @dataclass
 class Verdict:
+    catalogue: Catalogue
     waivers: tuple = ()
     today: dt.date = field(default_factory=dt.date.today)
     tests: dict[str, TestOutcome] = field(default_factory=dict)
     traffic: dict[str, Traffic] = field(default_factory=dict)
     internal: list[str] = field(default_factory=list)
+    misused: list[str] = field(default_factory=list)   # a team's test broke the catalogue's rules
     untestable_reason: str | None = None
     discovered: dict[str, str] = field(default_factory=dict)
     status: int | None = None
@@ -88,7 +91,10 @@ class Verdict:
         outcome, message = self._classify(report)
         if outcome is None:
             return
-        if outcome == "error" or getattr(report, "infocheck_internal", False):
+        if getattr(report, "infocheck_usage", ""):
+            self.misused.append(report.infocheck_usage)
+        team_error = outcome == "error" and getattr(report, "infocheck_team", False)
+        if getattr(report, "infocheck_internal", False) or (outcome == "error" and not team_error):
             self.internal.append(report.nodeid)
             outcome = "error"
         test.outcome, test.message = outcome, message
@@ -120,7 +126,10 @@ class Verdict:
         """Per requirement: its verdict and the tests behind it (for one api-version, or all)."""
         result = {}
         tests = [t for t in self.tests.values() if api_version is None or t.api_version == api_version]
-        for requirement_id in catalogue():
+        for requirement_id, requirement in self.catalogue.items():
+            if requirement.ignored:
+                result[requirement_id] = ("ignored", [])
+                continue
             behind = [t for t in tests if requirement_id in t.requirements
                       or requirement_id in t.failed_requirements]
             earned = set()
@@ -142,7 +151,9 @@ class Verdict:
             failed = [t for t in self.tests.values() if t.outcome == "failed"]
             not_tested = [t for t in self.tests.values() if t.outcome == "not tested"]
             positive = [t for t in self.tests.values() if "SHAPE-200" in t.requirements]
-            if self.internal and not failed:
+            if self.misused:
+                session.exitstatus = EXIT_USAGE
+            elif self.internal and not failed:
                 session.exitstatus = EXIT_INTERNAL
             elif self.expired_waivers():
                 session.exitstatus = 1
@@ -158,6 +169,8 @@ class Verdict:
     def explanation(self) -> str:
         if self.untestable_reason:
             return self.untestable_reason
+        if self.status == EXIT_USAGE and self.misused:
+            return self.misused[0]
         if self.status == 1 and self.expired_waivers() and not any(
                 t.outcome == "failed" for t in self.tests.values()):
             return "a waiver has expired"

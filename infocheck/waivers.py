@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import ConfigError
-from .requirements import catalogue
 
 KNOB = "INFOCHECK_WAIVERS / --waivers"
 
@@ -38,7 +37,8 @@ class Waiver:
         return self.test in (nodeid, bare, bare.rsplit("::", 1)[-1])
 
 
-def load(path: str) -> tuple[Waiver, ...]:
+def load(path: str, known) -> tuple[Waiver, ...]:
+    """The waivers in `path`; a requirement waived must be in `known` (the run's catalogue)."""
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
@@ -47,7 +47,7 @@ def load(path: str) -> tuple[Waiver, ...]:
     entries = _parse(text, file.suffix.lower(), path)
     if not isinstance(entries, list):
         raise ConfigError(f"{KNOB}: {path} must hold a list of waivers")
-    return tuple(_waiver(entry, number, path) for number, entry in enumerate(entries, 1))
+    return tuple(_waiver(entry, number, path, known) for number, entry in enumerate(entries, 1))
 
 
 def _parse(text: str, suffix: str, path: str):
@@ -66,7 +66,7 @@ def _parse(text: str, suffix: str, path: str):
         raise ConfigError(f"{KNOB}: {path} is not valid YAML ({str(exc).splitlines()[0]})") from None
 
 
-def _waiver(entry, number: int, path: str) -> Waiver:
+def _waiver(entry, number: int, path: str, known) -> Waiver:
     where = f"{KNOB}: {path}, waiver {number}"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: each waiver is a mapping with requirement or test, reason, expires")
@@ -76,7 +76,7 @@ def _waiver(entry, number: int, path: str) -> Waiver:
     requirement, test = entry.get("requirement"), entry.get("test")
     if bool(requirement) == bool(test):
         raise ConfigError(f"{where}: name exactly one of requirement or test")
-    if requirement and requirement not in catalogue():
+    if requirement and requirement not in known:
         raise ConfigError(f"{where}: {requirement!r} is not a requirement ID")
     reason = entry.get("reason")
     if not isinstance(reason, str) or not reason.strip():

@@ -3,6 +3,7 @@ environment, runs from any folder as `infocheck`, and stays inert in an unrelate
 The new environment takes its dependencies from this one (a path in a .pth file), so nothing
 is downloaded; every server is on loopback."""
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -15,6 +16,9 @@ from harness import KEY, ROOT, clean_env, serve
 from infocheck import __version__
 from infocheck.server import InfoHandler
 
+# One worker builds and installs the wheel; the others never race it for build/.
+pytestmark = pytest.mark.xdist_group("install")
+
 
 def run(command, cwd=None, env=None, timeout=120) -> subprocess.CompletedProcess:
     return subprocess.run([str(c) for c in command], cwd=cwd, env=env or clean_env(),
@@ -25,8 +29,12 @@ def run(command, cwd=None, env=None, timeout=120) -> subprocess.CompletedProcess
 def venv(tmp_path_factory):
     """A new virtual environment with infocheck installed from a wheel."""
     tmp = tmp_path_factory.mktemp("install")
+    # Built from a copy: setuptools' build/ folder in the working tree is never shared or left stale.
+    source = tmp / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "reports", "*.egg-info", "__pycache__", ".hypothesis"))
     built = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                 "-w", tmp / "wheels", ROOT])
+                 "-w", tmp / "wheels", source])
     assert built.returncode == 0, built.stderr[-2000:]
     wheel = next((tmp / "wheels").glob("infocheck-*.whl"))
     made = run([sys.executable, "-m", "venv", "--without-pip", tmp / "venv"])
@@ -105,3 +113,30 @@ def test_the_reference_server_command(venv):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_teams_own_tests_run_with_the_installed_suites(venv, tmp_path):
+    """The worked example, copied out of the repository: the installed plugin's fixtures and
+    the public surface are all it needs; it runs in parallel, from its own folder."""
+    team = tmp_path / "acme"
+    shutil.copytree(ROOT / "docs" / "team-example", team)
+    result = run([venv / "infocheck", "-q", "-n", "2", "acme", "--requirements",
+                  "acme/acme-requirements.json", "--policy", "acme/acme-policy.json"], cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    report = json.loads((tmp_path / "reports" / "infocheck.json").read_text())
+    verdicts = {r["id"]: (r["catalogue"], r["verdict"]) for r in report["requirements"]}
+    assert verdicts["ACME-REQUEST-ID"] == ("ACME", "passed")
+    assert verdicts["AUTH-CHALLENGE"] == ("infocheck", "ignored")
+
+
+def test_the_public_surface_resolves(venv, tmp_path):
+    names = run([venv / "python", "-c", "import infocheck; print([n for n in infocheck.__all__ "
+                 "if getattr(infocheck, n, None) is None])"])
+    assert names.stdout.strip() == "[]", names.stderr
+    from infocheck import FIXTURES
+    (tmp_path / "test_surface.py").write_text(
+        f"def test_every_promised_fixture({', '.join(FIXTURES)}):\n"
+        "    assert info.api_version == api_version == infocheck_config.api_version\n"
+        "    assert baseline is working_baseline and deployment in infocheck_config.deployments\n")
+    result = run([venv / "infocheck", "-q", "-k", "promised", tmp_path], cwd=tmp_path)
+    assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout[-3000:]  # a deployment each
