@@ -300,8 +300,9 @@ class ReferenceServer:
     def start(self) -> "ReferenceServer":
         if self._thread is not None:
             return self
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="infocheck-reference",
-                                        daemon=True)
+        # A short poll: stop() waits for it, and every run that embeds the server stops it.
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,),
+                                        name="infocheck-reference", daemon=True)
         self._thread.start()
         return self
 

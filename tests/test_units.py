@@ -3,7 +3,7 @@ import subprocess
 
 import pytest
 
-from harness import KEY, POSITIVE, probe_for, serve
+from harness import KEY, POSITIVE, ROOT, probe_for, serve
 from infocheck.config import ConfigError, build_config, info_url
 from infocheck.exchange import Credential, Exchange, Request
 from infocheck.probe import NotTested, retry_after_seconds
@@ -226,3 +226,11 @@ def test_printable_escapes_what_could_move_the_cursor_or_hide_text(text, shown):
 def test_printable_keeps_newlines_when_asked_and_caps_length():
     assert printable("a\nb\rc", lines=True) == "a\nb\\rc"
     assert printable("x" * 50, limit=10) == "x" * 10 + "… (50 characters)"
+
+
+def test_the_readme_configuration_table_has_a_row_for_every_knob():
+    from infocheck.config import KNOBS
+    rows = [line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `--")]
+    for knob in KNOBS:
+        assert any(f"`{knob.option}" in row and f"`{knob.env}`" in row for row in rows), knob.option
+    assert len(rows) == len(KNOBS) + 1   # and --infocheck-json, which is an ini value too
