@@ -12,6 +12,7 @@ import os
 import re
 import secrets as random_secrets
 from dataclasses import astuple, replace
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,7 @@ VERDICT = pytest.StashKey[Verdict]()
 PREFLIGHT = pytest.StashKey[Exchange]()
 CATALOGUE = pytest.StashKey[Catalogue]()
 MISUSED = pytest.StashKey[str]()
+IN_SUITES = pytest.StashKey[bool]()
 PROBES = pytest.StashKey[list]()
 EXCHANGES = pytest.StashKey[list]()
 EMBEDDED = "infocheck_embedded"   # workerinput key: the controller's embedded server
@@ -82,6 +84,7 @@ def _asked_for(config) -> bool:
     return any(config.getoption(dest) not in (None, [], False) for dest in dests)
 
 
+@pytest.hookimpl(trylast=True)  # after the terminal reporter exists: its output is scrubbed too
 def pytest_configure(config):
     if not _asked_for(config):
         return
@@ -402,8 +405,15 @@ def working_baseline(baseline) -> Exchange:
 # -- reports ---------------------------------------------------------------------------------
 
 def _in_suites(item) -> bool:
-    """Is this one of infocheck's own tests (rather than a team's)?"""
-    return Path(item.path).resolve().is_relative_to(folder("suites").resolve())
+    """Is this one of infocheck's own tests (rather than a team's)? Asked at every report."""
+    if IN_SUITES not in item.stash:
+        item.stash[IN_SUITES] = Path(item.path).resolve().is_relative_to(_suites_folder())
+    return item.stash[IN_SUITES]
+
+
+@lru_cache(maxsize=None)
+def _suites_folder() -> Path:
+    return folder("suites").resolve()
 
 
 def _requirement_ids(item) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 and declares what the suite must report against it — exactly, no more and no less."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
@@ -73,6 +74,15 @@ class AcceptsMalformedApiVersion(InfoHandler):
         super().check_api_version(query)
 
 
+@fault(failed={"API-VERSION-FORMAT"})
+class AcceptsMonth13(InfoHandler):
+    """Only one rare kind of malformed version gets through, and no fixed example is of that
+    kind: only the generated variety finds it."""
+    def check_api_version(self, query):
+        if not re.fullmatch(r"[0-9]{4}-13-[0-9]{2}", (query.get("api-version") or [""])[0]):
+            super().check_api_version(query)
+
+
 @fault(failed={"API-VERSION-UNSUPPORTED"}, findings={"API-VERSION-UNSUPPORTED-CODE"})
 class AcceptsAnyWellFormedApiVersion(InfoHandler):
     def check_api_version(self, query):
@@ -120,6 +130,44 @@ class CaseInsensitiveKey(InfoHandler):
         if scheme == "Bearer" and token.lower() == self.settings.api_key.lower():
             return
         super().authenticate()
+
+
+def offered_bearer(handler) -> str:
+    scheme, _, token = (handler.headers.get("Authorization") or "").partition(" ")
+    return token if scheme == "Bearer" else ""
+
+
+@fault(failed={"AUTH-NEAR-MISS"})
+class AcceptsTheKeyWithAnythingAppended(InfoHandler):
+    """Compares only the key's length of what it is offered: caught by the 'extended' near miss
+    alone (the others are shorter, or differ within the key's length)."""
+    def authenticate(self):
+        token, key = offered_bearer(self), self.settings.api_key
+        if len(token) > len(key) and token.startswith(key):
+            return
+        super().authenticate()
+
+
+@fault(failed={"AUTH-NEAR-MISS"})
+class IgnoresTheKeysLastCharacter(InfoHandler):
+    """Compares all but the last character of a key of the right length: caught by the
+    'one-changed' near miss alone."""
+    def authenticate(self):
+        token, key = offered_bearer(self), self.settings.api_key
+        if len(token) == len(key) and token[:-1] == key[:-1]:
+            return
+        super().authenticate()
+
+
+@fault(failed={"AUTH-MISSING", "AUTH-WRONG-KEY", "AUTH-NEAR-MISS", "AUTH-MALFORMED"})
+class RefusesButAnswersTheModelInfo(InfoHandler):
+    """401 with the right status, and the ModelInfo in the body all the same."""
+    def send_refusal(self, refusal, head=False):
+        if refusal.status != 401:
+            return super().send_refusal(refusal, head)
+        body = {"error": {"code": refusal.code, "message": refusal.message},
+                **self.settings.models[self.settings.default_model]}
+        self.send_json(401, body, dict(refusal.headers, **{"x-ms-error-code": refusal.code}), head)
 
 
 @fault(failed={"AUTH-MALFORMED"})
@@ -332,6 +380,20 @@ class NoErrorCodeHeader(InfoHandler):
     def send_refusal(self, refusal, head=False):
         body = {"error": {"code": refusal.code, "message": refusal.message}}
         self.send_json(refusal.status, body, refusal.headers, head)
+
+
+@fault(findings={"ERROR-CODE-HEADER"})
+class ErrorCodeHeaderDisagreesWithTheBody(InfoHandler):
+    def send_refusal(self, refusal, head=False):
+        body = {"error": {"code": refusal.code, "message": refusal.message}}
+        self.send_json(refusal.status, body, dict(refusal.headers, **{"x-ms-error-code": "Error"}), head)
+
+
+@fault(findings={"HTTP-405"})
+class AllowWithoutGet(InfoHandler):
+    def method_not_allowed(self):
+        self.discard_body()
+        self.send_refusal(Refusal(405, "MethodNotAllowed", "Not this method.", {"Allow": "POST, PUT"}))
 
 
 @fault(findings={"HTTP-UNKNOWN-HEADERS"})

@@ -3,6 +3,8 @@ impossible dates, control characters, bombs, floods, and token commands. Whateve
 does, one request ends within its timeout, the credential is caught and shows in no output,
 outputs stay small and escaped, and infocheck never exits 3."""
 import base64
+import html
+import urllib.parse
 import json
 import sys
 import time
@@ -95,6 +97,10 @@ ENCODINGS = {
     "every byte percent-escaped": lambda k: "".join(f"%{b:02X}" for b in k.encode()),
     "every character JSON-escaped": lambda k: "".join(f"\\u{ord(c):04x}" for c in k),
     "HTML character references": lambda k: "".join(f"&#{ord(c)};" for c in k),
+    "a JSON string": lambda k: json.dumps(k)[1:-1],
+    "URL-quoted": lambda k: urllib.parse.quote(k, safe=""),
+    "form-encoded": urllib.parse.quote_plus,
+    "HTML-escaped": html.escape,
 }
 PLACES = ("reason phrase", "header", "200 body", "500 body")
 

@@ -201,3 +201,14 @@ def test_a_policy_may_change_a_teams_requirement_and_records_what_it_changed(tmp
     assert known.policy == {"ACME-ONE": ("MUST", "SHOULD")}   # AUTH-401 was already SHOULD
     assert known.areas == builtin().areas + ("ours",)
     assert load() is builtin()
+
+
+def test_the_terminal_is_scrubbed_even_of_what_pytest_itself_prints(tmp_path):
+    """A warning's text reaches only the terminal (never a report): masked there too."""
+    test = tmp_path / "team" / "test_warns.py"
+    test.parent.mkdir()
+    test.write_text("import warnings\n\ndef test_warns(infocheck_config):\n"
+                    "    warnings.warn('the key is ' + infocheck_config.api_key.reveal())\n")
+    run = run_suite(tmp_path, str(test.parent), "-W", "always")
+    assert run.code == 0 and "the key is ***" in run.stdout, run.stdout[-2000:]
+    assert run.leaks() == []

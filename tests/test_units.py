@@ -234,3 +234,17 @@ def test_the_readme_configuration_table_has_a_row_for_every_knob():
     for knob in KNOBS:
         assert any(f"`{knob.option}" in row and f"`{knob.env}`" in row for row in rows), knob.option
     assert len(rows) == len(KNOBS) + 1   # and --infocheck-json, which is an ini value too
+
+
+def test_head_with_a_body_is_a_finding_though_the_wire_never_delivers_one():
+    """http.client reads no body after HEAD, so no faulty server can reach this branch."""
+    from infocheck import checks
+    get = Exchange(Request(), "", "", status=200, headers=[("Content-Type", "application/json")],
+                   body=b'{"model_name": "m"}')
+    head = Exchange(Request(method="HEAD"), "", "", status=200,
+                    headers=[("Content-Type", "application/json")], body=b"{}")
+    with pytest.raises(checks.CheckFailure, match="no body in the answer to HEAD") as failure:
+        checks.head_like_get(head, get)
+    assert failure.value.got == "2 bytes of body"
+    checks.head_like_get(Exchange(Request(method="HEAD"), "", "", status=200,
+                                  headers=[("Content-Type", "application/json")]), get)
