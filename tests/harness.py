@@ -1,6 +1,7 @@
 """Runs the conformance suite in a subprocess against a loopback server and reads the outcome."""
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -73,7 +74,12 @@ def forked_pytest(args: list[str], environ: dict, scratch: Path, timeout: float)
     (exit code, stdout, stderr). A child that outlives `timeout` is killed."""
     scratch.mkdir(parents=True, exist_ok=True)
     out_path, err_path = scratch / "pytest.stdout", scratch / "pytest.stderr"
+    # The child's garbage collector need not walk the parent's whole heap (pytest collects at
+    # the end of every session), nor touch and so copy every page of it.
+    gc.freeze()
     pid = os.fork()
+    if pid:
+        gc.unfreeze()
     if pid == 0:  # the child: never returns
         code = 70
         try:
