@@ -4,6 +4,7 @@
     python3 run.py suite [pytest options]      the conformance suite (embedded server if no endpoint)
     python3 run.py self-test [pytest options]  the project's own tests
     python3 run.py lock                        re-pin requirements.lock from requirements.in
+    python3 run.py mutate [MODULE ...]         mutation testing (slow; see README)
 
 Creates .venv/ at the repository root when missing, installs requirements.lock into it and
 infocheck itself in editable mode (again whenever the lock file or pyproject.toml changes), then
@@ -22,7 +23,10 @@ LOCK = ROOT / "requirements.lock"
 PROJECT = ROOT / "pyproject.toml"
 STAMP = VENV / ".infocheck-lock.sha256"
 EXIT_INTERNAL, EXIT_USAGE = 3, 4
-USAGE = "usage: python3 run.py suite|self-test [pytest options] | python3 run.py lock"
+USAGE = ("usage: python3 run.py suite|self-test [pytest options] | python3 run.py lock | "
+         "python3 run.py mutate [MODULE ...]")
+MUTATION_VENV = ROOT / ".venv-mutation"
+MUTATION_LOCK = ROOT / "tests" / "mutation" / "requirements.lock"
 
 
 def venv_python(venv: Path) -> Path:
@@ -61,6 +65,23 @@ def ensure_venv() -> Path:
     return python
 
 
+def mutate(python: Path, modules: list[str]) -> int:
+    """Mutation testing (slow; not part of CI): Cosmic Ray in an environment of its own."""
+    tool = venv_python(MUTATION_VENV)
+    stamp = MUTATION_VENV / ".infocheck-lock.sha256"
+    digest = hashlib.sha256(MUTATION_LOCK.read_bytes()).hexdigest()
+    if not (tool.exists() and stamp.exists() and stamp.read_text().strip() == digest):
+        print("infocheck: installing the mutation-testing tool into .venv-mutation/ ...", file=sys.stderr)
+        result = subprocess.run([sys.executable, "-m", "venv", str(MUTATION_VENV)], capture_output=True, text=True)
+        if result.returncode != 0:
+            die("could not create .venv-mutation/: " + (result.stderr.strip().splitlines() or ["?"])[-1])
+        pip(tool, "install", "-r", str(MUTATION_LOCK))
+        stamp.write_text(digest + "\n")
+    cosmic_ray = tool.parent / ("cosmic-ray.exe" if os.name == "nt" else "cosmic-ray")
+    return subprocess.call([str(python), str(ROOT / "tests" / "mutation" / "mutate.py"),
+                            str(cosmic_ray), str(python), *modules])
+
+
 def lock() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         subprocess.run([sys.executable, "-m", "venv", scratch], check=True)
@@ -96,11 +117,13 @@ def join_path_options(args: list[str]) -> list[str]:
 def main(argv: list[str]) -> int:
     if sys.version_info < (3, 11):
         die(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}", EXIT_USAGE)
-    if not argv or argv[0] not in ("suite", "self-test", "lock"):
+    if not argv or argv[0] not in ("suite", "self-test", "lock", "mutate"):
         die(USAGE, EXIT_USAGE)
     if argv[0] == "lock":
         return lock()
     python = ensure_venv()
+    if argv[0] == "mutate":
+        return mutate(python, argv[1:])
     command = [str(python), "-m", "pytest", *join_path_options(argv[1:])]
     # Each from its own folder, so pytest finds that folder's pytest.ini: the suites' at the
     # root, the self-tests' in tests/ (where the conformance plugin is not loaded).

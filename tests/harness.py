@@ -5,10 +5,12 @@ import gc
 import io
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 from dataclasses import dataclass, field
@@ -155,6 +157,25 @@ def run_suite(tmp_path: Path, *args: str, endpoint: str | None = None, key: str 
             elif r["verdict"] == "finding":
                 run.findings.add(r["id"])
     return run
+
+
+def checkout(destination: Path) -> Path:
+    """A copy of the repository as a clone has it: no environments, builds or reports."""
+    shutil.copytree(ROOT, destination, ignore=shutil.ignore_patterns(
+        ".git", ".venv", ".venv-mutation", "build", "reports", "*.egg-info", "__pycache__",
+        ".hypothesis"))
+    return destination
+
+
+def linked_venv(destination: Path) -> Path:
+    """A new virtual environment without pip whose dependencies are this one's (a path in a
+    .pth file), so nothing is downloaded; its bin folder."""
+    made = subprocess.run([sys.executable, "-m", "venv", "--without-pip", destination],
+                          capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    site = next((destination / "lib").glob("python3*/site-packages"))
+    (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return destination / "bin"
 
 
 def serve(handler: type[InfoHandler] = InfoHandler, key: str = KEY) -> ReferenceServer:

@@ -2,16 +2,12 @@
 it installs infocheck from its own folder, runs it, keeps the reports whatever happened, and
 fails the job on every exit but 0. Nothing is downloaded: the interpreter's environment takes
 its dependencies from this one."""
-import shutil
-import subprocess
-import sys
-import sysconfig
 
 import pytest
 
 from action_runner import run_action
 from faults import IgnoresTheScheme
-from harness import KEY, ROOT, clean_env, serve
+from harness import KEY, checkout, clean_env, linked_venv, serve
 from infocheck.secret import Scrubber, Secret
 
 pytestmark = pytest.mark.xdist_group("action")
@@ -22,15 +18,7 @@ REPORTS = {"infocheck.html", "junit.xml", "infocheck.json"}
 def action(tmp_path_factory):
     """(the action's folder, as a checkout of this repository; a bin folder with a Python)."""
     tmp = tmp_path_factory.mktemp("action")
-    folder = tmp / "infocheck"
-    shutil.copytree(ROOT, folder, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "reports", "*.egg-info", "__pycache__", ".hypothesis"))
-    made = subprocess.run([sys.executable, "-m", "venv", "--without-pip", tmp / "python"],
-                          capture_output=True, text=True)
-    assert made.returncode == 0, made.stderr
-    site = next((tmp / "python" / "lib").glob("python3*/site-packages"))
-    (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return folder, tmp / "python" / "bin"
+    return checkout(tmp / "infocheck"), linked_venv(tmp / "python")
 
 
 def run(action, tmp_path, **inputs):

@@ -6,13 +6,12 @@ import json
 import shutil
 import subprocess
 import sys
-import sysconfig
 import urllib.request
 
 import pytest
 
 from faults import IgnoresTheScheme
-from harness import KEY, ROOT, clean_env, serve
+from harness import KEY, ROOT, checkout, clean_env, linked_venv, serve
 from infocheck import __version__
 from infocheck.server import InfoHandler
 
@@ -30,17 +29,11 @@ def venv(tmp_path_factory):
     """A new virtual environment with infocheck installed from a wheel."""
     tmp = tmp_path_factory.mktemp("install")
     # Built from a copy: setuptools' build/ folder in the working tree is never shared or left stale.
-    source = tmp / "source"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "reports", "*.egg-info", "__pycache__", ".hypothesis"))
     built = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                 "-w", tmp / "wheels", source])
+                 "-w", tmp / "wheels", checkout(tmp / "source")])
     assert built.returncode == 0, built.stderr[-2000:]
     wheel = next((tmp / "wheels").glob("infocheck-*.whl"))
-    made = run([sys.executable, "-m", "venv", "--without-pip", tmp / "venv"])
-    assert made.returncode == 0, made.stderr
-    site = next((tmp / "venv" / "lib").glob("python3*/site-packages"))
-    (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    linked_venv(tmp / "venv")
     installed = run([sys.executable, "-m", "pip", "--python", tmp / "venv" / "bin" / "python",
                      "install", "--no-deps", "--no-index", "-q", wheel])
     assert installed.returncode == 0, installed.stderr[-2000:]

@@ -248,3 +248,35 @@ def test_head_with_a_body_is_a_finding_though_the_wire_never_delivers_one():
     assert failure.value.got == "2 bytes of body"
     checks.head_like_get(Exchange(Request(method="HEAD"), "", "", status=200,
                                   headers=[("Content-Type", "application/json")]), get)
+
+
+@pytest.mark.parametrize("text, limit, shown", [
+    ("abc", 3, "abc"),                                   # at the limit: whole, no note
+    ("abcd", 3, "abc… (4 characters)"),
+    ("a\x01b", None, "a\\x01b"),
+    ("\x9f\u00ad", None, "\\x9f\\xad"),
+    ("\u061c\u200b\ufeff", None, "\\u061c\\u200b\\ufeff"),
+    ("\U000e0041", None, "\\U000e0041"),
+    ("\t\r\x1b", None, "\\t\\r\\e"),
+    ("ÿĀ\uffff", None, "ÿĀ\uffff"),                       # visible, at the escapes' boundaries
+])
+def test_printable_escapes_by_value(text, limit, shown):
+    assert printable(text, limit) == shown
+
+
+def test_strict_json_reads_long_numbers_exactly_from_4001_digits_on():
+    from decimal import Decimal
+    assert type(strict_json.loads(b"9" * 4000)) is int
+    assert strict_json.loads(b"9" * 4001) == Decimal("9" * 4001)
+
+
+def test_strict_json_depth_counts_levels_not_brackets():
+    assert strict_json.depth(b"[[]]" * 16 + b"[[[]]]") == 3
+    assert strict_json.depth(b"\xff" * 100 + b"[" * 65) == 65     # only brackets count
+    assert strict_json.depth(b'["[[[[", {"a": "]]]"}]' * 20) == 2
+
+
+def test_strict_json_says_why_in_one_line():
+    with pytest.raises(strict_json.NotJSON) as failure:
+        strict_json.loads(b'{"a": 1,}')
+    assert str(failure.value) == "Expecting property name enclosed in double quotes: line 1 column 9 (char 8)"

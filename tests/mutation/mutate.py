@@ -1,0 +1,117 @@
+"""Mutation testing of the modules that decide verdicts: `python3 run.py mutate [MODULE ...]`.
+
+Each module listed in targets.json is mutated by Cosmic Ray, one mutation at a time, in a copy
+of the repository (the working tree is never touched), and the self-tests that pin it run
+against each mutant. A mutant they do not notice is a survivor: kill it with a test, or list
+it in equivalent.json with the reason it cannot change behaviour. Exit 0 when every survivor is
+listed, 1 when some are not (they are printed), 3 when the tests fail unmutated.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+TARGETS = json.loads((HERE / "targets.json").read_text())
+EQUIVALENT = json.loads((HERE / "equivalent.json").read_text())
+IGNORED = shutil.ignore_patterns(".git", ".venv", ".venv-mutation", "build", "reports",
+                                 "*.egg-info", "__pycache__", ".hypothesis")
+
+
+def key(module: str, operator: str, line: str, target: str) -> tuple[str, str, str, str]:
+    """A mutant as a person finds it again after edits elsewhere: the module, the operator,
+    the source line, and the text the operator replaced."""
+    return module, operator, line.strip(), target
+
+
+def survivors_known() -> set:
+    return {key(e["module"], e["operator"], e["line"], e["target"]) for e in EQUIVALENT}
+
+
+def mutate(module: str, cosmic_ray: str, python: str) -> dict:
+    with tempfile.TemporaryDirectory(prefix="infocheck-mutation-") as scratch:
+        copy = Path(scratch) / "tree"
+        shutil.copytree(ROOT, copy, ignore=IGNORED)
+        tests = " ".join(json.dumps(a) if " " in a else f"tests/{a}" if a.endswith(".py") else a
+                         for a in TARGETS[module])
+        # With the self-tests' configuration; in-process and stopping at the first failure.
+        command = (f"{python} -m pytest -c tests/pytest.ini --rootdir tests -q -x -n 0 "
+                   f"-p no:randomly -p no:cacheprovider {tests}")
+        config = copy / "mutation.toml"
+        config.write_text(
+            "[cosmic-ray]\n"
+            f"module-path = {json.dumps(str(copy / module))}\n"
+            "timeout = 120.0\nexcluded-modules = []\n"
+            f"test-command = {json.dumps(command)}\n"
+            '[cosmic-ray.distributor]\nname = "local"\n')
+        session = copy / "mutation.sqlite"
+        for step in (["init", str(config), str(session)], ["baseline", str(config)],
+                     ["exec", str(config), str(session)]):
+            done = subprocess.run([cosmic_ray, *step], cwd=copy, capture_output=True, text=True)
+            if done.returncode != 0:
+                print(f"mutate: {module}: cosmic-ray {step[0]} failed "
+                      f"(do its tests pass unmutated?)\n{done.stdout[-2000:]}{done.stderr[-2000:]}",
+                      file=sys.stderr)
+                sys.exit(3)
+        dump = subprocess.run([cosmic_ray, "dump", str(session)], capture_output=True, text=True,
+                              check=True).stdout
+        source = (copy / module).read_text().splitlines()
+        results = {"killed": 0, "survived": [], "other": 0}
+        for line in dump.splitlines():
+            job, result = json.loads(line)
+            outcome = (result or {}).get("test_outcome")
+            if outcome == "killed":
+                results["killed"] += 1
+            elif outcome == "survived":
+                mutation = job["mutations"][0]
+                (row, start), (end_row, end) = mutation["start_pos"], mutation["end_pos"]
+                target = source[row - 1][start:end] if end_row == row else source[row - 1][start:]
+                results["survived"].append(
+                    key(module, mutation["operator_name"], source[row - 1], target) + (row,))
+            else:
+                results["other"] += 1   # incompetent (the mutant cannot even be imported), timeouts
+        if results["other"] and not results["killed"] and not results["survived"]:
+            print(f"mutate: {module}: no mutant could be tested:\n{dump[:3000]}", file=sys.stderr)
+            sys.exit(3)
+        return results
+
+
+def main(argv: list[str]) -> int:
+    cosmic_ray, python = argv[0], argv[1]
+    modules = argv[2:] or list(m for m in TARGETS if not m.startswith("$"))
+    unknown = [m for m in modules if m not in TARGETS]
+    if unknown:
+        print(f"mutate: no tests are named for {', '.join(unknown)} in tests/mutation/targets.json",
+              file=sys.stderr)
+        return 4
+    known, unexplained, total_killed, total = survivors_known(), [], 0, 0
+    for module in modules:
+        started = time.monotonic()
+        results = mutate(module, cosmic_ray, python)
+        survived = results["survived"]
+        count = results["killed"] + len(survived)
+        listed = [s for s in survived if s[:4] in known]
+        unexplained += [s for s in survived if s[:4] not in known]
+        total_killed, total = total_killed + results["killed"], total + count
+        incompetent = f", {results['other']} incompetent or timed out" if results["other"] else ""
+        print(f"{module}: {results['killed']}/{count} mutants killed, {len(listed)} listed as "
+              f"equivalent, {len(survived) - len(listed)} unexplained{incompetent} "
+              f"({time.monotonic() - started:.0f} s)")
+    for module, operator, line, target, row in unexplained:
+        print(f"  survived: {module}:{row} {operator} on {target!r}: {line}")
+    if unexplained:   # ready to paste into equivalent.json, once a reason is written
+        print(json.dumps([{"module": m, "operator": o, "line": line, "target": t, "reason": "?"}
+                          for m, o, line, t, _ in unexplained], indent=1, ensure_ascii=False))
+    if total:
+        print(f"score: {total_killed}/{total} killed ({100 * total_killed / total:.1f} %)")
+    return 1 if unexplained else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
