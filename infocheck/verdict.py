@@ -44,6 +44,29 @@ class TestOutcome:
     api_version: str = ""
 
 
+def judge(status: int, tests, *, misused: bool = False, internal: bool = False,
+          expired_waivers: bool = False) -> int:
+    """The run's exit code, from pytest's (0 or 1 when the session ran to its end) and the
+    tests' outcomes: a team's misuse is 4; infocheck's own error is 3 unless a MUST failed; an
+    expired waiver fails the run; without a failure, a check not tested, or a positive request
+    (SHAPE-200) that did not pass, means the endpoint could not be tested (2), never 0."""
+    if status not in (0, 1):
+        return status          # interrupted, a usage error, or stopped as untestable
+    tests = list(tests)
+    failed = any(t.outcome == "failed" for t in tests)
+    if misused:
+        return EXIT_USAGE
+    if internal and not failed:
+        return EXIT_INTERNAL
+    if expired_waivers:
+        return 1
+    untested = any(t.outcome == "not tested" for t in tests) or any(
+        t.outcome != "passed" for t in tests if "SHAPE-200" in t.requirements)
+    if not failed and untested:
+        return EXIT_UNTESTABLE
+    return status
+
+
 @dataclass
 class Traffic:
     sent: int = 0
@@ -147,18 +170,9 @@ class Verdict:
 
     def pytest_sessionfinish(self, session, exitstatus):
         self.finished = time.time()
-        if exitstatus in (0, 1):
-            failed = [t for t in self.tests.values() if t.outcome == "failed"]
-            not_tested = [t for t in self.tests.values() if t.outcome == "not tested"]
-            positive = [t for t in self.tests.values() if "SHAPE-200" in t.requirements]
-            if self.misused:
-                session.exitstatus = EXIT_USAGE
-            elif self.internal and not failed:
-                session.exitstatus = EXIT_INTERNAL
-            elif self.expired_waivers():
-                session.exitstatus = 1
-            elif not failed and (not_tested or any(t.outcome != "passed" for t in positive)):
-                session.exitstatus = EXIT_UNTESTABLE
+        session.exitstatus = judge(int(exitstatus), self.tests.values(), misused=bool(self.misused),
+                                   internal=bool(self.internal),
+                                   expired_waivers=bool(self.expired_waivers()))
         self.status = int(session.exitstatus)
 
     @property
