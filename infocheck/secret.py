@@ -102,7 +102,7 @@ def secret_forms(value: str) -> set[str]:
     for form in _variants(value):
         forms |= {form, json.dumps(form)[1:-1], quote(form, safe=""), quote_plus(form),
                   html.escape(form), form.encode("utf-8").hex()}
-    return {f for f in forms if len(f) >= 8}
+    return forms
 
 
 def base64_forms(value: str) -> set[str]:
@@ -114,9 +114,8 @@ def base64_forms(value: str) -> set[str]:
         data = form.encode("utf-8")
         for shift in range(3):
             part = data[shift: shift + 3 * ((len(data) - shift) // 3)]
-            if len(part) >= 9:
-                encoded = base64.b64encode(part).decode("ascii")
-                forms |= {encoded, encoded.translate(_URLSAFE)}
+            encoded = base64.b64encode(part).decode("ascii")
+            forms |= {encoded, encoded.translate(_URLSAFE)}
     return forms
 
 
@@ -145,7 +144,7 @@ def decoded_views(text: str) -> list[str]:
             for marker, decode in (("%", unquote_plus), ("\\", _json_unescape), ("&", html.unescape)):
                 if marker in view:
                     decoded = decode(view)
-                    if decoded != view and decoded not in views:
+                    if decoded not in views:
                         found.append(decoded)
         views += found
         frontier = found
@@ -178,18 +177,14 @@ class Scrubber:
 
     def contains_secret(self, text: str) -> bool:
         """Whether any form of any secret is in the text, escapes undone."""
-        if self._pattern is None or not text:
-            return False
         return any(self._in(view) for view in decoded_views(text))
 
     def text(self, text: str) -> str:
-        if self._pattern is None or not text or not self.contains_secret(text):
+        if not self.contains_secret(text):
             return text
         masked = self._pattern.sub(MASK, text)
         # Hidden behind escapes that cannot be masked in place: withhold the whole text.
         return WITHHELD if self.contains_secret(masked) else masked
 
     def bytes(self, data: bytes) -> bytes:
-        if self._pattern is None or not data:
-            return data
         return self.text(data.decode("latin-1")).encode("latin-1")

@@ -104,6 +104,7 @@ def test_escapes_are_undone_two_layers_deep_and_no_deeper():
     ("k" * 15 + "é", "visible ASCII"),
     ("k" * 15 + "~", None),
     ("!" + "k" * 15, None),
+    ("k" * 40, None),
 ])
 def test_the_credential_floor(value, problem):
     found = credential_problem(value)
@@ -113,3 +114,34 @@ def test_the_credential_floor(value, problem):
 def test_a_secret_never_shows_its_value():
     secret = Secret(KEY)
     assert KEY not in repr(secret) and KEY not in str(secret) and secret.reveal() == KEY
+
+
+@pytest.mark.parametrize("encoding, masked", [
+    ("Basic base64 of user:key", "Basic dXNlcjpT***"),     # every whole group of key bytes
+    ("base64 at offset 1", "eFNl***Mic="),
+    ("base64 at offset 2", "eHlT***"),
+    ("base64url, unpadded", "***Jw"),
+])
+def test_base64_runs_are_masked_as_far_as_they_are_the_key(scrubber, encoding, masked):
+    assert scrubber.text(ENCODINGS[encoding](KEY)) == masked
+
+
+def test_escaped_near_misses_are_masked_whole(scrubber):
+    assert scrubber.text(json.dumps({"k": KEY + "x"})) == '{"k": "' + MASK + '"}'
+    assert scrubber.text(urllib.parse.quote(KEY + "x", safe="")) == MASK
+
+
+def test_a_key_without_letters_is_still_masked():
+    digits = "0123456789-_0123456"          # its case-swapped near miss is the key itself
+    assert Scrubber([Secret(digits)]).text(f"<{digits}>") == f"<{MASK}>"
+
+
+def test_json_escapes_beyond_latin_are_undone():
+    assert decoded_views("\\u20ac\\u0041") == ["\\u20ac\\u0041", "€A"]
+
+
+def test_secrets_compare_by_value_and_only_with_secrets():
+    assert Secret("".join(["a"] * 16)) == Secret("a" * 16)
+    assert Secret("b" * 16) != Secret("a" * 16) and Secret("a" * 16) != Secret("b" * 16)
+    assert Secret("a" * 16) != "a" * 16
+    assert hash(Secret("a" * 16)) == hash(Secret("".join(["a"] * 16)))
