@@ -12,24 +12,18 @@ _INVISIBLE = ("\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-
               "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0000-\U000e007f")
 _ONE_LINE = re.compile(f"[\t\n{_INVISIBLE}]")
 _LINES = re.compile(f"[{_INVISIBLE}]")
-_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\x1b": "\\e"}
+_NAMED = {"\x1b": "\\e"}   # the rest as Python writes them: \t \n \r \x01 \u200b \U000e0041
 
 
 def _escape(match: re.Match) -> str:
     char = match[0]
-    if char in _NAMED:
-        return _NAMED[char]
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    return _NAMED.get(char) or char.encode("unicode_escape").decode("ascii")
 
 
 def printable(text: str, limit: int | None = None, lines: bool = False) -> str:
     """`text` with every control and invisible character escaped (newlines too, unless
     `lines`), cut to about `limit` characters with a note of the full length."""
-    total = len(text)
-    if limit is not None and total > limit:
-        text = text[:limit]
-    text = (_LINES if lines else _ONE_LINE).sub(_escape, text)
-    if limit is not None and total > limit:
-        text += f"… ({total} characters)"
-    return text
+    pattern = _LINES if lines else _ONE_LINE
+    if limit is None or len(text) <= limit:
+        return pattern.sub(_escape, text)
+    return pattern.sub(_escape, text[:limit]) + f"… ({len(text)} characters)"

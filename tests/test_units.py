@@ -252,6 +252,8 @@ def test_head_with_a_body_is_a_finding_though_the_wire_never_delivers_one():
 
 @pytest.mark.parametrize("text, limit, shown", [
     ("abc", 3, "abc"),                                   # at the limit: whole, no note
+    ("ab", 3, "ab"),
+    ("\ud800x", None, "\\ud800x"),
     ("abcd", 3, "abc… (4 characters)"),
     ("a\x01b", None, "a\\x01b"),
     ("\x9f\u00ad", None, "\\x9f\\xad"),
