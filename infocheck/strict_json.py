@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
+from itertools import accumulate
 
 MAX_DEPTH = 64
 # A string, or an unterminated one running to the end: never retried from a later quote.
 _SKIP_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*+(?:"|\Z)', re.DOTALL)
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_STEP = [0] * 256
+_STEP[ord("[")] = _STEP[ord("{")] = 1
+_STEP[ord("]")] = _STEP[ord("}")] = -1
 
 
 class NotJSON(ValueError):
@@ -31,18 +34,9 @@ def _number(text: str):
 
 
 def depth(data: bytes) -> int:
-    """The deepest nesting of arrays and objects, strings skipped."""
-    brackets = _SKIP_STRINGS.sub(b"", data).translate(None, _NOT_BRACKETS)
-    if len(brackets) <= MAX_DEPTH:
-        return len(brackets)
-    deepest = level = 0
-    for byte in brackets:
-        if byte in b"[{":
-            level += 1
-            deepest = max(deepest, level)
-        else:
-            level -= 1
-    return deepest
+    """The deepest nesting of arrays and objects, strings skipped: the highest running sum of
+    +1 per opening and -1 per closing bracket (0 for any other byte), summed in C."""
+    return max(accumulate(map(_STEP.__getitem__, _SKIP_STRINGS.sub(b"", data))), default=0)
 
 
 def loads(data: bytes, object_pairs_hook=None):
@@ -60,7 +54,7 @@ def loads(data: bytes, object_pairs_hook=None):
     except NotJSON:
         raise
     except (ValueError, RecursionError) as exc:
-        raise NotJSON(str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__) from None
+        raise NotJSON((str(exc) or type(exc).__name__).partition("\n")[0]) from None
     _refuse_lone_surrogates(document)
     return document
 

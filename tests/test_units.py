@@ -268,7 +268,8 @@ def test_printable_escapes_by_value(text, limit, shown):
 
 def test_strict_json_reads_long_numbers_exactly_from_4001_digits_on():
     from decimal import Decimal
-    assert type(strict_json.loads(b"9" * 4000)) is int
+    assert type(strict_json.loads(b"12")) is int and type(strict_json.loads(b"9" * 4000)) is int
+    assert type(strict_json.loads(b"9" * 4001)) is Decimal
     assert strict_json.loads(b"9" * 4001) == Decimal("9" * 4001)
 
 
@@ -276,6 +277,8 @@ def test_strict_json_depth_counts_levels_not_brackets():
     assert strict_json.depth(b"[[]]" * 16 + b"[[[]]]") == 3
     assert strict_json.depth(b"\xff" * 100 + b"[" * 65) == 65     # only brackets count
     assert strict_json.depth(b'["[[[[", {"a": "]]]"}]' * 20) == 2
+    assert strict_json.depth(b"[]" * 32) == 1 and strict_json.depth(b"12") == 0
+    assert strict_json.depth(b"[" * 64 + b"]" * 64) == 64
 
 
 def test_strict_json_says_why_in_one_line():
