@@ -145,3 +145,18 @@ def test_secrets_compare_by_value_and_only_with_secrets():
     assert Secret("b" * 16) != Secret("a" * 16) and Secret("a" * 16) != Secret("b" * 16)
     assert Secret("a" * 16) != "a" * 16
     assert hash(Secret("a" * 16)) == hash(Secret("".join(["a"] * 16)))
+
+
+@pytest.mark.parametrize("variant", ["exact", "truncated", "extended"])
+@pytest.mark.parametrize("tail", [b"", b"t", b"ta", b"tail"])
+@pytest.mark.parametrize("length", range(16, 25))
+@pytest.mark.parametrize("offset", range(3))
+def test_base64_of_keys_of_any_length_at_any_offset_is_masked(length, offset, tail, variant):
+    """Whatever the key's length modulo 3, wherever it or a near miss sits and whatever
+    follows it: masked, leaving at most the groups that mix key bytes with their neighbours."""
+    key = ('Kq/+"\\<&%xAbC9' * 2)[:length]
+    sent = {"exact": key, "truncated": key[:-1], "extended": key + "x"}[variant]
+    text = b64(b"u" * offset + sent.encode() + tail)
+    masked = Scrubber([Secret(key)]).text(text)
+    before, mask, after = masked.partition(MASK)
+    assert mask and len(before) <= 4 and len(after) <= 8, masked
