@@ -103,3 +103,171 @@ def test_expired_waivers():
     today = Waiver("AUTH-MISSING", None, "vendor", dt.date(2026, 11, 25))
     v = Verdict(builtin(), waivers=(old, today), today=dt.date(2026, 11, 25))
     assert v.expired_waivers() == [old]
+
+
+# -- gathering outcomes from pytest's reports ----------------------------------------------
+
+from types import SimpleNamespace  # noqa: E402
+
+from infocheck.verdict import FINDING, NOT_TESTED, WAIVED, VERDICTS  # noqa: E402
+
+
+def report(when="call", outcome="passed", longrepr=None, **extra):
+    fields = dict(nodeid="suites/t.py::test", when=when, longrepr=longrepr, passed=outcome == "passed",
+                  failed=outcome == "failed", skipped=outcome == "skipped",
+                  longreprtext="" if longrepr is None else str(longrepr))
+    return SimpleNamespace(**{**fields, **extra})
+
+
+@pytest.mark.parametrize("given, found", [
+    (report(), ("passed", "")),
+    (report("setup"), (None, "")),
+    (report("teardown"), (None, "")),
+    (report(outcome="failed", longrepr="[MUST X] no"), ("failed", "[MUST X] no")),
+    (report("setup", "failed", "boom"), ("error", "boom")),
+    (report("teardown", "failed", "boom"), ("error", "boom")),
+    (report(outcome="skipped", longrepr=("f", 1, "Skipped: why")), ("skipped", "why")),
+    (report("setup", "skipped", ("f", 1, f"Skipped: {NOT_TESTED}no key")), ("not tested", "no key")),
+    (report(outcome="skipped", longrepr="Skipped: plain"), ("skipped", "plain")),
+    (report(outcome="skipped", wasxfail=FINDING + "[SHOULD A] x"), ("finding", FINDING + "[SHOULD A] x")),
+    (report(outcome="skipped", wasxfail=WAIVED + "vendor"), ("waived", WAIVED + "vendor")),
+    (report("setup", "skipped", ("f", 1, "Skipped: x"), wasxfail=FINDING + "y"), ("skipped", "x")),
+    (report(outcome="skipped", longrepr=("f", 1, "x"), wasxfail="other reason"), ("skipped", "x")),
+])
+def test_each_report_is_classified(given, found):
+    assert Verdict._classify(given) == found
+
+
+def gathered(*reports) -> Verdict:
+    v = Verdict(builtin())
+    for r in reports:
+        v.pytest_runtest_logreport(r)
+    return v
+
+
+def test_gathering_keeps_what_the_reports_carry():
+    v = gathered(report("setup", requirements=["AUTH-MISSING"], api_version="v2",
+                        infocheck_traffic=("42", 3, 1, 2.5)),
+                 report(outcome="failed", longrepr="[MUST AUTH-MISSING] open", requirements=["AUTH-MISSING"],
+                        failed_requirements=["AUTH-MISSING"], infocheck_transcript="> GET /info"))
+    test = v.tests["suites/t.py::test"]
+    assert (test.requirements, test.api_version, test.outcome, test.failed_requirements) == (
+        ("AUTH-MISSING",), "v2", "failed", ("AUTH-MISSING",))
+    assert (test.message, test.transcript) == ("[MUST AUTH-MISSING] open", "> GET /info")
+    assert (v.requests.sent, v.requests.throttled, v.requests.waited) == (3, 1, 2.5)
+    assert v.internal == [] and v.misused == []
+
+
+def test_errors_are_infocheck_s_own_unless_in_a_team_s_test():
+    assert gathered(report("setup", "failed", "boom")).internal == ["suites/t.py::test"]
+    team = gathered(report("setup", "failed", "boom", infocheck_team=True))
+    assert team.internal == [] and team.tests["suites/t.py::test"].outcome == "error"
+    flagged = gathered(report(outcome="failed", longrepr="x", infocheck_internal=True))
+    assert flagged.internal == ["suites/t.py::test"] and flagged.tests["suites/t.py::test"].outcome == "error"
+    misused = gathered(report(outcome="failed", longrepr="x", infocheck_usage="names ACME-NOPE"))
+    assert misused.misused == ["names ACME-NOPE"]
+    assert gathered(report("setup", infocheck_usage="u")).misused == []   # passed setup: no outcome
+
+
+def test_traffic_is_summed_over_processes():
+    v = gathered(report(infocheck_traffic=("1", 2, 0, 0.0)), report(infocheck_traffic=("2", 5, 1, 1.5)),
+                 report(infocheck_traffic=("1", 4, 0, 0.0)))
+    assert (v.requests.sent, v.requests.throttled, v.requests.waited) == (9, 1, 1.5)
+
+
+class Terminal:
+    def __init__(self):
+        self.lines = []
+
+    def section(self, title):
+        self.lines.append(f"== {title}")
+
+    def write_line(self, text, **style):
+        self.lines.append((text, style) if style else text)
+
+
+def test_the_terminal_summary():
+    v = Verdict(builtin(), waivers=(Waiver("AUTH-401", None, "vendor", dt.date(2026, 1, 1)),),
+                today=dt.date(2026, 11, 25))
+    for nodeid, outcome, message in (("a", "finding", FINDING + "[SHOULD AUTH-401] x\n  reproduce: curl"),
+                                     ("b", "waived", WAIVED + "known\nmore"), ("c", "not tested", "no key"),
+                                     ("d", "not tested", "no key"), ("e", "not tested", "throttled")):
+        v.tests[nodeid] = Outcome(nodeid, (), outcome, message=message)
+    v.traffic["1"] = v.traffic.get("1") or type(v.requests)(7, 2, 3.0)
+    v.discovered = {"2025-05-01": "accepted: 200"}
+    v.status = 1
+    terminal = Terminal()
+    v.pytest_terminal_summary(terminal)
+    assert terminal.lines == [
+        "== SHOULD findings (they fail the run only with --fail-on-should)", "[SHOULD AUTH-401] x",
+        "== waived", "b: known",
+        "== expired waivers (they fail the run)",
+        ("waiver for AUTH-401 expired on 2026-01-01: vendor", {"red": True}),
+        "== not tested", "2 check(s): no key", "1 check(s): throttled",
+        "== api-versions the endpoint accepts (--discover-versions)", "2025-05-01: accepted: 200",
+        "== infocheck verdict", "requests sent: 7; throttled 2 time(s), waited 3.0 s",
+        ("NOT CONFORMANT: a waiver has expired (exit 1)", {"bold": True, "red": True, "green": False})]
+
+
+def test_a_conformant_summary_is_green_and_short():
+    v = Verdict(builtin())
+    v.status = 0
+    terminal = Terminal()
+    v.pytest_terminal_summary(terminal)
+    assert terminal.lines == ["== infocheck verdict", (
+        "CONFORMANT: every MUST requirement checked passed (exit 0)", {"bold": True, "red": False, "green": True})]
+    v.traffic["1"] = type(v.requests)(3, 0, 0.0)
+    terminal = Terminal()
+    v.pytest_terminal_summary(terminal)
+    assert terminal.lines[1] == "requests sent: 3"
+
+
+@pytest.mark.parametrize("status, words", [(0, "CONFORMANT"), (1, "NOT CONFORMANT"), (2, "COULD NOT TEST"),
+                                           (3, "INTERNAL ERROR"), (4, "USAGE ERROR"), (5, "INTERRUPTED"),
+                                           (None, "INTERRUPTED")])
+def test_the_verdict_words(status, words):
+    v = Verdict(builtin())
+    v.status = status
+    assert v.verdict == words and VERDICTS.get(status, "INTERRUPTED") == words
+
+
+def test_explanations():
+    v = Verdict(builtin())
+    v.status = 2
+    assert v.explanation == "the endpoint could not be checked completely (see 'not tested')"
+    v.status = 7
+    assert v.explanation == "pytest ended with exit status 7"
+    v.status, v.misused = 4, ["t names ACME-NOPE"]
+    assert v.explanation == "t names ACME-NOPE"
+    v.untestable_reason = "refused"
+    assert v.explanation == "refused"
+    failing = Verdict(builtin())
+    failing.status = 1
+    failing.tests["t"] = Outcome("t", (), "failed")
+    assert failing.explanation == "a MUST requirement failed"
+
+
+def test_stopping_the_run():
+    v = Verdict(builtin())
+    with pytest.raises(pytest.exit.Exception) as stopped:
+        v.untestable("no \x1b answer")
+    assert (stopped.value.returncode, v.untestable_reason) == (2, "no \\e answer")
+    assert str(stopped.value.msg) == "infocheck: endpoint could not be tested: no \\e answer"
+    with pytest.raises(pytest.exit.Exception) as stopped:
+        v.usage_error("bad")
+    assert (stopped.value.returncode, stopped.value.msg) == (4, "infocheck: usage error: bad")
+
+
+def test_the_session_ends_with_the_judged_code():
+    v = Verdict(builtin(), waivers=(Waiver("AUTH-401", None, "r", dt.date(2026, 1, 1)),),
+                today=dt.date(2026, 11, 25))
+    v.tests["t"] = Outcome("t", ("SHAPE-200",), "passed")
+    session = SimpleNamespace(exitstatus=0)
+    v.pytest_sessionfinish(session, 0)
+    assert session.exitstatus == v.status == 1 and v.finished >= v.started
+    v = gathered(report(outcome="failed", longrepr="x", infocheck_internal=True))
+    v.pytest_sessionfinish(session, 1)
+    assert session.exitstatus == v.status == 3
+    v = gathered(report(outcome="failed", longrepr="x", infocheck_usage="u"))
+    v.pytest_sessionfinish(session, 1)
+    assert v.status == 4
