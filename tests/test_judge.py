@@ -36,6 +36,8 @@ POSITIVE = outcome("passed", "SHAPE-200")
     (0, [outcome("skipped", "SHAPE-200")], {}, EXIT_UNTESTABLE),
     (1, [outcome("failed", "SHAPE-200", failed=["SHAPE-200"])], {}, 1),
     (0, [], {}, 0),
+    (0, [outcome("error", "SHAPE-200")], {}, EXIT_UNTESTABLE),
+    (0, [outcome("finding", "SHAPE-200")], {}, EXIT_UNTESTABLE),
     (1, [POSITIVE, outcome("error", "AUTH-MISSING")], {"internal": True}, EXIT_INTERNAL),
     (1, [POSITIVE, outcome("failed", "AUTH-MISSING")], {"internal": True}, 1),
     (0, [POSITIVE], {"expired_waivers": True}, 1),
@@ -94,6 +96,10 @@ def test_verdicts_per_api_version():
     assert verdicts(tests, version="a")["AUTH-MISSING"] == "failed"
     assert verdicts(tests, version="b")["AUTH-MISSING"] == "passed"
     assert verdicts(tests)["AUTH-MISSING"] == "failed"
+    swapped = [outcome("passed", "AUTH-MISSING", version="a"),
+               outcome("failed", "AUTH-MISSING", failed=["AUTH-MISSING"], version="b")]
+    assert (verdicts(swapped, version="a")["AUTH-MISSING"], verdicts(swapped, version="b")["AUTH-MISSING"]) == (
+        "passed", "failed")
 
 
 def test_an_ignored_requirement_is_ignored_whatever_its_tests(tmp_path):
@@ -101,7 +107,7 @@ def test_an_ignored_requirement_is_ignored_whatever_its_tests(tmp_path):
     policy.write_text('{"levels": {"AUTH-CHALLENGE": "IGNORED"}}')
     found = verdicts([outcome("failed", "AUTH-CHALLENGE", failed=["AUTH-CHALLENGE"])],
                      known=load((), str(policy)))
-    assert found["AUTH-CHALLENGE"] == "ignored"
+    assert found["AUTH-CHALLENGE"] == "ignored" and list(found) == list(builtin())
 
 
 def test_expired_waivers():
@@ -134,6 +140,7 @@ def report(when="call", outcome="passed", longrepr=None, **extra):
     (report("setup", "failed", "boom"), ("error", "boom")),
     (report("teardown", "failed", "boom"), ("error", "boom")),
     (report(outcome="skipped", longrepr=("f", 1, "Skipped: why")), ("skipped", "why")),
+    (report(outcome="skipped", longrepr=("f", 1, f"{NOT_TESTED}a {NOT_TESTED}b")), ("not tested", f"a {NOT_TESTED}b")),
     (report("setup", "skipped", ("f", 1, f"Skipped: {NOT_TESTED}no key")), ("not tested", "no key")),
     (report(outcome="skipped", longrepr="Skipped: plain"), ("skipped", "plain")),
     (report(outcome="skipped", wasxfail=FINDING + "[SHOULD A] x"), ("finding", FINDING + "[SHOULD A] x")),
@@ -177,9 +184,9 @@ def test_errors_are_infocheck_s_own_unless_in_a_team_s_test():
 
 
 def test_traffic_is_summed_over_processes():
-    v = gathered(report(infocheck_traffic=("1", 2, 0, 0.0)), report(infocheck_traffic=("2", 5, 1, 1.5)),
-                 report(infocheck_traffic=("1", 4, 0, 0.0)))
-    assert (v.requests.sent, v.requests.throttled, v.requests.waited) == (9, 1, 1.5)
+    v = gathered(report(infocheck_traffic=("1", 2, 0, 0.5)), report(infocheck_traffic=("2", 5, 1, 1.5)),
+                 report(infocheck_traffic=("1", 4, 0, 0.25)))
+    assert (v.requests.sent, v.requests.throttled, v.requests.waited) == (9, 1, 1.75)
 
 
 class Terminal:
@@ -248,10 +255,20 @@ def test_explanations():
     assert v.explanation == "the endpoint could not be checked completely (see 'not tested')"
     v.status = 7
     assert v.explanation == "pytest ended with exit status 7"
-    v.status, v.misused = 4, ["t names ACME-NOPE"]
+    v.status, v.misused = 4, ["t names ACME-NOPE", "u names ACME-TOO"]
     assert v.explanation == "t names ACME-NOPE"
+    v.status = 1   # the misuse explains only a usage-error verdict
+    assert v.explanation == "a MUST requirement failed"
+    v.status = 5
+    assert v.explanation == "pytest ended with exit status 5"
     v.untestable_reason = "refused"
     assert v.explanation == "refused"
+    expired = Verdict(builtin(), waivers=(Waiver("AUTH-401", None, "r", dt.date(2026, 1, 1)),),
+                      today=dt.date(2026, 11, 25))
+    for status, says in ((0, "every MUST requirement checked passed"), (1, "a waiver has expired"),
+                         (2, "the endpoint could not be checked completely (see 'not tested')")):
+        expired.status = status
+        assert expired.explanation == says
     failing = Verdict(builtin())
     failing.status = 1
     failing.tests["t"] = Outcome("t", (), "failed")
@@ -267,6 +284,10 @@ def test_stopping_the_run():
     with pytest.raises(pytest.exit.Exception) as stopped:
         v.usage_error("bad")
     assert (stopped.value.returncode, stopped.value.msg) == (4, "infocheck: usage error: bad")
+    for stop in (v.untestable, v.usage_error):
+        with pytest.raises(pytest.exit.Exception):
+            stop("x" * 2500)
+        assert v.untestable_reason == "x" * 2000 + "… (2500 characters)"
 
 
 def test_the_session_ends_with_the_judged_code():
