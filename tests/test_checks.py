@@ -315,3 +315,25 @@ def test_a_failure_explains_itself_with_a_reproduction():
         "  expected: status 401\n  got:      403\\e[2J\n  reproduce: curl http://h/info")
     assert str(raised.value) == raised.value.explain()
     assert CheckFailure("ACME-X", "e", "g").explain() == "[ACME-X]\n  expected: e\n  got:      g"
+
+
+def test_status_boundaries_of_every_comparison():
+    """Each status comparison on both sides of its value: an off-by-one or a flipped operator
+    fails here."""
+    assert checks.first(list(range(11)), 5, str) == "0, 1, 2, 3, 4, and 6 more"
+    for status, code in ((400, "404"), (405, "404"), (404, "400")):     # the Azure OpenAI hint: 404 and "404" only
+        assert "Azure OpenAI" not in failure(checks.status_200, ex(status, body={"error": {"code": code}}))[2]
+    for status in (199, 201):                                           # ModelInfo compared on 200 only
+        checks.same_outcome(ex(status, body=MODEL), ex(status, body=dict(MODEL, model_name="x")), "R", "w")
+    assert failure(checks.same_outcome, ex(404), ex(200, body=MODEL), "R", "w")[0] == "R"
+    checks.challenge(ex(400))
+    checks.challenge(ex(402))
+    checks.charset_utf8(ex(200, ("Content-Type", "application/json; boundary=latin1; x=y")))
+    assert failure(checks.error_code_header, ex(401, ("x-ms-error-code", "Zeta"),
+                                                body={"error": {"code": "Unauthorized"}}))[0] == "ERROR-CODE-HEADER"
+    for answer in (refusal(399, "MissingApiVersionParameter"), refusal(400, "ZZZ")):
+        assert failure(checks.error_code_is, answer, 400, "MissingApiVersionParameter", "R")[0] == "R"
+    assert failure(checks.method_not_allowed, ex(406, ("Allow", "GET")))[0] == "HTTP-405"
+    assert failure(checks.status_is, ex(400), 401, "AUTH-401")[0] == "AUTH-401"
+    assert failure(checks.head_like_get, ex(199, JSON, method="HEAD"), GOOD)[0] == "HTTP-HEAD"
+    checks.head_like_get(ex(405, JSON, method="HEAD"), ex(405, JSON))
