@@ -277,7 +277,7 @@ def test_strict_json_depth_counts_levels_not_brackets():
     assert strict_json.depth(b"[[]]" * 16 + b"[[[]]]") == 3
     assert strict_json.depth(b"\xff" * 100 + b"[" * 65) == 65     # only brackets count
     assert strict_json.depth(b'["[[[[", {"a": "]]]"}]' * 20) == 2
-    assert strict_json.depth(b"[]" * 32) == 1 and strict_json.depth(b"12") == 0
+    assert strict_json.depth(b"[]" * 32) == 1 and strict_json.depth(b"12") == 0 and strict_json.depth(b"") == 0
     assert strict_json.depth(b"[" * 64 + b"]" * 64) == 64
 
 
