@@ -30,7 +30,7 @@ def _text(value, label: str) -> str:
 class Knob:
     """One setting, declared once: the Config field it sets, its pytest option and environment
     variable, how a given value is validated, its default, and the rows it shows in the
-    report's configuration (None: another knob's row covers it)."""
+    report's configuration (none: another knob's row covers it)."""
 
     field: str
     option: str
@@ -48,10 +48,6 @@ class Knob:
     @property
     def dest(self) -> str:
         return "infocheck_" + self.option.lstrip("-").replace("-", "_")
-
-
-def knob_dest(knob: Knob) -> str:
-    return knob.dest
 
 
 TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
@@ -121,11 +117,11 @@ def _endpoint_row(c: "Config") -> str:
 KNOBS = (
     Knob("endpoint", "--endpoint", "INFOCHECK_ENDPOINT",
          "base URL of the endpoint; /info is appended to its path. Absent: test the embedded "
-         "reference server.", parse=lambda v, label: _validate_endpoint(v),
+         "reference server.", parse=lambda v, label: _validate_endpoint(v, label),
          rows=(("endpoint", _endpoint_row),)),
     Knob("api_versions", "--api-version", "INFOCHECK_API_VERSION",
          "api-version(s) to test, YYYY-MM-DD or YYYY-MM-DD-preview; a comma list, or all-known.",
-         parse=lambda v, label: parse_api_versions(str(v)), default=DEFAULT_API_VERSION,
+         parse=lambda v, label: parse_api_versions(str(v), label), default=DEFAULT_API_VERSION,
          rows=(("api-version", lambda c: ", ".join(
              v + c.for_version(v).profile_note() for v in c.api_versions)),)),
     Knob("api_key", "--api-key", "INFOCHECK_API_KEY",
@@ -297,25 +293,25 @@ def origin(url: str) -> tuple[str, str, int]:
     return parts.scheme, (parts.hostname or "").lower(), port
 
 
-def _validate_endpoint(value: str) -> str:
+def _validate_endpoint(value: str, label: str) -> str:
     # First, and without quoting the value: a password must not reach any output.
     if USERINFO.match(value):
-        raise ConfigError("INFOCHECK_ENDPOINT / --endpoint: the URL carries user:password@ (not "
+        raise ConfigError(f"{label}: the URL carries user:password@ (not "
                           "shown here); give the base URL without it and the credential with "
                           "INFOCHECK_API_KEY")
     try:
         parts = urlsplit(value)
         parts.port  # raises ValueError on a bad port
     except ValueError as exc:
-        raise ConfigError(f"INFOCHECK_ENDPOINT / --endpoint: {value!r} is not a URL ({exc})") from None
+        raise ConfigError(f"{label}: {value!r} is not a URL ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"INFOCHECK_ENDPOINT / --endpoint: {value!r} is not an http(s) URL "
+        raise ConfigError(f"{label}: {value!r} is not an http(s) URL "
                           "with a host, e.g. https://my-model.eastus2.models.ai.azure.com")
     if parts.query or parts.fragment:
-        raise ConfigError("INFOCHECK_ENDPOINT / --endpoint: give the base URL without query or "
+        raise ConfigError(f"{label}: give the base URL without query or "
                           "fragment; infocheck adds /info and api-version itself")
     if any(c.isspace() for c in value) or not value.isprintable():
-        raise ConfigError(f"INFOCHECK_ENDPOINT / --endpoint: {value!r} contains white space or "
+        raise ConfigError(f"{label}: {value!r} contains white space or "
                           "control characters")
     return value
 
@@ -331,16 +327,16 @@ def validate_api_version(value: str, knob: str = "INFOCHECK_API_VERSION / --api-
     return value
 
 
-def parse_api_versions(raw: str) -> tuple[str, ...]:
+def parse_api_versions(raw: str, label: str) -> tuple[str, ...]:
     """One version, a comma list, or all-known (every version infocheck has a profile for)."""
     if raw.strip().lower() == "all-known":
         return tuple(known_versions())
     versions = tuple(v.strip() for v in raw.split(",") if v.strip())
     if not versions:
-        raise ConfigError("INFOCHECK_API_VERSION / --api-version: no api-version given")
+        raise ConfigError(f"{label}: no api-version given")
     if len(set(versions)) != len(versions):
-        raise ConfigError("INFOCHECK_API_VERSION / --api-version: a version is named twice")
-    return tuple(validate_api_version(v) for v in versions)
+        raise ConfigError(f"{label}: a version is named twice")
+    return tuple(validate_api_version(v, label) for v in versions)
 
 
 def _header_safe(value: str, knob: str, what: str) -> str:

@@ -23,7 +23,7 @@ from . import report as reports
 from .checks import CheckFailure
 from .bundle import folder
 from .client import InfoClient
-from .config import KNOBS, Config, ConfigError, build_config, knob_dest
+from .config import KNOBS, Config, ConfigError, build_config
 from .credentials import AzureIdentityToken, CommandToken, KeyCredential
 from .exchange import Exchange
 from .printable import printable
@@ -58,7 +58,7 @@ MAX_TRANSCRIPTS = 30    # exchanges shown for one test
 def pytest_addoption(parser):
     group = parser.getgroup("infocheck", "infocheck: the /info endpoint under test")
     for knob in KNOBS:
-        kwargs = dict(dest=knob_dest(knob), help=f"{knob.help} [env {knob.env}]")
+        kwargs = dict(dest=knob.dest, help=f"{knob.help} [env {knob.env}]")
         if knob.form == "flag":
             kwargs.update(action="store_true", default=None)
         elif knob.form == "list":
@@ -80,7 +80,7 @@ def _asked_for(config) -> bool:
     file or the infocheck command says `infocheck = true`, or an infocheck option is given."""
     if config.getini("infocheck"):
         return True
-    dests = [knob_dest(k) for k in KNOBS] + ["infocheck_json"]
+    dests = [k.dest for k in KNOBS] + ["infocheck_json"]
     return any(config.getoption(dest) not in (None, [], False) for dest in dests)
 
 
@@ -93,7 +93,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "requirement(*ids): the requirements (fixtures/"
                             "requirements.json) a test checks")
     try:
-        options = {knob_dest(k): config.getoption(knob_dest(k)) for k in KNOBS}
+        options = {k.dest: config.getoption(k.dest) for k in KNOBS}
         settings = build_config(options, dict(os.environ))
         known = requirement_catalogue.load(settings.requirements, settings.policy)
         waivers = waiver_file.load(settings.waivers, known) if settings.waivers else ()
@@ -489,22 +489,21 @@ def _judge_failure(report, error, ids, config) -> None:
             text += "\n\n" + "\n".join(printable(str(n), NOTE_LIMIT, lines=True) for n in notes[:MAX_NOTES])
     report.failed_requirements, report.longrepr = failed, text
     stray = [i for i in failed if i not in ids + UNIVERSAL]
-    if stray and ours:
-        report.infocheck_internal = True
-        report.longrepr += f"\n(infocheck bug: the test does not declare {', '.join(stray)})"
-    elif stray:
-        report.infocheck_usage = (
-            f"{report.nodeid} failed {', '.join(stray)}, which the test does not declare with "
-            "@pytest.mark.requirement" + ("" if all(s in known for s in stray)
-                                           else ", and no requirement catalogue declares"))
-        report.longrepr += f"\n(usage error: {report.infocheck_usage})"
     if stray:
+        if ours:
+            report.infocheck_internal = True
+            report.longrepr += f"\n(infocheck bug: the test does not declare {', '.join(stray)})"
+        else:
+            report.infocheck_usage = (
+                f"{report.nodeid} failed {', '.join(stray)}, which the test does not declare with "
+                "@pytest.mark.requirement" + ("" if all(s in known for s in stray)
+                                               else ", and no requirement catalogue declares"))
+            report.longrepr += f"\n(usage error: {report.infocheck_usage})"
         return
     verdict, settings = config.stash[VERDICT], config.stash[CONFIG]
-    waiver = next((w for w in verdict.waivers if not w.expired(verdict.today)
-                   and w.covers(report.nodeid, failed)), None)
-    expired = next((w for w in verdict.waivers if w.expired(verdict.today)
-                    and w.covers(report.nodeid, failed)), None)
+    covering = [w for w in verdict.waivers if w.covers(report.nodeid, failed)]
+    waiver = next((w for w in covering if not w.expired(verdict.today)), None)
+    expired = next((w for w in covering if w.expired(verdict.today)), None)
     if waiver:
         report.outcome, report.wasxfail = "skipped", (
             f"{WAIVED}{waiver.reason} (waiver for {waiver.subject} until {waiver.expires})\n{text}")

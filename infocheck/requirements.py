@@ -50,10 +50,8 @@ class Catalogue(Mapping):
     """Requirement ID → `Requirement`, in catalogue order (infocheck's first), with the policy
     applied. `policy` records what the policy changed: ID → (declared level, level)."""
 
-    def __init__(self, requirements: dict[str, Requirement], policy_file: str | None = None,
-                 team_files: tuple[str, ...] = ()):
-        self._requirements = requirements
-        self.policy_file, self.team_files = policy_file, team_files
+    def __init__(self, requirements: dict[str, Requirement], policy_file: str | None = None):
+        self._requirements, self.policy_file = requirements, policy_file
 
     def __getitem__(self, requirement_id: str) -> Requirement:
         return self._requirements[requirement_id]
@@ -117,10 +115,6 @@ def builtin() -> Catalogue:
             raise CatalogueError(f"{CATALOGUE.name}: {requirement.id} has an unknown area")
         found[requirement.id] = requirement
     return Catalogue(found)
-
-
-def catalogue() -> Catalogue:
-    return builtin()
 
 
 def _prefixes(requirements) -> set[str]:
@@ -187,4 +181,4 @@ def load(team_files: tuple[str, ...] = (), policy_file: str | None = None) -> Ca
         _team(path, found, namespaces)
     if policy_file:
         _apply_policy(policy_file, found)
-    return Catalogue(found, policy_file, tuple(team_files))
+    return Catalogue(found, policy_file)

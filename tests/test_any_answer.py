@@ -19,7 +19,7 @@ from infocheck.probe import NotTested, retry_after_seconds
 from infocheck.report import Reports
 from infocheck.secret import Scrubber, Secret
 from infocheck import verdict as verdicts
-from infocheck.requirements import catalogue
+from infocheck.requirements import builtin
 from infocheck.verdict import Verdict
 
 RAW_CONTROLS = [chr(c) for c in range(0x20) if c != 0x0A] + ["\x7f", "\x9b", "\u202e", "\u2028"]
@@ -154,7 +154,7 @@ def test_any_answer_gives_a_verdict_and_safe_outputs(endpoint, payload):
     retry_after_seconds(ex)
     _names_missing_model(ex)
     failures = every_check(ex)
-    verdict = Verdict(catalogue())
+    verdict = Verdict(builtin())
     for number, failure in enumerate(failures):
         verdict.tests[f"t{number}"] = verdicts.TestOutcome(
             f"suites/test_x.py::t{number}", (failure.requirement_id,), "failed",

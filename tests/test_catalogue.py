@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 from faults import FAULTS
-from infocheck.requirements import UNIVERSAL, catalogue
+from infocheck.requirements import UNIVERSAL, builtin
 
 SUITES = Path(__file__).resolve().parent.parent / "suites"
 
@@ -25,27 +25,27 @@ def suite_tests():
 def test_every_test_names_a_catalogued_requirement():
     for name, ids in suite_tests():
         assert ids, f"{name} names no requirement"
-        unknown = set(ids) - set(catalogue())
+        unknown = set(ids) - set(builtin())
         assert not unknown, f"{name} names {unknown}, which are not in the catalogue"
 
 
 def test_every_requirement_has_a_test():
     tested = {i for _, ids in suite_tests() for i in ids}
-    assert set(catalogue()) - tested == set()
+    assert set(builtin()) - tested == set()
 
 
 def test_every_requirement_is_caught_by_a_faulty_server():
     caught = set()
     for fault in FAULTS.values():
         caught |= fault.failed | fault.findings
-    assert set(catalogue()) - caught == set()
+    assert set(builtin()) - caught == set()
 
 
 def test_fault_levels_match_the_catalogue():
     for name, fault in FAULTS.items():
-        assert all(catalogue()[r].level == "MUST" for r in fault.failed), name
-        assert all(catalogue()[r].level == "SHOULD" for r in fault.findings), name
+        assert all(builtin()[r].level == "MUST" for r in fault.failed), name
+        assert all(builtin()[r].level == "SHOULD" for r in fault.findings), name
 
 
 def test_universal_requirements_are_catalogued_musts():
-    assert all(catalogue()[r].level == "MUST" for r in UNIVERSAL)
+    assert all(builtin()[r].level == "MUST" for r in UNIVERSAL)

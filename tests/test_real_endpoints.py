@@ -8,7 +8,7 @@ from harness import KEY, ROOT, run_suite, serve
 from infocheck import checks, schemas
 from infocheck.checks import CheckFailure
 from infocheck.exchange import Exchange, Request
-from infocheck.requirements import catalogue
+from infocheck.requirements import builtin
 from infocheck.server import ReferenceServer, FoundryHandler, ServerlessHandler, Settings
 
 RECORDINGS = json.loads((ROOT / "fixtures" / "recordings" / "real-endpoint-shapes.json").read_text())["exchanges"]
@@ -36,7 +36,7 @@ def judge(recorded) -> tuple[set, set, str]:
         try:
             step()
         except CheckFailure as failure:
-            (must if catalogue()[failure.requirement_id].level == "MUST" else should).add(failure.requirement_id)
+            (must if builtin()[failure.requirement_id].level == "MUST" else should).add(failure.requirement_id)
             text += failure.explain() + "\n"
     if recorded["status"] == 401:
         must.discard("SHAPE-200")  # a refusal is not judged as a positive answer
