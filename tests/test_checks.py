@@ -337,3 +337,86 @@ def test_status_boundaries_of_every_comparison():
     assert failure(checks.status_is, ex(400), 401, "AUTH-401")[0] == "AUTH-401"
     assert failure(checks.head_like_get, ex(199, JSON, method="HEAD"), GOOD)[0] == "HTTP-HEAD"
     checks.head_like_get(ex(405, JSON, method="HEAD"), ex(405, JSON))
+
+
+# -- display caps: how much of a server's value a message quotes ----------------------------
+# Each cap is pinned on both sides: a value exactly at the cap is quoted whole, one character
+# more is cut with a note of the full length. A report that quotes too little hides the fault;
+# one that quotes too much lets a server decide how long the report is.
+
+def cut(text: str) -> bool:
+    return "… (" in text or "... (" in text
+
+
+def model_fields(name_length: int) -> dict:
+    return {"model_name": "n" * name_length, "model_type": "chat_completion", "model_provider_name": "p"}
+
+
+def repr_length_of_fields(name_length: int) -> int:
+    return len(repr(model_fields(name_length)))
+
+
+def at_and_over(cap: int, render) -> tuple[bool, bool]:
+    return cut(render(cap)), cut(render(cap + 1))
+
+
+def failure_text(check, *args) -> str:
+    with pytest.raises(CheckFailure) as raised:
+        check(*args)
+    return raised.value.expected + "\n" + raised.value.got
+
+
+def not_json(length: int) -> Exchange:
+    return ex(200, JSON, body=b"{" * length)
+
+
+NAME_FOR_FIELDS_OF_300 = 300 - repr_length_of_fields(0)
+
+CAPS = {
+    # CheckFailure's 'expected' and 'got' lines: 1000 characters each
+    "expected line": (1000, lambda n: CheckFailure("SHAPE-200", "e" * n, "g").explain().splitlines()[1]),
+    "got line": (1000, lambda n: CheckFailure("SHAPE-200", "e", "g" * n).explain().splitlines()[2]),
+    # shown(): a repr of 120 characters, that is a string of 118
+    "shown()": (118, lambda n: checks.shown("s" * n)),
+    # summary(): 200 bytes of body
+    "summary body": (200, lambda n: checks.summary(ex(500, body=b"b" * n))),
+    # parsed_json(): 120 bytes of a body that is not JSON
+    "not-JSON body": (120, lambda n: failure_text(checks.parsed_json, not_json(n), "SHAPE-MODELINFO")
+                      .split("): ", 1)[1]),
+    # azure_error_body(): 160 bytes of body
+    "error body": (160, lambda n: failure_text(checks.azure_error_body, ex(401, body=b"x" * n))),
+    # same_outcome(): a ModelInfo's members, 300 characters of repr, in both fields
+    "same ModelInfo, first": (NAME_FOR_FIELDS_OF_300, lambda n: failure_text(
+        checks.same_outcome, ex(200, JSON, body=model_fields(n)), ex(200, JSON, body=MODEL),
+        "HTTP-REPEATABLE", "the first").splitlines()[0]),
+    "same ModelInfo, second": (NAME_FOR_FIELDS_OF_300, lambda n: failure_text(
+        checks.same_outcome, ex(200, JSON, body=MODEL), ex(200, JSON, body=model_fields(n)),
+        "HTTP-REPEATABLE", "the first").splitlines()[1]),
+    # a repeated or null member name: 60 characters of repr, a name of 58
+    "repeated member": (58, lambda n: failure_text(
+        checks.unique_members, ex(200, JSON, body=b'{"%s": 1, "%s": 2}' % (b"m" * n, b"m" * n)))),
+    "null member": (58, lambda n: failure_text(checks.no_null_members, ex(200, JSON, body={"m" * n: None}))),
+}
+
+
+@pytest.mark.parametrize("cap", CAPS)
+def test_a_value_at_the_cap_is_quoted_whole_and_one_more_is_cut(cap):
+    length, render = CAPS[cap]
+    assert at_and_over(length, render) == (False, True)
+
+
+def test_a_json_parse_error_is_quoted_up_to_200_characters(monkeypatch):
+    def error_of(n):
+        monkeypatch.setattr(Exchange, "json", lambda self, **_: (_ for _ in ()).throw(ValueError("v" * n)))
+        return failure_text(checks.parsed_json, not_json(1), "SHAPE-MODELINFO").split("(", 1)[1]
+    assert at_and_over(200, error_of) == (False, True)
+
+
+def test_a_schema_violation_is_quoted_up_to_200_characters_and_five_of_them(monkeypatch):
+    def problems(*texts):
+        monkeypatch.setattr(checks.schemas, "errors", lambda validator, body: list(texts))
+        return failure_text(checks.model_info, GOOD, "2024-04-01-preview").splitlines()[1]
+    assert at_and_over(200, lambda n: problems("p" * n)) == (False, True)
+    five = problems(*"abcde")
+    assert five == "a; b; c; d; e"
+    assert problems(*"abcdef") == five + "; and 1 more"
