@@ -2,6 +2,9 @@
 
     infocheck [pytest and infocheck options]    check an endpoint (the embedded server if none)
     infocheck serve [--port 8000 ...]           the reference server
+    infocheck --fleet FLEET.yaml                 check every target of a fleet file, side by side
+    infocheck merge REPORT.json ... [--html F] [--json F]   combine fleet reports (no network)
+    infocheck diff OLD.json NEW.json            what changed; exit 1 on a regression
     infocheck --version
 
 Every pytest option passes through (-n 4, -m auth, -k ...) and the exit codes are pytest's and
@@ -21,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == ["serve"]:
         from .server import main as serve
         return serve(args[1:])
+    if args[:1] in (["merge"], ["diff"]):
+        from . import fleet_files
+        return (fleet_files.merge_main if args[0] == "merge" else fleet_files.diff_main)(args[1:])
     if args[:1] in (["--version"], ["version"]):
         print(f"infocheck {__version__}")
         return 0

@@ -16,6 +16,9 @@ API_VERSION_FORMAT = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(-preview)?$"
 USERINFO = re.compile(r"^[^/?#]*//[^/?#]*@")  # user:password@ in the authority, however malformed
 AUTH_HEADERS = ("bearer", "api-key")
 REQUESTS_PER_VERSION = 300
+# What a fleet file sets per target (infocheck/fleet.py), so never the fleet run's own options.
+FLEET_TARGET_FIELDS = ("endpoint", "api_versions", "api_key", "token_command", "azure_identity", "token_scope",
+                       "auth_header_given", "deployments", "model", "timeout", "max_requests")
 
 
 class ConfigError(Exception):
@@ -97,6 +100,13 @@ def _number(kind, low, high):
     return parse
 
 
+def _slice(value, label: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*([0-9]{1,4})\s*/\s*([0-9]{1,4})\s*", str(value))
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise ConfigError(f"{label}: {value!r} is not K/N with 1 <= K <= N, e.g. 3/8")
+    return int(match[1]), int(match[2])
+
+
 def _credential_row(c: "Config") -> str:
     if c.token_command:
         return f"{MASK} (a Bearer token from the token command `{(c.token_command.split() or [''])[0]} …`)"
@@ -174,7 +184,18 @@ KNOBS = (
     Knob("policy", "--policy", "INFOCHECK_POLICY",
          "a JSON policy that changes requirement levels for this gate (MUST, SHOULD or IGNORED).",
          rows=(("policy", lambda c: c.policy or "none"),)),
+    Knob("fleet", "--fleet", "INFOCHECK_FLEET",
+         "a YAML or JSON fleet file: check every target it lists, side by side, into one report "
+         "(see the README's 'A fleet in one run')."),
+    Knob("fleet_slice", "--fleet-slice", "INFOCHECK_FLEET_SLICE",
+         "K/N: check only slice K of N of the fleet (every Nth target from the Kth), for one job "
+         "of a CI matrix; combine the jobs' reports with infocheck merge.", parse=_slice),
+    Knob("fleet_jobs", "--fleet-jobs", "INFOCHECK_FLEET_JOBS",
+         "how many targets of a fleet are checked at a time (default 8).",
+         parse=_number(int, 1, 64), default="8"),
 )
+
+FLEET_KNOB = next(k for k in KNOBS if k.field == "fleet")
 
 
 @dataclass(frozen=True)
@@ -216,6 +237,9 @@ class Config:
     waivers: str | None = None
     requirements: tuple[str, ...] = ()
     policy: str | None = None
+    fleet: str | None = None
+    fleet_slice: tuple[int, int] | None = None
+    fleet_jobs: int = 8
     api_version: str = ""                 # the version this Config is for (the first one of a run)
     embedded_server: bool = False         # endpoint is the reference server infocheck started
     body_limit: int = 1024 * 1024
@@ -369,6 +393,9 @@ def build_config(options: dict, environ: dict) -> Config:
     values = {}
     for knob in KNOBS:
         given = _given(knob, options, environ)
+        if given is not None and knob.field in FLEET_TARGET_FIELDS and _given(FLEET_KNOB, options, environ):
+            raise ConfigError(f"{knob.label}: with {FLEET_KNOB.label}, each target's settings come "
+                              "from the fleet file, not from options or the environment")
         if given is None:
             given = knob.default
         values[knob.field] = knob.parse(given, knob.label) if given is not None else None
@@ -391,6 +418,8 @@ def _check_together(c: Config) -> None:
     if c.uses_token and not c.endpoint:
         raise ConfigError(f"{sources[0]}: a token needs --endpoint (the embedded reference server "
                           "uses a key it generates)")
+    if c.fleet_slice and not c.fleet:
+        raise ConfigError(f"{knobs['fleet_slice'].label}: a slice of what? give --fleet FILE too")
     if c.auth_header_given == "api-key" and c.uses_token:
         raise ConfigError(f"{knobs['auth_header_given'].label}: a token is always sent as "
                           "Authorization: Bearer")

@@ -84,6 +84,28 @@ def _asked_for(config) -> bool:
     return any(config.getoption(dest) not in (None, [], False) for dest in dests)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """--fleet FILE: the run is the fleet's, each target checked by a single run of its own."""
+    if not _asked_for(config) or not (config.getoption("infocheck_fleet")
+                                      or os.environ.get("INFOCHECK_FLEET", "").strip()):
+        return None
+    from .fleet import FleetError
+    from .fleet_run import FleetRun
+
+    here = Path(config.invocation_params.dir)
+    json_path = config.getoption("infocheck_json") or config.getini("infocheck_json")
+    paths = {"json": json_path, "html": config.getoption("htmlpath", None),
+             "junit": getattr(config.option, "xmlpath", None)}
+    paths = {kind: (here / path if path else None) for kind, path in paths.items()}
+    try:
+        settings = build_config({k.dest: config.getoption(k.dest) for k in KNOBS}, dict(os.environ))
+        return FleetRun(settings, config.invocation_params.args, here, paths,
+                        lambda line: print(line, flush=True)).run()
+    except (ConfigError, FleetError) as error:
+        raise pytest.UsageError(str(error)) from None
+
+
 @pytest.hookimpl(trylast=True)  # after the terminal reporter exists: its output is scrubbed too
 def pytest_configure(config):
     if not _asked_for(config):
