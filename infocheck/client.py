@@ -18,8 +18,20 @@ def credential_header(form: str, variant: KeyVariant = EXACT) -> tuple[str, Cred
     return ("api-key", Credential("", variant))
 
 
+class OnceCache:
+    """Exchanges sent once a run and read by every test that makes the same request."""
+
+    def __init__(self, seeded: dict | None = None):
+        self._known: dict = dict(seeded or {})
+
+    def get(self, request: Request, send) -> "Exchange | NotTested":
+        if request not in self._known:
+            self._known[request] = send()
+        return self._known[request]
+
+
 class InfoClient:
-    def __init__(self, probe: Probe, config: Config, shared: dict, recorded: list[Exchange]):
+    def __init__(self, probe: Probe, config: Config, shared: OnceCache, recorded: list[Exchange]):
         self.probe, self.config = probe, config
         self._shared, self._recorded = shared, recorded
         self._explored: dict[Request, Exchange] = {}
@@ -75,12 +87,14 @@ class InfoClient:
         """The exchange for this request, sent once a run and shared by every test that makes
         the same request (the cache is keyed by the request itself)."""
         request = self.request(**intent)
-        if request not in self._shared:
+
+        def send():
             try:
-                self._shared[request] = self.probe.send(request)
+                return self.probe.send(request)
             except NotTested as reason:
-                self._shared[request] = NotTested(NOT_TESTED + str(reason))
-        found = self._shared[request]
+                return NotTested(NOT_TESTED + str(reason))
+
+        found = self._shared.get(request, send)
         if isinstance(found, NotTested):
             raise NotTested(str(found))
         self._recorded.append(found)

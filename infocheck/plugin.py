@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import re
 import secrets as random_secrets
+import shutil
+import tempfile
 from dataclasses import astuple, replace
 from functools import lru_cache
 from pathlib import Path
@@ -18,11 +20,11 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from . import __version__, checks, hypothesis_profiles
+from . import __version__, checks, hypothesis_profiles, shards
 from . import report as reports
 from .checks import CheckFailure
 from .bundle import folder
-from .client import InfoClient
+from .client import InfoClient, OnceCache
 from .config import KNOBS, Config, ConfigError, build_config
 from .credentials import AzureIdentityToken, CommandToken, KeyCredential
 from .exchange import Exchange
@@ -46,6 +48,7 @@ MISUSED = pytest.StashKey[str]()
 IN_SUITES = pytest.StashKey[bool]()
 PROBES = pytest.StashKey[list]()
 EXCHANGES = pytest.StashKey[list]()
+SHARED = pytest.StashKey[object]()   # exchanges sent once before the tests, for every shard
 EMBEDDED = "infocheck_embedded"   # workerinput key: the controller's embedded server
 SHORT_MARKERS = {"authentication": "auth", "HTTP robustness": "http"}
 REPORT_LIMIT = 16_000   # characters of one test's failure text in any output
@@ -279,14 +282,50 @@ def pytest_runtestloop(session):
         verdict.traffic[str(os.getpid())] = _local_traffic(config)
         if controller:  # the workers have their own probes
             probe.close()
+    if settings.concurrency > 1 and len(session.items) > 1 and shards.available(config):
+        return _run_in_shards(session, settings, probe)
     return None
+
+
+def _run_in_shards(session, settings: Config, preflight_probe: Probe) -> bool:
+    """The tests in --concurrency shards, each a forked copy of this process with a probe of
+    its own: the preflight's answer, and the baseline of every other api-version, are sent
+    here first, once, for all of them. The probes share one RunState: the request cap and the
+    breaker count for the run, and a 429 pauses them all."""
+    config = session.config
+    folder = tempfile.mkdtemp(prefix="infocheck-once-")
+    shared = shards.SharedOnceCache(folder, {config.stash[PREFLIGHT].request: config.stash[PREFLIGHT]})
+    versions = {getattr(item, "callspec", None) and item.callspec.params.get("api_version")
+                for item in session.items}
+    for version in settings.api_versions[1:]:
+        if version in versions and preflight_probe.has_credential:
+            try:
+                InfoClient(preflight_probe, settings.for_version(version), shared, []).once()
+            except NotTested:
+                pass   # kept in the cache: the tests of that version read it and say so
+    config.stash[SHARED] = shared
+    config.stash[VERDICT].traffic[str(os.getpid())] = _local_traffic(config)
+    count = min(settings.concurrency, len(session.items))
+
+    def prepare(index: int) -> None:
+        config.stash[PROBES] = [Probe(settings, settings.info_url(), config.stash[CREDENTIAL],
+                                      config.stash[SCRUBBER], state=preflight_probe.state)]
+
+    try:
+        problems = shards.run(session, count, folder, prepare)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    config.stash[VERDICT].internal.extend(problems)
+    for problem in problems:
+        config.get_terminal_writer().line(f"infocheck: {problem}", red=True)
+    return True
 
 
 def _preflight(probe: Probe, settings: Config, verdict: Verdict) -> Exchange:
     """The positive GET; stops the run (exit 2) if the endpoint cannot be tested at all."""
     url = printable(settings.info_url(), 300)
     try:
-        preflight = probe.send(InfoClient(probe, settings, {}, []).positive_request())
+        preflight = probe.send(InfoClient(probe, settings, OnceCache(), []).positive_request())
     except UnusableCredential as reason:
         verdict.usage_error(str(reason))
     except NotTested as reason:
@@ -335,7 +374,7 @@ def _discover_versions(probe: Probe, settings: Config) -> dict[str, str]:
     """Which known api-versions the endpoint accepts: one positive GET each."""
     found = {}
     for version in known_versions():
-        client = InfoClient(probe, settings.for_version(version), {}, [])
+        client = InfoClient(probe, settings.for_version(version), OnceCache(), [])
         try:
             exchange = probe.send(client.positive_request())
         except NotTested as reason:
@@ -387,10 +426,12 @@ def _session_probe(pytestconfig):
 
 
 @pytest.fixture(scope="session")
-def _shared_exchanges(pytestconfig, _session_probe) -> dict:
+def _shared_exchanges(pytestconfig, _session_probe) -> OnceCache:
     """Exchanges several tests read: sent once a run. The preflight is the baseline."""
+    if SHARED in pytestconfig.stash:
+        return pytestconfig.stash[SHARED]
     preflight = pytestconfig.stash.get(PREFLIGHT, None)
-    return {preflight.request: preflight} if preflight is not None else {}
+    return OnceCache({preflight.request: preflight} if preflight is not None else {})
 
 
 @pytest.fixture

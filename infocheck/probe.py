@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import email.utils
 import math
+import mmap
 import re
 import http.client
 import socket
 import ssl
+import struct
+import tempfile
 import time
 import unittest
+from contextlib import contextmanager
 
 import requests
 import urllib3
+
+try:
+    import fcntl
+except ImportError:   # Windows: no fork, so no shards to share a RunState with
+    fcntl = None
 
 from . import __version__
 from .config import Config, origin
@@ -122,9 +131,73 @@ def _finite(raw: str | None) -> float | None:
     return number if math.isfinite(number) else None
 
 
+class RunState:
+    """What all the probes of one run share: the requests sent against the cap, the
+    unanswered requests in a row (the breaker), and until when (time.monotonic()) the target
+    asked everyone to wait. It lives in memory mapped before --concurrency's shards fork, so
+    the cap, the breaker and a 429's pause hold for the run, as in a single process."""
+
+    _LAYOUT = struct.Struct("qqd")   # sent, unanswered in a row, pause until
+
+    def __init__(self):
+        self._cell = mmap.mmap(-1, self._LAYOUT.size)
+        self._lock = tempfile.TemporaryFile() if fcntl else None   # lockf: held per process
+
+    @contextmanager
+    def _held(self):
+        if self._lock is None:   # no fork without fcntl, so only one process
+            yield
+            return
+        fcntl.lockf(self._lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.lockf(self._lock, fcntl.LOCK_UN)
+
+    def _read(self):
+        return self._LAYOUT.unpack(self._cell[:self._LAYOUT.size])
+
+    def _write(self, *values) -> None:
+        self._cell[:self._LAYOUT.size] = self._LAYOUT.pack(*values)
+
+    def take_request(self, cap: int) -> bool:
+        """Count one more request, unless the cap is reached."""
+        with self._held():
+            sent, unanswered, until = self._read()
+            if sent >= cap:
+                return False
+            self._write(sent + 1, unanswered, until)
+            return True
+
+    @property
+    def sent(self) -> int:
+        return self._read()[0]
+
+    @property
+    def unanswered(self) -> int:
+        return self._read()[1]
+
+    def answered(self, yes: bool) -> None:
+        with self._held():
+            sent, unanswered, until = self._read()
+            self._write(sent, 0 if yes else unanswered + 1, until)
+
+    @property
+    def pause_until(self) -> float:
+        return self._read()[2]
+
+    def pause(self, until: float) -> float:
+        """Everyone waits until then (or later, if already asked to); the time agreed."""
+        with self._held():
+            sent, unanswered, before = self._read()
+            until = max(before, until)
+            self._write(sent, unanswered, until)
+            return until
+
+
 class Probe:
     def __init__(self, config: Config, info_url: str, credential, scrubber: Scrubber,
-                 max_requests: int | None = None, sleep=time.sleep):
+                 max_requests: int | None = None, sleep=time.sleep, state: RunState | None = None):
         self.config = config
         self.info_url = info_url
         self._credential = credential  # KeyCredential, a TokenCredential, or None
@@ -134,10 +207,11 @@ class Probe:
         self.sent = 0
         self.throttled = 0
         self.waited = 0.0
-        self._unanswered_in_a_row = 0
-        self._last_error = ""
+        self._last_error = "no answer"
         self._session = self._new_session()
         self._origin = origin(info_url)
+        self.state = state or RunState()
+        self._own_pause = 0.0
 
     def _new_session(self) -> requests.Session:
         session = new_session()
@@ -176,11 +250,12 @@ class Probe:
 
     def send(self, request: Request) -> Exchange:
         """Send with retries on throttling. Raises NotTested when no verdict can come of it."""
-        if self._unanswered_in_a_row >= BREAKER:
+        if self.state.unanswered >= BREAKER:
             raise NotTested(f"the endpoint stopped answering ({BREAKER} requests in a row got no "
                             f"answer, last: {self._last_error}); no more requests are sent")
         attempts = 0
         while True:
+            self._wait_for_others()
             exchange = self._send_once(request)
             if exchange.status not in (429, 503) or attempts >= MAX_RETRIES:
                 break
@@ -193,6 +268,7 @@ class Probe:
                 raise NotTested(f"throttled: {exchange.status_line()} asked to wait {wait:.1f} s, "
                                 f"more than infocheck waits (it waits up to {MAX_SINGLE_WAIT:g} s "
                                 f"at once and {MAX_TOTAL_WAIT:g} s a run)")
+            self._own_pause = self.state.pause(time.monotonic() + wait)
             self._sleep(wait)
             self.waited += wait
             attempts += 1
@@ -201,8 +277,22 @@ class Probe:
         exchange.throttled = attempts
         return exchange
 
+    def _wait_for_others(self) -> None:
+        """Another process of this run was told to wait: this one waits too, within the same
+        bound on the run's total wait."""
+        until = self.state.pause_until
+        wait = until - time.monotonic()
+        if until == self._own_pause or wait <= 0:
+            return
+        if self.waited + wait > MAX_TOTAL_WAIT:
+            raise NotTested(f"throttled: the endpoint asked to wait {wait:.1f} s more, past the "
+                            f"{MAX_TOTAL_WAIT:g} s infocheck waits a run")
+        self._own_pause = until
+        self._sleep(wait)
+        self.waited += wait
+
     def _send_once(self, request: Request) -> Exchange:
-        if self.sent >= self.max_requests:
+        if not self.state.take_request(self.max_requests):
             raise NotTested(f"request cap reached: {self.max_requests} requests sent "
                             "(raise it with --max-requests / INFOCHECK_MAX_REQUESTS)")
         url = request.url(self.info_url)
@@ -219,10 +309,10 @@ class Probe:
         except _TransportError as failure:
             exchange.error = self._scrub.text(failure.reason)
             exchange.elapsed = time.monotonic() - started
-            self._unanswered_in_a_row += 1
+            self.state.answered(False)
             self._last_error = exchange.error
             return exchange
-        self._unanswered_in_a_row = 0
+        self.state.answered(True)
         exchange.elapsed = time.monotonic() - started
         raw_text = "\n".join([exchange.reason] + [f"{n}: {v}" for n, v in raw_headers]
                              + [body.data.decode("latin-1")])

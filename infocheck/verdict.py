@@ -104,8 +104,10 @@ class Verdict:
 
     def pytest_runtest_logreport(self, report):
         traffic = getattr(report, "infocheck_traffic", None)
-        if traffic:
-            self.traffic[traffic[0]] = Traffic(*traffic[1:])
+        if traffic:   # a process's counts only grow; reports may arrive out of order (shards)
+            now, before = Traffic(*traffic[1:]), self.traffic.get(traffic[0], Traffic())
+            self.traffic[traffic[0]] = Traffic(max(now.sent, before.sent), max(now.throttled, before.throttled),
+                                               max(now.waited, before.waited))
         requirements = tuple(getattr(report, "requirements", ()))
         test = self.tests.setdefault(report.nodeid, TestOutcome(
             report.nodeid, requirements, api_version=getattr(report, "api_version", "")))

@@ -185,8 +185,17 @@ def test_errors_are_infocheck_s_own_unless_in_a_team_s_test():
 
 def test_traffic_is_summed_over_processes():
     v = gathered(report(infocheck_traffic=("1", 2, 0, 0.5)), report(infocheck_traffic=("2", 5, 1, 1.5)),
-                 report(infocheck_traffic=("1", 4, 0, 0.25)))
-    assert (v.requests.sent, v.requests.throttled, v.requests.waited) == (9, 1, 1.75)
+                 report(infocheck_traffic=("1", 4, 0, 0.75)))
+    assert (v.requests.sent, v.requests.throttled, v.requests.waited) == (9, 1, 2.25)
+
+
+def test_a_process_counts_only_grow_so_a_late_report_of_an_earlier_moment_changes_nothing():
+    # --concurrency replays reports in the session's order, not in the order they were made
+    v = gathered(report(infocheck_traffic=("1", 4, 2, 0.75)), report(infocheck_traffic=("1", 2, 1, 0.5)))
+    assert (v.requests.sent, v.requests.throttled, v.requests.waited) == (4, 2, 0.75)
+    v = gathered(report(infocheck_traffic=("1", 2, 1, 0.5)), report(infocheck_traffic=("1", 2, 3, 0.25)),
+                 report(infocheck_traffic=("1", 1, 0, 0.5)))
+    assert (v.requests.sent, v.requests.throttled, v.requests.waited) == (2, 3, 0.5)
 
 
 class Terminal:

@@ -69,6 +69,40 @@ def test_bad_values_are_refused(env):
         build_config({}, {"INFOCHECK_ENDPOINT": "http://h", **env})
 
 
+def test_a_fleet_slice_is_k_of_n():
+    assert build_config({}, {"INFOCHECK_FLEET": "f.yaml", "INFOCHECK_FLEET_SLICE": " 3 / 8 "}).fleet_slice == (3, 8)
+    assert build_config({}, {"INFOCHECK_FLEET": "f.yaml", "INFOCHECK_FLEET_SLICE": "1/1"}).fleet_slice == (1, 1)
+    assert build_config({}, {"INFOCHECK_FLEET": "f.yaml"}).fleet_slice is None
+    for bad in ("0/8", "9/8", "3", "3/8/1", "a/b", "12345/99999"):
+        with pytest.raises(ConfigError, match=f"INFOCHECK_FLEET_SLICE / --fleet-slice: '{bad}' is not K/N"):
+            build_config({}, {"INFOCHECK_FLEET": "f.yaml", "INFOCHECK_FLEET_SLICE": bad})
+    with pytest.raises(ConfigError, match="a slice of what"):
+        build_config({}, {"INFOCHECK_FLEET_SLICE": "1/2"})
+
+
+@pytest.mark.parametrize("knob, value", [
+    ("INFOCHECK_ENDPOINT", "http://h"), ("INFOCHECK_API_KEY", "k" * 32), ("INFOCHECK_API_VERSION", "2025-05-01"),
+    ("INFOCHECK_DEPLOYMENTS", "a"), ("INFOCHECK_MODEL", "m"), ("INFOCHECK_TIMEOUT", "3"),
+    ("INFOCHECK_MAX_REQUESTS", "9"), ("INFOCHECK_TOKEN_COMMAND", "t"), ("INFOCHECK_AZURE_IDENTITY", "1"),
+    ("INFOCHECK_TOKEN_SCOPE", "s"), ("INFOCHECK_AUTH_HEADER", "api-key")])
+def test_a_fleet_run_takes_no_target_setting_of_its_own(knob, value):
+    with pytest.raises(ConfigError, match=f"^{knob} / --[a-z-]+: with INFOCHECK_FLEET / --fleet, each target"):
+        build_config({}, {"INFOCHECK_FLEET": "f.yaml", knob: value})
+    build_config({}, {"INFOCHECK_ENDPOINT": "http://h", knob: value})   # without --fleet: fine
+
+
+def test_fleet_jobs_and_concurrency_defaults_and_ranges():
+    plain = build_config({}, {})
+    assert (plain.fleet_jobs, plain.concurrency, plain.fleet) == (8, 4, None)
+    assert build_config({}, {"INFOCHECK_CONCURRENCY": "1"}).concurrency == 1
+    assert build_config({}, {"INFOCHECK_CONCURRENCY": "16", "INFOCHECK_FLEET_JOBS": "64"}).concurrency == 16
+    for knob, bad in (("INFOCHECK_CONCURRENCY", "0"), ("INFOCHECK_CONCURRENCY", "17"),
+                      ("INFOCHECK_FLEET_JOBS", "0"), ("INFOCHECK_FLEET_JOBS", "65")):
+        with pytest.raises(ConfigError, match="out of range"):
+            build_config({}, {knob: bad})
+    assert ("concurrency", "4") in plain.describe()
+
+
 # -- retry-after ---------------------------------------------------------------------------
 
 def answer(**headers):
