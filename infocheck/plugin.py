@@ -315,9 +315,12 @@ def _run_in_shards(session, settings: Config, preflight_probe: Probe) -> bool:
         problems = shards.run(session, count, folder, prepare)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    config.stash[VERDICT].internal.extend(problems)
+    config.stash[VERDICT].internal.extend(config.stash[SCRUBBER].text(p) for p in problems)
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
     for problem in problems:
-        config.get_terminal_writer().line(f"infocheck: {problem}", red=True)
+        if terminal is not None:
+            text = config.stash[SCRUBBER].text(problem)
+            terminal.write_line(f"infocheck: {printable(text, 4000, lines=True)}", red=True)
     return True
 
 

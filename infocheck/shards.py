@@ -257,9 +257,9 @@ def _child(session, queue: Queue, write_end: int, prepare, index: int) -> None:
         relay.send(event="done")
     except BaseException as error:   # noqa: BLE001 - reported to the parent, which judges it
         code = 70
-        detail = traceback.format_exception_only(type(error), error)[-1].strip()
+        detail = "".join(traceback.format_exception(error))
         try:
-            relay.send(event="crashed", error=detail[:2000])
+            relay.send(event="crashed", error=detail[-3000:])
         except Exception:
             pass
     finally:

@@ -61,6 +61,9 @@ class Run:
 
 def clean_env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INFOCHECK_", "PYTEST_", "HYPOTHESIS"))}
+    # Sequential unless a test asks for shards: against loopback servers that answer at once,
+    # shards only add forks. tests/test_concurrency.py runs suites sharded, as users do.
+    env["INFOCHECK_CONCURRENCY"] = "1"
     env.update({k: v for k, v in extra.items() if v is not None})
     return env
 

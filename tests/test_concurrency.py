@@ -1,0 +1,139 @@
+"""--concurrency: the suite's tests in forked shards give what a sequential run gives (the same
+requests reach the server, the same verdicts, the same outputs in the same order), and the run
+stays gentle: one request cap, one breaker and one 429 pause for all the shards."""
+import json
+import threading
+import time
+from collections import Counter
+
+import pytest
+
+from faults import AcceptsMonth13, EchoesTheCredential, NoProviderName
+from harness import run_suite, serve
+from infocheck.probe import BREAKER
+from infocheck.server import InfoHandler, Refusal
+
+pytestmark = pytest.mark.xdist_group("concurrency")
+
+
+def recording(handler):
+    """`handler`, keeping what reached it: (time, method, path, headers but the random ones)."""
+    class Recording(handler):
+        seen: list = []
+
+        def serve(self, head):
+            headers = tuple(sorted((k.lower(), v) for k, v in self.headers.items()
+                                   if k.lower() not in ("user-agent", "connection", "accept-encoding", "host")))
+            Recording.seen.append((time.monotonic(), self.command, self.path, headers))
+            return super().serve(head)
+    Recording.seen = []
+    Recording.__name__ = handler.__name__
+    return Recording
+
+
+def arrivals(handler) -> Counter:
+    # The wrong key of AUTH-WRONG-KEY is random per run: compare its shape, not its value.
+    return Counter((m, p, tuple((n, "Bearer <random>" if n == "authorization" and len(v) == 39 else v)
+                                for n, v in h)) for _, m, p, h in handler.seen)
+
+
+def verdicts(run) -> dict:
+    return {r["id"]: r["verdict"] for r in run.report["requirements"]}
+
+
+@pytest.mark.parametrize("handler", [InfoHandler, NoProviderName, EchoesTheCredential, AcceptsMonth13],
+                         ids=lambda h: h.__name__)
+def test_shards_send_the_same_requests_and_reach_the_same_verdicts(tmp_path, handler):
+    handler = recording(handler)
+    runs, seen = {}, {}
+    with serve(handler) as server:
+        for concurrency in ("1", "4"):
+            handler.seen.clear()
+            runs[concurrency] = run_suite(tmp_path / concurrency, endpoint=server.url,
+                                          env={"INFOCHECK_CONCURRENCY": concurrency})
+            seen[concurrency] = arrivals(handler)
+    one, four = runs["1"], runs["4"]
+    assert (four.code, verdicts(four)) == (one.code, verdicts(one))
+    assert seen["4"] == seen["1"]
+    assert four.report["requests"]["sent"] == one.report["requests"]["sent"]
+    assert not four.leaks()
+
+
+def test_shards_report_in_the_sessions_order(tmp_path):
+    with serve(NoProviderName) as server:
+        runs = [run_suite(tmp_path / c, endpoint=server.url, env={"INFOCHECK_CONCURRENCY": c})
+                for c in ("1", "3")]
+    cases = [[line.split('name="')[1].split('"')[0] for line in run.outputs["junit.xml"].split("<testcase")[1:]]
+             for run in runs]
+    assert cases[0] == cases[1] and len(cases[0]) > 40
+    assert "concurrency: 3" in runs[1].stdout
+
+
+def test_the_request_cap_holds_for_all_shards_together(tmp_path):
+    handler = recording(InfoHandler)
+    with serve(handler) as server:
+        run = run_suite(tmp_path, "--max-requests", "12", endpoint=server.url,
+                        env={"INFOCHECK_CONCURRENCY": "4"})
+    assert run.code == 2
+    assert len(handler.seen) == 12 == run.report["requests"]["sent"]
+    assert "request cap reached: 12 requests sent" in run.stdout
+
+
+def test_the_breaker_holds_for_all_shards_together(tmp_path):
+    class DiesAfterTheFirstAnswers(InfoHandler):
+        answered = 0
+
+        def serve(self, head):
+            DiesAfterTheFirstAnswers.answered += 1
+            if DiesAfterTheFirstAnswers.answered > 3:
+                time.sleep(1.5)   # past the timeout: no answer
+                return None
+            return super().serve(head)
+    with serve(DiesAfterTheFirstAnswers) as server:
+        run = run_suite(tmp_path, "--request-timeout", "0.5", endpoint=server.url,
+                        env={"INFOCHECK_CONCURRENCY": "4"})
+    unanswered = DiesAfterTheFirstAnswers.answered - 3
+    # each shard may have one request in flight when the breaker trips
+    assert BREAKER <= unanswered <= BREAKER + 3, unanswered
+    assert "stopped answering" in run.stdout and run.code in (1, 2)
+
+
+def test_a_429_pauses_every_shard(tmp_path):
+    class ThrottlesOnce(InfoHandler):
+        lock = threading.Lock()
+        count = 0
+        throttled_at: list = []
+
+        def serve(self, head):
+            with ThrottlesOnce.lock:
+                ThrottlesOnce.count += 1
+                throttle = ThrottlesOnce.count == 10
+            if throttle:
+                ThrottlesOnce.throttled_at.append(time.monotonic())
+                self.send_refusal(Refusal(429, "TooManyRequests", "slow down", {"retry-after": "1"}), head)
+                return None
+            return super().serve(head)
+    handler = recording(ThrottlesOnce)
+    with serve(handler) as server:
+        run = run_suite(tmp_path, endpoint=server.url, env={"INFOCHECK_CONCURRENCY": "4"})
+    assert run.code == 0, run.stdout[-2000:]
+    [paused] = ThrottlesOnce.throttled_at
+    during = [t for t, *_ in handler.seen if paused + 0.2 < t < paused + 0.9]
+    assert during == [], f"{len(during)} request(s) arrived while the target asked for a pause"
+    assert run.report["requests"]["throttled"] == 1
+
+
+def test_a_broken_shard_is_infocheck_s_error_and_says_so(tmp_path):
+    tests = tmp_path / "team"
+    tests.mkdir()
+    (tests / "test_breaks.py").write_text(
+        "import os, pytest\n"
+        "@pytest.mark.requirement('SHAPE-200')\n"
+        "def test_ends_its_process(info):\n"
+        "    os._exit(9)\n")
+    with serve() as server:
+        run = run_suite(tmp_path, str(tests), "suites", endpoint=server.url, html=False,
+                        env={"INFOCHECK_CONCURRENCY": "2"})
+    assert run.code == 3, run.stdout[-2000:]
+    assert "shard" in run.stdout and "ended before its last test (exit 9)" in run.stdout
+    assert json.loads(run.outputs["infocheck.json"])["verdict"] == "INTERNAL ERROR"
