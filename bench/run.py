@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """Benchmark: what a gate run costs. Runs the default suite against the reference server and
-prints requests sent and wall seconds; then times how fast a hanging endpoint, and a tarpit
-that drips its answer a byte a second, are reported.
+prints requests sent and wall seconds; times how fast a hanging endpoint, and a tarpit that
+drips its answer a byte a second, are reported; then, side by side with sequential runs in the
+same invocation, a run against an endpoint that answers in 250 ms (--concurrency 1 and the
+default 4) and a fleet of 40 local endpoints (one --fleet run, then 40 single runs).
 
-    .venv/bin/python bench/run.py        (after python3 run.py suite has set up .venv/)
+    .venv/bin/python bench/run.py            (after python3 run.py suite has set up .venv/)
+    .venv/bin/python bench/run.py --quick    (leaves out the 40 single runs, about 3 minutes)
 """
+import json
+import os
 import re
 import socket
 import subprocess
@@ -15,7 +20,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 TARGET_REQUESTS, TARGET_SECONDS, TIMEOUT = 200, 15.0, 2.0
+LATENCY, LATENCY_TARGET = 0.25, 6.0
+FLEET_SIZE, FLEET_TARGET = 40, 60.0
+KEY = "bench-KEY-0123456789abcdefghijklmnopqrstuv"
 
 
 def suite(*args, env=None):
@@ -47,7 +56,99 @@ def main() -> int:
         print(f"{name}: exit {result.returncode} after {seconds:.1f} s wall "
               f"(timeout {TIMEOUT:g} s; target: within timeout + 5 s)")
         ok = ok and result.returncode == 2 and seconds < TIMEOUT + 5
+    ok = latency() and ok
+    ok = fleet(quick="--quick" in sys.argv) and ok
     return 0 if ok else 1
+
+
+def key_env(**extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INFOCHECK_")}
+    return dict(env, INFOCHECK_API_KEY=KEY, **extra)
+
+
+def latency() -> bool:
+    """The default run against an endpoint that answers every request in 250 ms."""
+    from infocheck.server import InfoHandler, ReferenceServer, Settings
+
+    class Slow(InfoHandler):
+        def serve(self, head):
+            time.sleep(LATENCY)
+            return super().serve(head)
+
+    ok, figures = True, {}
+    with ReferenceServer(Settings(api_key=KEY), Slow).start() as server:
+        for concurrency in ("1", "4"):
+            result, seconds = suite("--endpoint", server.url, "--concurrency", concurrency, env=key_env())
+            sent = int(re.search(r"requests sent: (\d+)", result.stdout)[1])
+            figures[concurrency] = (result.returncode, sent, seconds)
+            print(f"endpoint answering in {LATENCY * 1000:.0f} ms, --concurrency {concurrency}: exit "
+                  f"{result.returncode}, {sent} requests, {seconds:.1f} s wall")
+    ok = figures["4"][0] == figures["1"][0] == 0 and figures["4"][1] == figures["1"][1]
+    print(f"  target: at most {LATENCY_TARGET:g} s with the default --concurrency 4, the same "
+          f"requests and verdict as --concurrency 1: {'met' if ok and figures['4'][2] <= LATENCY_TARGET else 'MISSED'}")
+    return ok and figures["4"][2] <= LATENCY_TARGET
+
+
+def fleet(quick: bool) -> bool:
+    """40 local endpoints in one --fleet run, and (unless quick) as 40 single runs."""
+    from faults import FAULTS
+    from infocheck.server import InfoHandler, ReferenceServer, Settings
+
+    class Slow(InfoHandler):
+        def serve(self, head):
+            time.sleep(LATENCY)
+            return super().serve(head)
+
+    faults = [f.handler for f in FAULTS.values() if not f.args][:12]
+    handlers = [InfoHandler] * 20 + faults + [Slow] * 6
+    servers = [ReferenceServer(Settings(api_key=KEY), h).start() for h in handlers]
+    servers.append(ReferenceServer(Settings(api_key="another-key-the-fleet-does-not-have"), InfoHandler).start())
+    hanging = socket.socket()
+    hanging.bind(("127.0.0.1", 0))
+    hanging.listen(64)
+    stop = threading.Event()
+    threading.Thread(target=serve, args=(hanging, hang, stop), daemon=True).start()
+    targets = [{"name": f"t{i:02d}-{s.httpd.RequestHandlerClass.__name__}", "endpoint": s.url,
+                "api_key_env": "BENCH_KEY"} for i, s in enumerate(servers)]
+    targets.append({"name": "t40-never-answers", "endpoint": f"http://127.0.0.1:{hanging.getsockname()[1]}",
+                    "api_key_env": "BENCH_KEY", "request_timeout": TIMEOUT})
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "fleet.json"
+            path.write_text(json.dumps({"targets": targets}))
+            started = time.monotonic()
+            result = subprocess.run([sys.executable, "-m", "pytest", "--fleet", str(path),
+                                     f"--infocheck-json={folder}/fleet-report.json",
+                                     f"--html={folder}/fleet.html", f"--junitxml={folder}/junit.xml"],
+                                    cwd=ROOT, capture_output=True, text=True, env=dict(key_env(), BENCH_KEY=KEY))
+            seconds = time.monotonic() - started
+            report = json.loads((Path(folder) / "fleet-report.json").read_text())
+        verdicts = {t["name"]: t["verdict"] for t in report["targets"]}
+        conformant = [t["result"]["requests"]["sent"] for t in report["targets"] if t["verdict"] == "CONFORMANT"]
+        print(f"fleet of {len(targets)} local endpoints (20 conformant, 12 faulty, 6 answering in "
+              f"{LATENCY * 1000:.0f} ms, 1 refusing the key, 1 never answering), one --fleet run: exit "
+              f"{result.returncode}, {seconds:.1f} s wall; at most {max(conformant)} requests per conformant target")
+        ok = seconds <= FLEET_TARGET and result.returncode == 1 and max(conformant) <= 72
+        if not quick:
+            started, same = time.monotonic(), 0
+            for target in targets:
+                extra = ["--request-timeout", str(target["request_timeout"])] if "request_timeout" in target else []
+                single, _ = suite("--endpoint", target["endpoint"], *extra, env=key_env())
+                word = re.search(r"^(NOT CONFORMANT|CONFORMANT|COULD NOT TEST|INTERNAL ERROR|USAGE ERROR): "
+                                 r".*\(exit \d+\)$", single.stdout, re.MULTILINE)
+                same += word is not None and verdicts[target["name"]] == word[1]
+            sequential = time.monotonic() - started
+            print(f"  the same {len(targets)} endpoints as single runs one after another: {sequential:.1f} s "
+                  f"wall; the same verdict for {same} of {len(targets)}")
+            ok = ok and same == len(targets)
+        print(f"  target: at most {FLEET_TARGET:g} s, every verdict as its single run's, at most 72 requests "
+              f"per conformant target: {'met' if ok else 'MISSED'}")
+        return ok
+    finally:
+        stop.set()
+        hanging.close()
+        for server in servers:
+            server.stop()
 
 
 def serve(sock, behaviour, stop):

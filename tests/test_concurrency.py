@@ -10,6 +10,7 @@ import pytest
 
 from faults import AcceptsMonth13, EchoesTheCredential, NoProviderName
 from harness import run_suite, serve
+from infocheck import shards
 from infocheck.probe import BREAKER
 from infocheck.server import InfoHandler, Refusal
 
@@ -137,3 +138,59 @@ def test_a_broken_shard_is_infocheck_s_error_and_says_so(tmp_path):
     assert run.code == 3, run.stdout[-2000:]
     assert "shard" in run.stdout and "ended before its last test (exit 9)" in run.stdout
     assert json.loads(run.outputs["infocheck.json"])["verdict"] == "INTERNAL ERROR"
+
+
+# -- the parts, on fixed values ----------------------------------------------------------------
+
+class Item:
+    def __init__(self, nodeid, prop=False):
+        self.nodeid = nodeid
+        self.obj = type("F", (), {"is_hypothesis_test": prop})()
+
+    def listchain(self):
+        return [self.nodeid]
+
+
+def test_the_queue_hands_out_property_tests_first_then_the_session_order(tmp_path):
+    items = [Item("a"), Item("p1", True), Item("b"), Item("p2", True), Item("c")]
+    queue = shards.Queue(items, str(tmp_path))
+    assert [queue.take().nodeid for _ in range(5)] == ["p1", "p2", "a", "b", "c"]
+    assert queue.take() is None and queue.take() is None
+
+
+def test_the_next_item_is_taken_only_when_teardown_asks(tmp_path):
+    queue = shards.Queue([Item("a"), Item("b")], str(tmp_path))
+    following = shards._Following(queue)
+    assert queue.take().nodeid == "a"           # taken by another shard meanwhile
+    assert following.listchain() == ["b"] and following and following.item.nodeid == "b"
+    last = shards._Following(queue)
+    assert not last and last.item is None
+
+
+def test_reports_are_replayed_in_the_sessions_order():
+    calls = []
+
+    class Hook:
+        def pytest_runtest_logstart(self, nodeid, location):
+            calls.append(("start", nodeid, location))
+
+        def pytest_runtest_logfinish(self, nodeid, location):
+            calls.append(("finish", nodeid, location))
+
+    config = type("Config", (), {"hook": Hook()})()
+    replay = shards._InOrder(config, ["a", "b", "c"])
+    for nodeid in ("c", "b"):
+        replay.add({"event": "logstart", "nodeid": nodeid, "location": ["f", 1, nodeid]})
+        replay.add({"event": "logfinish", "nodeid": nodeid, "location": ["f", 1, nodeid]})
+    assert calls == []                          # a is not finished: nothing yet
+    replay.add({"event": "logstart", "nodeid": "a", "location": ["f", 1, "a"]})
+    assert calls == []
+    replay.add({"event": "logfinish", "nodeid": "a", "location": ["f", 1, "a"]})
+    assert [(kind, nodeid) for kind, nodeid, _ in calls] == [
+        ("start", "a"), ("finish", "a"), ("start", "b"), ("finish", "b"), ("start", "c"), ("finish", "c")]
+    assert calls[0][2] == ("f", 1, "a")
+    calls.clear()
+    half = shards._InOrder(config, ["x", "y"])
+    half.add({"event": "logstart", "nodeid": "y", "location": ["f", 1, "y"]})
+    half.rest()                                 # a shard died: what it told is still told, in order
+    assert [(kind, nodeid) for kind, nodeid, _ in calls] == [("start", "y")]

@@ -1,4 +1,5 @@
 """Unit tests: secrets and their scrubbing, reproduction commands, configuration, the probe."""
+import os
 import subprocess
 
 import pytest
@@ -6,7 +7,8 @@ import pytest
 from harness import KEY, POSITIVE, ROOT, probe_for, serve
 from infocheck.config import ConfigError, build_config, info_url
 from infocheck.exchange import Credential, Exchange, Request
-from infocheck.probe import NotTested, retry_after_seconds
+from infocheck import probe as probe_module
+from infocheck.probe import BREAKER, NotTested, RunState, retry_after_seconds
 from infocheck.secret import EXACT, MASK, NEAR_MISSES, Scrubber, Secret
 from infocheck.server import InfoHandler, Refusal
 
@@ -154,6 +156,72 @@ def test_probe_enforces_the_request_cap():
         with pytest.raises(NotTested, match="request cap"):
             probe.send(POSITIVE)
     assert probe.sent == 2
+
+
+def test_probes_sharing_a_run_state_share_the_cap_and_the_breaker():
+    shared = RunState()
+    with serve() as server:
+        first, second = (probe_for(server.url, INFOCHECK_MAX_REQUESTS="3") for _ in range(2))
+        first.state = second.state = shared
+        first.send(POSITIVE)
+        second.send(POSITIVE)
+        first.send(POSITIVE)
+        with pytest.raises(NotTested, match="request cap reached: 3 requests sent"):
+            second.send(POSITIVE)
+    assert (shared.sent, first.sent, second.sent) == (3, 2, 1)
+    dead = probe_for("http://127.0.0.1:9", INFOCHECK_TIMEOUT="0.5")
+    other = probe_for("http://127.0.0.1:9")
+    dead.state = other.state = RunState()
+    for probe in (dead, other, dead):
+        assert probe.send(POSITIVE).error
+    assert dead.state.unanswered == BREAKER
+    with pytest.raises(NotTested, match="stopped answering"):
+        other.send(POSITIVE)
+
+
+def test_a_run_state_answered_resets_the_breaker_and_a_pause_only_grows():
+    state = RunState()
+    state.answered(False)
+    state.answered(False)
+    assert state.unanswered == 2
+    state.answered(True)
+    assert state.unanswered == 0
+    assert state.pause(100.0) == 100.0 and state.pause(50.0) == 100.0 and state.pause_until == 100.0
+    assert state.take_request(1) and not state.take_request(1) and state.sent == 1
+
+
+def test_a_run_state_is_shared_with_forked_processes():
+    state = RunState()
+    pid = os.fork()
+    if pid == 0:
+        for _ in range(5):
+            state.take_request(100)
+        state.pause(42.0)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert (state.sent, state.pause_until) == (5, 42.0)
+
+
+def test_a_429_to_one_probe_pauses_the_others(monkeypatch):
+    waits = []
+    with serve(ThrottledTwice) as server:
+        throttled, other = probe_for(server.url, sleep=waits.append), probe_for(server.url, sleep=waits.append)
+        throttled.state = other.state = RunState()
+        ThrottledTwice.calls = 1
+        monkeypatch.setattr(probe_module.time, "monotonic", lambda: 1000.0)
+        throttled.send(POSITIVE)            # one 429 asking for 2 s: waits, and tells the others
+        assert waits == [2] and throttled.state.pause_until == 1002.0
+        throttled.send(POSITIVE)            # its own pause is over: no second wait
+        assert waits == [2]
+        other.send(POSITIVE)                # the others wait for what is left of it
+        assert waits == [2, 2.0] and other.waited == 2.0
+        other.send(POSITIVE)
+        assert waits == [2, 2.0]
+        late = probe_for(server.url, sleep=waits.append)
+        late.state, late.waited = throttled.state, 59.0
+        late.state.pause(1010.0)
+        with pytest.raises(NotTested, match="asked to wait 10.0 s more, past the 60 s"):
+            late.send(POSITIVE)
 
 
 def test_probe_caps_the_body_it_reads():
