@@ -449,13 +449,13 @@ def info(request, pytestconfig, api_version, _session_probe, _shared_exchanges) 
 def baseline(info) -> Exchange:
     """The positive exchange (valid key, configured api-version), sent once a run."""
     if not info.probe.has_credential:
-        pytest.skip(NOT_TESTED + "no credential given (INFOCHECK_API_KEY, INFOCHECK_TOKEN_COMMAND or "
-                    "--azure-identity), so the positive path cannot be checked")
+        raise NotTested(NOT_TESTED + "no credential given (INFOCHECK_API_KEY, INFOCHECK_TOKEN_COMMAND "
+                        "or --azure-identity), so the positive path cannot be checked")
     exchange = info.once()
     if exchange.status in (401, 403):  # the preflight says so for the first api-version
-        pytest.skip(f"{NOT_TESTED}the endpoint refused the credential under api-version "
-                    f"{info.api_version} ({exchange.status_line()}); check "
-                    f"{_credential_knobs(info.config)}")
+        raise NotTested(f"{NOT_TESTED}the endpoint refused the credential under api-version "
+                        f"{info.api_version} ({exchange.status_line()}); check "
+                        f"{_credential_knobs(info.config)}")
     return exchange
 
 
@@ -463,8 +463,8 @@ def baseline(info) -> Exchange:
 def working_baseline(baseline) -> Exchange:
     """A refusal only means something if the positive request succeeds: require it."""
     if baseline.status != 200:
-        pytest.skip(NOT_TESTED + f"the positive request got {baseline.status_line()} (see SHAPE-200), "
-                    "so a refusal here would prove nothing")
+        raise NotTested(NOT_TESTED + f"the positive request got {baseline.status_line()} (see "
+                        "SHAPE-200), so a refusal here would prove nothing")
     return baseline
 
 
@@ -508,6 +508,8 @@ def _check_failures(error) -> list[CheckFailure] | None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
+    # Before pytest's unittest support turns a NotTested (a SkipTest) into a plain skip.
+    raised = call.excinfo.value if call.excinfo is not None else None
     report = yield
     config = item.config
     if CONFIG not in config.stash:
@@ -525,8 +527,11 @@ def pytest_runtest_makereport(item, call):
     known = config.stash[CATALOGUE]
     report.user_properties.extend(("level", level) for level in
                                   dict.fromkeys(known[r].level for r in ids if r in known))
+    report.infocheck_outcome, report.infocheck_message, report.infocheck_summary = None, "", ""
     if report.when == "call" and call.excinfo is not None and report.failed:
         _judge_failure(report, call.excinfo.value, ids, config)
+    if report.infocheck_outcome is None:
+        _plain_outcome(report, raised)
     _scrub_report(report, scrubber)
     exchanges = item.stash.get(EXCHANGES, [])
     if report.when == "call" and exchanges:
@@ -554,6 +559,8 @@ def _judge_failure(report, error, ids, config) -> None:
         if notes:  # Hypothesis puts the falsifying example here: escaped and capped like the rest
             text += "\n\n" + "\n".join(printable(str(n), NOTE_LIMIT, lines=True) for n in notes[:MAX_NOTES])
     report.failed_requirements, report.longrepr = failed, text
+    got = failures[0].got if failures else (text.strip().splitlines() or [""])[-1].strip()
+    report.infocheck_outcome, report.infocheck_message, report.infocheck_summary = "failed", text, got
     stray = [i for i in failed if i not in ids + UNIVERSAL]
     if stray:
         if ours:
@@ -571,12 +578,36 @@ def _judge_failure(report, error, ids, config) -> None:
     waiver = next((w for w in covering if not w.expired(verdict.today)), None)
     expired = next((w for w in covering if w.expired(verdict.today)), None)
     if waiver:
-        report.outcome, report.wasxfail = "skipped", (
-            f"{WAIVED}{waiver.reason} (waiver for {waiver.subject} until {waiver.expires})\n{text}")
+        because = f"{waiver.reason} (waiver for {waiver.subject} until {waiver.expires})"
+        report.outcome, report.wasxfail = "skipped", f"{WAIVED}{because}\n{text}"
+        report.infocheck_outcome, report.infocheck_summary = "waived", because
     elif {known[i].level for i in failed} == {"SHOULD"} and not settings.fail_on_should:
         report.outcome, report.wasxfail = "skipped", FINDING + text
+        report.infocheck_outcome = "finding"
     elif expired:
         report.longrepr = f"{text}\n\n(a waiver for {expired.subject} expired on {expired.expires})"
+
+
+def _plain_outcome(report, raised: BaseException | None) -> None:
+    """What pytest's own outcome means for the verdict, decided here once and carried on the
+    report as data: a check that could not run (NotTested, wherever it was raised) is 'not
+    tested', any other skip 'skipped', a failure outside a check 'failed' in the call and
+    'error' in setup or teardown; a passed setup or teardown is no outcome of its own."""
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr or "")
+        if isinstance(raised, NotTested):
+            reason = str(raised).removeprefix(NOT_TESTED)
+            report.infocheck_outcome = "not tested"
+        else:
+            reason = reason.removeprefix("Skipped: ")
+            report.infocheck_outcome = "skipped"
+        report.infocheck_message = report.infocheck_summary = reason
+    elif report.failed:
+        report.infocheck_outcome = "failed" if report.when == "call" else "error"
+        report.infocheck_message = report.longreprtext
+        report.infocheck_summary = (report.longreprtext.strip().splitlines() or [""])[-1].strip()
+    elif report.when == "call":
+        report.infocheck_outcome = "passed"
 
 
 def _scrub_report(report, scrubber: Scrubber) -> None:
@@ -592,17 +623,19 @@ def _scrub_report(report, scrubber: Scrubber) -> None:
         report.longrepr = clean(str(report.longrepr))
     if getattr(report, "wasxfail", None):
         report.wasxfail = clean(report.wasxfail)
+    report.infocheck_message = clean(report.infocheck_message)
+    report.infocheck_summary = printable(scrubber.text(report.infocheck_summary), 1000)
     report.sections = [(title, clean(content)) for title, content in report.sections]
 
 
 def pytest_report_teststatus(report, config):
     if CONFIG not in config.stash:
         return None
-    wasxfail = getattr(report, "wasxfail", "")
-    if report.when == "call" and wasxfail.startswith(FINDING):
+    outcome = getattr(report, "infocheck_outcome", None)
+    if outcome == "finding":
         return "finding", "f", "FINDING"
-    if report.when == "call" and wasxfail.startswith(WAIVED):
+    if outcome == "waived":
         return "waived", "w", "WAIVED"
-    if report.skipped and isinstance(report.longrepr, tuple) and NOT_TESTED in report.longrepr[2]:
+    if outcome == "not tested":
         return "not tested", "n", "NOT TESTED"
     return None

@@ -15,7 +15,7 @@ import pytest
 from . import __version__
 from .config import Config
 from .secret import Scrubber
-from .verdict import FINDING, ORDER, WAIVED, Verdict
+from .verdict import ORDER, Verdict
 
 COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "finding": "#9a6700", "waived": "#8250df",
            "not tested": "#57606a", "skipped": "#8c959f", "not run": "#d0d7de", "ignored": "#afb8c1"}
@@ -133,13 +133,8 @@ class Reports:
 
     @staticmethod
     def _detail(test) -> str:
-        if test.outcome in ("skipped", "not tested"):
-            return f' <span class="ic-note">({escape(test.message)})</span>'
-        if test.outcome in ("failed", "finding", "waived"):
-            got = next((line.strip() for line in test.message.splitlines()
-                        if line.strip().startswith("got:")), "")
-            waiver = test.message.split("\n")[0].removeprefix(WAIVED) if test.outcome == "waived" else ""
-            return f' <span class="ic-note">({escape(waiver or got)})</span>'
+        if test.outcome in ("skipped", "not tested", "failed", "finding", "waived", "error") and test.summary:
+            return f' <span class="ic-note">({escape(test.summary)})</span>'
         return ""
 
     @staticmethod
@@ -214,7 +209,7 @@ class Reports:
                  "source": r.source, "catalogue": r.catalogue, "verdict": verdicts[r.id][0],
                  "by_version": {version: by_version[version][r.id][0] for version in versions},
                  "tests": [t.nodeid for t in verdicts[r.id][1]],
-                 "messages": [t.message.removeprefix(FINDING) for t in verdicts[r.id][1]
+                 "messages": [t.message for t in verdicts[r.id][1]
                               if t.message and t.outcome != "passed"],
                  "waiver": ({"reason": waiver_for[r.id].reason, "expires": str(waiver_for[r.id].expires)}
                             if r.id in waiver_for else None)}

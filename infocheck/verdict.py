@@ -42,6 +42,7 @@ class TestOutcome:
     message: str = ""
     transcript: str = ""
     api_version: str = ""
+    summary: str = ""                 # one line: what was seen, the waiver, or why not tested
 
 
 def judge(status: int, tests, *, misused: bool = False, internal: bool = False,
@@ -123,24 +124,13 @@ class Verdict:
             self.internal.append(report.nodeid)
             outcome = "error"
         test.outcome, test.message = outcome, message
+        test.summary = getattr(report, "infocheck_summary", "")
         test.failed_requirements = tuple(getattr(report, "failed_requirements", ()))
 
     @staticmethod
     def _classify(report):
-        text = report.longreprtext if report.longrepr is not None else ""
-        wasxfail = getattr(report, "wasxfail", "")
-        if report.when == "call" and wasxfail.startswith((FINDING, WAIVED)):
-            return ("finding" if wasxfail.startswith(FINDING) else "waived"), wasxfail
-        if report.skipped:
-            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else text
-            if NOT_TESTED in reason:
-                return "not tested", reason.split(NOT_TESTED, 1)[1]
-            return "skipped", reason.removeprefix("Skipped: ")
-        if report.failed:
-            return ("failed" if report.when == "call" else "error"), text
-        if report.when == "call":
-            return "passed", ""
-        return None, ""
+        """The outcome the plugin decided for this report (data, not parsed from its text)."""
+        return getattr(report, "infocheck_outcome", None), getattr(report, "infocheck_message", "")
 
     # -- judging -------------------------------------------------------------------------
 
@@ -210,12 +200,12 @@ class Verdict:
         if findings:
             terminalreporter.section("SHOULD findings (they fail the run only with --fail-on-should)")
             for t in findings:
-                write(t.message.removeprefix(FINDING).split("\n  reproduce")[0])
+                write(t.message.split("\n  reproduce")[0])
         waived = [t for t in tests if t.outcome == "waived"]
         if waived:
             terminalreporter.section("waived")
             for t in waived:
-                write(f"{t.nodeid}: {t.message.split(chr(10))[0].removeprefix(WAIVED)}")
+                write(f"{t.nodeid}: {t.summary}")
         expired = self.expired_waivers()
         if expired:
             terminalreporter.section("expired waivers (they fail the run)")

@@ -121,35 +121,54 @@ def test_expired_waivers():
 
 from types import SimpleNamespace  # noqa: E402
 
-from infocheck.verdict import FINDING, NOT_TESTED, WAIVED, VERDICTS  # noqa: E402
+from infocheck.plugin import _plain_outcome  # noqa: E402
+from infocheck.probe import NotTested  # noqa: E402
+from infocheck.verdict import NOT_TESTED, VERDICTS  # noqa: E402
 
 
-def report(when="call", outcome="passed", longrepr=None, **extra):
+class Skipped(Exception):
+    """pytest's skip, as far as the outcome is concerned: not a NotTested."""
+
+
+def report(when="call", outcome="passed", longrepr=None, error=None, **extra):
+    """A pytest report, with the outcome the plugin decides for it unless one is given."""
     when = fresh(when)
     fields = dict(nodeid="suites/t.py::test", when=when, longrepr=longrepr, passed=outcome == "passed",
                   failed=outcome == "failed", skipped=outcome == "skipped",
-                  longreprtext="" if longrepr is None else str(longrepr))
-    return SimpleNamespace(**{**fields, **extra})
+                  longreprtext="" if longrepr is None else str(longrepr),
+                  infocheck_outcome=None, infocheck_message="", infocheck_summary="")
+    made = SimpleNamespace(**fields)
+    _plain_outcome(made, error)
+    return SimpleNamespace(**{**vars(made), **extra})
 
 
 @pytest.mark.parametrize("given, found", [
-    (report(), ("passed", "")),
-    (report("setup"), (None, "")),
-    (report("teardown"), (None, "")),
-    (report(outcome="failed", longrepr="[MUST X] no"), ("failed", "[MUST X] no")),
-    (report("setup", "failed", "boom"), ("error", "boom")),
-    (report("teardown", "failed", "boom"), ("error", "boom")),
-    (report(outcome="skipped", longrepr=("f", 1, "Skipped: why")), ("skipped", "why")),
-    (report(outcome="skipped", longrepr=("f", 1, f"{NOT_TESTED}a {NOT_TESTED}b")), ("not tested", f"a {NOT_TESTED}b")),
-    (report("setup", "skipped", ("f", 1, f"Skipped: {NOT_TESTED}no key")), ("not tested", "no key")),
-    (report(outcome="skipped", longrepr="Skipped: plain"), ("skipped", "plain")),
-    (report(outcome="skipped", wasxfail=FINDING + "[SHOULD A] x"), ("finding", FINDING + "[SHOULD A] x")),
-    (report(outcome="skipped", wasxfail=WAIVED + "vendor"), ("waived", WAIVED + "vendor")),
-    (report("setup", "skipped", ("f", 1, "Skipped: x"), wasxfail=FINDING + "y"), ("skipped", "x")),
-    (report(outcome="skipped", longrepr=("f", 1, "x"), wasxfail="other reason"), ("skipped", "x")),
+    (report(), ("passed", "", "")),
+    (report("setup"), (None, "", "")),
+    (report("teardown"), (None, "", "")),
+    (report(outcome="failed", longrepr="[MUST X] no\n  got: it"), ("failed", "[MUST X] no\n  got: it", "got: it")),
+    (report(outcome="failed", longrepr=""), ("failed", "", "")),
+    (report("setup", "failed", "boom"), ("error", "boom", "boom")),
+    (report("teardown", "failed", "boom"), ("error", "boom", "boom")),
+    (report(outcome="skipped", longrepr=("f", 1, "Skipped: why"), error=Skipped()), ("skipped", "why", "why")),
+    (report(outcome="skipped", longrepr=("f", 1, f"Skipped: {NOT_TESTED}a {NOT_TESTED}b"),
+            error=NotTested(f"{NOT_TESTED}a {NOT_TESTED}b")), ("not tested", f"a {NOT_TESTED}b", f"a {NOT_TESTED}b")),
+    (report("setup", "skipped", ("f", 1, "Skipped: no key"), error=NotTested("no key")),
+     ("not tested", "no key", "no key")),
+    (report(outcome="skipped", longrepr=("f", 1, f"Skipped: {NOT_TESTED}looks alike"), error=Skipped()),
+     ("skipped", f"{NOT_TESTED}looks alike", f"{NOT_TESTED}looks alike")),
+    (report(outcome="skipped", longrepr="Skipped: plain"), ("skipped", "plain", "plain")),
+    (report(outcome="skipped", longrepr=None), ("skipped", "", "")),
 ])
-def test_each_report_is_classified(given, found):
-    assert Verdict._classify(given) == found
+def test_each_report_gets_its_outcome_as_data(given, found):
+    assert (given.infocheck_outcome, given.infocheck_message, given.infocheck_summary) == found
+
+
+def test_the_verdict_reads_the_outcome_it_is_given_and_nothing_else():
+    given = report(outcome="skipped", longrepr=("f", 1, "Skipped: x"), wasxfail="SHOULD finding: y",
+                   infocheck_outcome="finding", infocheck_message="[SHOULD A] y")
+    assert Verdict._classify(given) == ("finding", "[SHOULD A] y")
+    assert Verdict._classify(SimpleNamespace()) == (None, "")
 
 
 def gathered(*reports) -> Verdict:
@@ -212,12 +231,13 @@ class Terminal:
 def test_the_terminal_summary():
     v = Verdict(builtin(), waivers=(Waiver("AUTH-401", None, "vendor", dt.date(2026, 1, 1)),),
                 today=dt.date(2026, 11, 25))
-    for nodeid, outcome, message in (("a", "finding", FINDING + "[SHOULD AUTH-401] x\n  reproduce: curl"),
-                                     ("b", "waived", WAIVED + "known\nmore"), ("c", "not tested", "no key"),
+    for nodeid, outcome, message in (("a", "finding", "[SHOULD AUTH-401] x\n  reproduce: curl"),
+                                     ("b", "waived", "[MUST Y] more"), ("c", "not tested", "no key"),
                                      ("d", "not tested", "no key"), ("e", "not tested", "throttled"),
                                      ("f", "failed", "[MUST X] no"), ("g", "error", "boom"),
                                      ("h", "passed", ""), ("i", "skipped", "why")):
-        v.tests[nodeid] = Outcome(nodeid, (), fresh(outcome), message=message)
+        v.tests[nodeid] = Outcome(nodeid, (), fresh(outcome), message=message,
+                                  summary="known (waiver for Y)" if outcome == "waived" else "")
     v.traffic["1"] = v.traffic.get("1") or type(v.requests)(7, 2, 3.0)
     v.discovered = {"2025-05-01": "accepted: 200"}
     v.status = 1
@@ -225,7 +245,7 @@ def test_the_terminal_summary():
     v.pytest_terminal_summary(terminal)
     assert terminal.lines == [
         "== SHOULD findings (they fail the run only with --fail-on-should)", "[SHOULD AUTH-401] x",
-        "== waived", "b: known",
+        "== waived", "b: known (waiver for Y)",
         "== expired waivers (they fail the run)",
         ("waiver for AUTH-401 expired on 2026-01-01: vendor", {"red": True}),
         "== not tested", "2 check(s): no key", "1 check(s): throttled",
