@@ -184,6 +184,8 @@ def _target_section(t: dict) -> str:
     rows = []
     for r in result.get("requirements", []):
         messages = "".join(f'<pre class="ic-transcript">{escape(m)}</pre>' for m in r["messages"][:3])
+        messages += "".join(f'<details><summary>exchanges</summary><pre class="ic-transcript">{escape(x)}'
+                            "</pre></details>" for x in r.get("exchanges", []))
         rows.append(f'<tr data-verdict="{escape(r["verdict"])}"><td><b>{escape(r["id"])}</b></td>'
                     f"<td>{escape(r['level'])}</td><td>{escape(r['statement'])}</td>"
                     f'<td><span class="ic-badge" style="background:{COLOURS.get(r["verdict"], "#57606a")}">'

@@ -211,6 +211,8 @@ class Reports:
                  "tests": [t.nodeid for t in verdicts[r.id][1]],
                  "messages": [t.message for t in verdicts[r.id][1]
                               if t.message and t.outcome != "passed"],
+                 "exchanges": [t.transcript for t in verdicts[r.id][1]
+                               if t.transcript and t.outcome != "passed"][:3],
                  "waiver": ({"reason": waiver_for[r.id].reason, "expires": str(waiver_for[r.id].expires)}
                             if r.id in waiver_for else None)}
                 for r in self.catalogue.values()],

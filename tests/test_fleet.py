@@ -146,6 +146,8 @@ def test_the_fleet_page_shows_the_verdict_and_a_target_by_requirement_matrix(fle
         assert f'<tr data-target="{name}">' in page and f'id="target-{name}"' in page
     row = page.split('<tr data-target="no-provider">')[1].split("</tr>")[0]
     assert 'title="failed"' in row and "1 failed" in row
+    detail = page.split('id="target-no-provider"')[1].split('class="ic-target"')[0]
+    assert "<details><summary>exchanges</summary>" in detail and "&gt; GET " in detail
     assert "<script" not in page
 
 
