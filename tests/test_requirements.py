@@ -66,7 +66,7 @@ def test_a_team_catalogue_is_merged_after_infocheck_s(tmp_path):
     ({"namespace": "ACME", "requirements": [{k: v for k, v in ENTRY.items() if k not in ("area", "source")}]},
      "requirement 1: missing field(s) area, source"),
     ({"namespace": "ACME", "requirements": [{"id": "ACME-X", "level": "MUST", "area": "a", "statement": "s",
-                                            "sourc": "r"}]}, "missing field(s) source; unknown field(s) sourc"),
+                                            "sourc": "r"}]}, "1: missing field(s) source; unknown field(s) sourc"),
     ({"namespace": "ACME", "requirements": [{**ENTRY, "statement": "  "}]}, "must be non-empty text"),
     ({"namespace": "ACME", "requirements": [{**ENTRY, "source": 3}]}, "must be non-empty text"),
     ({"namespace": "ACME", "requirements": [{**ENTRY, "level": "MAY"}]}, "level 'MAY' is not one of MUST, SHOULD"),
@@ -82,6 +82,8 @@ def test_a_bad_team_catalogue_is_named(tmp_path, document, says):
     path = write(tmp_path, "acme.json", document)
     message = refused((path,))
     assert message.startswith(f"INFOCHECK_REQUIREMENTS / --requirements: {path}") and says in message
+    if "field(s)" in says:   # the whole list of names, no more
+        assert message.endswith(says)
 
 
 def test_an_unreadable_catalogue_and_a_second_use_of_a_namespace(tmp_path):
@@ -127,8 +129,9 @@ def test_a_bad_policy_is_named(tmp_path, document, says):
 
 @pytest.mark.parametrize("fixed", FIXED)
 def test_a_policy_cannot_change_what_every_check_stands_on(tmp_path, fixed):
-    assert refused((), policy(tmp_path, {fixed: "SHOULD"})).endswith(
-        f"{fixed} cannot be changed; every other check stands on it")
+    for level in ("SHOULD", "IGNORED"):
+        assert refused((), policy(tmp_path, {fixed: level})).endswith(
+            f"{fixed} cannot be changed; every other check stands on it")
     assert load((), policy(tmp_path, {fixed: "MUST"}, "same.json"))[fixed].level == "MUST"
 
 
