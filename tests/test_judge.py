@@ -332,3 +332,9 @@ def test_the_session_ends_with_the_judged_code():
     v = gathered(report(outcome="failed", longrepr="x", infocheck_usage="u"))
     v.pytest_sessionfinish(session, 1)
     assert v.status == 4
+
+
+def test_the_verdict_is_a_plugin_pluggy_can_keep_in_a_set():
+    # pytest's hook proxies for a folder outside the rootdir put every plugin in a set
+    first, second = Verdict(builtin()), Verdict(builtin())
+    assert len({first, second, first}) == 2
