@@ -120,8 +120,12 @@ def fleet(quick: bool) -> bool:
             result = subprocess.run([sys.executable, "-m", "pytest", "--fleet", str(path),
                                      f"--infocheck-json={folder}/fleet-report.json",
                                      f"--html={folder}/fleet.html", f"--junitxml={folder}/junit.xml"],
-                                    cwd=ROOT, capture_output=True, text=True, env=dict(key_env(), BENCH_KEY=KEY))
+                                    cwd=ROOT, capture_output=True, text=True,
+                                    env={k: v for k, v in key_env(BENCH_KEY=KEY).items() if k != "INFOCHECK_API_KEY"})
             seconds = time.monotonic() - started
+            if not (Path(folder) / "fleet-report.json").exists():
+                print(f"fleet run wrote no report: exit {result.returncode}\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+                return False
             report = json.loads((Path(folder) / "fleet-report.json").read_text())
         verdicts = {t["name"]: t["verdict"] for t in report["targets"]}
         conformant = [t["result"]["requests"]["sent"] for t in report["targets"] if t["verdict"] == "CONFORMANT"]

@@ -14,12 +14,14 @@ import pytest
 
 from . import __version__
 from .config import Config
+from .printable import printable
 from .secret import Scrubber
 from .verdict import ORDER, Verdict
 
 COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "finding": "#9a6700", "waived": "#8250df",
            "not tested": "#57606a", "skipped": "#8c959f", "not run": "#d0d7de", "ignored": "#afb8c1"}
 BANNER = {"CONFORMANT": "#1a7f37", "NOT CONFORMANT": "#cf222e", "COULD NOT TEST": "#9a6700"}
+EXCHANGE_LIMIT = 4000   # characters of the one transcript infocheck.json keeps per requirement
 PACKAGES = ("pytest", "requests", "jsonschema", "hypothesis", "pytest-html", "pytest-xdist")
 STYLE = """<style>
 .ic-banner{border-radius:6px;padding:14px 18px;margin:12px 0;color:#fff}
@@ -211,8 +213,8 @@ class Reports:
                  "tests": [t.nodeid for t in verdicts[r.id][1]],
                  "messages": [t.message for t in verdicts[r.id][1]
                               if t.message and t.outcome != "passed"],
-                 "exchanges": [t.transcript for t in verdicts[r.id][1]
-                               if t.transcript and t.outcome != "passed"][:3],
+                 "exchanges": [printable(t.transcript, EXCHANGE_LIMIT, lines=True) for t in verdicts[r.id][1]
+                               if t.transcript and t.outcome != "passed"][:1],
                  "waiver": ({"reason": waiver_for[r.id].reason, "expires": str(waiver_for[r.id].expires)}
                             if r.id in waiver_for else None)}
                 for r in self.catalogue.values()],

@@ -16,7 +16,7 @@ from infocheck.checks import CheckFailure
 from infocheck.plugin import _names_missing_model
 from infocheck.printable import printable
 from infocheck.probe import NotTested, retry_after_seconds
-from infocheck.report import Reports
+from infocheck.report import EXCHANGE_LIMIT, Reports
 from infocheck.secret import Scrubber, Secret
 from infocheck import verdict as verdicts
 from infocheck.requirements import builtin
@@ -131,10 +131,10 @@ def leaked(text: str) -> bool:
     return KEY.lower() in text.lower() or any(form in text for form in INJECTED)
 
 
-def assert_safe(text: str, finder: Scrubber) -> None:
+def assert_safe(text: str, finder: Scrubber, limit: int = TEXT_LIMIT) -> None:
     assert not any(c in text for c in RAW_CONTROLS), printable(text, 300)
     assert not leaked(text), printable(text, 300)
-    assert len(text) < TEXT_LIMIT, len(text)
+    assert len(text) < limit, len(text)
 
 
 @settings(max_examples=120, deadline=None, derandomize=True, database=None,
@@ -164,10 +164,13 @@ def test_any_answer_gives_a_verdict_and_safe_outputs(endpoint, payload):
     terminal = Terminal()
     verdict.pytest_terminal_summary(terminal)
     document = reports.document()
-    outputs = [repr(ex), ex.status_line(), ex.excerpt(), terminal.out.getvalue(),
-               json.dumps(document, ensure_ascii=False)] + [f.explain() for f in failures]
-    for text in outputs:
+    outputs = [repr(ex), ex.status_line(), ex.excerpt(), terminal.out.getvalue()] + [
+        f.explain() for f in failures] + [json.dumps(document, ensure_ascii=False)]
+    for text in outputs[:-1]:
         assert_safe(text, scrubber)
+    # The JSON report keeps one capped transcript per failed requirement: bounded by the
+    # catalogue, not by what the server sends.
+    assert_safe(outputs[-1], scrubber, TEXT_LIMIT + len(builtin()) * (EXCHANGE_LIMIT + 200))
     html = reports.banner_html() + reports.matrix_html() + reports.config_html()
     html.encode("utf-8")  # no lone surrogate reaches a report
     assert not leaked(html)

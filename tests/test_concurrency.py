@@ -113,7 +113,7 @@ def test_a_429_pauses_every_shard(tmp_path):
         run = run_suite(tmp_path, endpoint=server.url, env={"INFOCHECK_CONCURRENCY": "4"})
     assert run.code == 0, run.stdout[-2000:]
     [paused] = ThrottlesOnce.throttled_at
-    during = [t for t, *_ in handler.seen if paused + 0.2 < t < paused + 0.9]
+    during = [t for t, *_ in handler.seen if paused + 0.35 < t < paused + 0.9]
     assert during == [], f"{len(during)} request(s) arrived while the target asked for a pause"
     assert run.report["requests"]["throttled"] == 1
 
