@@ -14,7 +14,6 @@ from infocheck import shards
 from infocheck.probe import BREAKER
 from infocheck.server import InfoHandler, Refusal
 
-pytestmark = pytest.mark.xdist_group("concurrency")
 
 
 def recording(handler):
@@ -46,14 +45,15 @@ def junit_cases(run) -> list[str]:
     return [case.split('name="')[1].split('"')[0] for case in run.outputs["junit.xml"].split("<testcase")[1:]]
 
 
-@pytest.mark.parametrize("handler", [InfoHandler, EchoesTheCredential, AcceptsMonth13], ids=lambda h: h.__name__)
+# A fault that only generated examples find, and one that echoes the key into every report.
+@pytest.mark.parametrize("handler", [EchoesTheCredential, AcceptsMonth13], ids=lambda h: h.__name__)
 def test_shards_send_the_same_requests_and_reach_the_same_verdicts_in_the_same_order(tmp_path, handler):
     handler = recording(handler)
     runs, seen = {}, {}
     with serve(handler) as server:
         for concurrency in ("1", "4"):
             handler.seen.clear()
-            runs[concurrency] = run_suite(tmp_path / concurrency, endpoint=server.url,
+            runs[concurrency] = run_suite(tmp_path / concurrency, endpoint=server.url, html=False,
                                           env={"INFOCHECK_CONCURRENCY": concurrency})
             seen[concurrency] = arrivals(handler)
     one, four = runs["1"], runs["4"]
@@ -67,7 +67,7 @@ def test_shards_send_the_same_requests_and_reach_the_same_verdicts_in_the_same_o
 def test_the_request_cap_holds_for_all_shards_together(tmp_path):
     handler = recording(InfoHandler)
     with serve(handler) as server:
-        run = run_suite(tmp_path, "--max-requests", "12", endpoint=server.url,
+        run = run_suite(tmp_path, "--max-requests", "12", endpoint=server.url, html=False,
                         env={"INFOCHECK_CONCURRENCY": "4"})
     assert run.code == 2
     assert len(handler.seen) == 12 == run.report["requests"]["sent"]
@@ -85,7 +85,7 @@ def test_the_breaker_holds_for_all_shards_together(tmp_path):
                 return None
             return super().serve(head)
     with serve(DiesAfterTheFirstAnswers) as server:
-        run = run_suite(tmp_path, "--request-timeout", "0.5", endpoint=server.url,
+        run = run_suite(tmp_path, "--request-timeout", "0.5", endpoint=server.url, html=False,
                         env={"INFOCHECK_CONCURRENCY": "4"})
     unanswered = DiesAfterTheFirstAnswers.answered - 3
     # each shard may have one request in flight when the breaker trips
@@ -110,7 +110,7 @@ def test_a_429_pauses_every_shard(tmp_path):
             return super().serve(head)
     handler = recording(ThrottlesOnce)
     with serve(handler) as server:
-        run = run_suite(tmp_path, endpoint=server.url, env={"INFOCHECK_CONCURRENCY": "4"})
+        run = run_suite(tmp_path, endpoint=server.url, html=False, env={"INFOCHECK_CONCURRENCY": "4"})
     assert run.code == 0, run.stdout[-2000:]
     [paused] = ThrottlesOnce.throttled_at
     during = [t for t, *_ in handler.seen if paused + 0.35 < t < paused + 0.9]

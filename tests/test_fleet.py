@@ -99,7 +99,7 @@ EXPECTED = {"conformant": ("CONFORMANT", set()),
             "dead": ("COULD NOT TEST", set())}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")   # once a worker: xdist may run other modules in between
 def fleet_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fleet")
     with serve() as good, serve(NoProviderName) as faulty, serve(EchoesTheCredential, OTHER_KEY) as echo:
