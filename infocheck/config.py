@@ -16,9 +16,22 @@ API_VERSION_FORMAT = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(-preview)?$"
 USERINFO = re.compile(r"^[^/?#]*//[^/?#]*@")  # user:password@ in the authority, however malformed
 AUTH_HEADERS = ("bearer", "api-key")
 REQUESTS_PER_VERSION = 300
-# What a fleet file sets per target (infocheck/fleet.py), so never the fleet run's own options.
-FLEET_TARGET_FIELDS = ("endpoint", "api_versions", "api_key", "token_command", "azure_identity", "token_scope",
-                       "auth_header_given", "deployments", "model", "timeout", "max_requests")
+# The keys a fleet file's target takes (infocheck/fleet.py) and the Config field each sets; a
+# fleet run takes none of these fields from its own options or environment.
+FLEET_KEYS = {
+    "endpoint": "endpoint",
+    "api_key_env": "api_key",
+    "token_command": "token_command",
+    "azure_identity": "azure_identity",
+    "token_scope": "token_scope",
+    "auth_header": "auth_header_given",
+    "api_version": "api_versions",
+    "deployments": "deployments",
+    "model": "model",
+    "max_requests": "max_requests",
+    "request_timeout": "timeout",
+}
+FLEET_TARGET_FIELDS = tuple(FLEET_KEYS.values())
 
 
 class ConfigError(Exception):

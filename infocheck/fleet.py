@@ -10,26 +10,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import KNOBS, ConfigError, build_config
+from .config import FLEET_KEYS, KNOBS, ConfigError, build_config
 
 NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 FILE_LIMIT = 1024 * 1024
-# fleet key -> the Config field (and so the knob) it sets
-FIELDS = {
-    "endpoint": "endpoint",
-    "api_key_env": "api_key",
-    "token_command": "token_command",
-    "azure_identity": "azure_identity",
-    "token_scope": "token_scope",
-    "auth_header": "auth_header_given",
-    "api_version": "api_versions",
-    "deployments": "deployments",
-    "model": "model",
-    "max_requests": "max_requests",
-    "request_timeout": "timeout",
-}
-# The knobs a target sets: a fleet run takes none of them from its own options or environment.
-TARGET_KNOBS = tuple(k for k in KNOBS if k.field in FIELDS.values())
+FIELDS = FLEET_KEYS   # fleet key -> the Config field (and so the knob) it sets
 LITERAL_CREDENTIALS = {"api_key", "key", "token", "password", "secret", "authorization", "bearer",
                        "access_token", "api-key"}
 

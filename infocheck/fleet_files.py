@@ -10,9 +10,9 @@ from pathlib import Path
 from . import fleet_report, strict_json
 from .fleet import NAME
 from .schemas import validator
+from .verdict import EXIT_USAGE
 
 INPUT_LIMIT = 256 * 1024 * 1024
-EXIT_USAGE = 4
 
 
 class ReportError(Exception):

@@ -96,7 +96,7 @@ class FleetRun:
                 raw = file.read(RESULT_LIMIT)
             return json.loads(raw), ""
         except (OSError, ValueError):
-            output = self.folder / path.parent.name / "output.txt"
+            output = path.parent / "output.txt"
             last = (output.read_text(errors="replace").strip().splitlines() or ["no output"])[-1]
             return None, printable(f"the run ended with exit {code} and no result: {last}", 500)
 

@@ -315,12 +315,12 @@ def _run_in_shards(session, settings: Config, preflight_probe: Probe) -> bool:
         problems = shards.run(session, count, folder, prepare)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    config.stash[VERDICT].internal.extend(config.stash[SCRUBBER].text(p) for p in problems)
+    problems = [config.stash[SCRUBBER].text(p) for p in problems]
+    config.stash[VERDICT].internal.extend(problems)
     terminal = config.pluginmanager.get_plugin("terminalreporter")
-    for problem in problems:
-        if terminal is not None:
-            text = config.stash[SCRUBBER].text(problem)
-            terminal.write_line(f"infocheck: {printable(text, 4000, lines=True)}", red=True)
+    if terminal is not None:
+        for problem in problems:
+            terminal.write_line(f"infocheck: {printable(problem, 4000, lines=True)}", red=True)
     return True
 
 
@@ -559,7 +559,7 @@ def _judge_failure(report, error, ids, config) -> None:
         if notes:  # Hypothesis puts the falsifying example here: escaped and capped like the rest
             text += "\n\n" + "\n".join(printable(str(n), NOTE_LIMIT, lines=True) for n in notes[:MAX_NOTES])
     report.failed_requirements, report.longrepr = failed, text
-    got = failures[0].got if failures else (text.strip().splitlines() or [""])[-1].strip()
+    got = failures[0].got if failures else _last_line(text)
     report.infocheck_outcome, report.infocheck_message, report.infocheck_summary = "failed", text, got
     stray = [i for i in failed if i not in ids + UNIVERSAL]
     if stray:
@@ -605,9 +605,14 @@ def _plain_outcome(report, raised: BaseException | None) -> None:
     elif report.failed:
         report.infocheck_outcome = "failed" if report.when == "call" else "error"
         report.infocheck_message = report.longreprtext
-        report.infocheck_summary = (report.longreprtext.strip().splitlines() or [""])[-1].strip()
+        report.infocheck_summary = _last_line(report.longreprtext)
     elif report.when == "call":
         report.infocheck_outcome = "passed"
+
+
+def _last_line(text: str) -> str:
+    """A failure outside a check, in one line: its last (where Python names the exception)."""
+    return (text.strip().splitlines() or [""])[-1].strip()
 
 
 def _scrub_report(report, scrubber: Scrubber) -> None:

@@ -8,10 +8,10 @@ and a half each here); a fork after collection and the preflight costs milliseco
 the preflight's answer. Each shard reports every test back to this process as pytest-xdist's
 workers do, so the terminal, the verdict and every report read the same reports as ever.
 
-Requests a run sends once and several tests read (the refusal without a credential, the one
-without an api-version) stay in one shard: tests are grouped by module, and each property
-test, which sends most of a run's requests, is a group of its own. The same requests go out
-as in a sequential run, so the same verdicts come back."""
+The shards take tests from one queue, property tests (most of a run's requests) first. A
+request several tests share (the refusal without a credential, the one without an
+api-version) is sent once for all shards (SharedOnceCache). The same requests go out as in a
+sequential run, so the same verdicts come back."""
 from __future__ import annotations
 
 import fcntl
