@@ -341,6 +341,7 @@ class Probe:
     def _transmit(self, request: Request, url: str, headers: dict, exchange: Exchange):
         """One request on the wire, bounded as a whole by the timeout (transport.Deadline)."""
         timeout = self.config.timeout
+        failure = None
         with Deadline(timeout) as deadline:
             try:
                 response = self._session.request(
@@ -358,12 +359,15 @@ class Probe:
                     http.client.HTTPException, OSError, ValueError) as exc:
                 if deadline.fired:  # whatever broke, it broke because the socket was cut
                     what = "no answer" if exchange.status is None else "the answer did not arrive whole"
-                    raise _TransportError(f"{what} within {timeout:g} s (timed out; the timeout "
-                                          "bounds the whole request)") from None
-                raise _TransportError(describe_transport_error(exc, timeout)) from None
+                    failure = _TransportError(f"{what} within {timeout:g} s (timed out; the "
+                                              "timeout bounds the whole request)")
+                else:
+                    failure = _TransportError(describe_transport_error(exc, timeout))
         if deadline.fired:  # the socket was cut: the pooled connection is gone too
             self._session.close()
             self._session = self._new_session()
+        if failure is not None:
+            raise failure
         return answer_headers, body
 
 

@@ -1,19 +1,22 @@
 """The probe's safeguards on fixed answers: how long it waits on 429 and 503, when it gives
 up, what it says when the wire breaks. Waits are recorded, not slept. Fast and in-process, so
 that mutation testing can run them for every mutant of infocheck/probe.py."""
+import http.client
+import os
 import socket
 import ssl
-import http.client
+import time
 
 import pytest
 import requests
 import urllib3
 
-from harness import POSITIVE, probe_for, serve
+from harness import POSITIVE, RawServer, probe_for, read_request, serve
 from infocheck import probe as probe_module
-from infocheck.credentials import KeyCredential
+from infocheck.credentials import CredentialError, KeyCredential
 from infocheck.exchange import Exchange, Request
-from infocheck.probe import NotTested, RunState, describe_transport_error, retry_after_seconds
+from infocheck.probe import (NotTested, RunState, UnusableCredential, describe_transport_error,
+                             retry_after_seconds)
 from infocheck.secret import EXACT, NEAR_MISSES, Secret
 from infocheck.server import InfoHandler, Refusal
 
@@ -76,27 +79,195 @@ def test_the_waits_are_bounded_at_once_and_over_the_run(retry_after, waited, giv
         assert (said, waits) == (200, [float(retry_after)])
 
 
-def test_a_pause_another_probe_set_is_waited_for_within_the_run_s_bound(monkeypatch):
-    monkeypatch.setattr(probe_module.time, "monotonic", lambda: 500.0)
+class Clock:
+    """The probe's view of `time`: monotonic() reads `readings` in turn, then stays at the last."""
+
+    def __init__(self, *readings):
+        self.readings = list(readings)
+
+    def monotonic(self):
+        return self.readings.pop(0) if len(self.readings) > 1 else self.readings[0]
+
+    time = staticmethod(time.time)
+
+
+def test_a_pause_another_probe_set_is_waited_for_once(monkeypatch):
+    monkeypatch.setattr(probe_module, "time", Clock(500.0))
     waits = []
     with serve() as server:
         probe = probe_for(server.url, sleep=waits.append)
-        probe.state = RunState()
-        probe.waited = 50.0
         probe.state.pause(510.0)
-        assert probe.send(POSITIVE).status == 200 and waits == [10.0] and probe.waited == 60.0
+        assert probe.send(POSITIVE).status == 200 and waits == [10.0] and probe.waited == 10.0
         probe.send(POSITIVE)                  # the same pause is not waited for twice
         assert waits == [10.0]
-        probe.state.pause(500.0)              # over: nothing to wait for
-        assert probe.send(POSITIVE).status == 200 and waits == [10.0]
 
 
-def test_an_exchange_records_how_long_it_took():
+@pytest.mark.parametrize("waited, until, waits", [
+    (0.0, 499.5, []), (0.0, 500.0, []), (0.0, 500.5, [0.5]),    # over, just over, still on
+    (0.0, 510.0, [10.0]), (50.0, 510.0, [10.0]),                 # up to the run's 60 s
+    (50.5, 510.0, "throttled: the endpoint asked to wait 10.0 s more, past the 60 s "
+                  "infocheck waits a run")])
+def test_another_probe_s_pause_is_waited_for_within_the_run_s_bound(monkeypatch, waited, until, waits):
+    monkeypatch.setattr(probe_module, "time", Clock(500.0))
+    slept = []
     with serve() as server:
-        exchange = probe_for(server.url).send(POSITIVE)
-    assert 0 <= exchange.elapsed < 5
-    dead = probe_for("http://127.0.0.1:9").send(POSITIVE)
-    assert dead.error and 0 <= dead.elapsed < 5
+        probe = probe_for(server.url, sleep=slept.append)
+        probe.waited = waited
+        probe.state.pause(until)
+        if isinstance(waits, str):
+            with pytest.raises(NotTested) as refused:
+                probe.send(POSITIVE)
+            assert str(refused.value) == waits and probe.sent == 0
+        else:
+            assert probe.send(POSITIVE).status == 200 and slept == waits
+            assert probe.waited == waited + sum(waits)
+
+
+def test_a_pause_set_before_the_probe_existed_is_waited_for(monkeypatch):
+    monkeypatch.setattr(probe_module, "time", Clock(0.25))
+    state, slept = RunState(), []
+    state.pause(1.0)
+    with serve() as server:
+        probe = probe_for(server.url, sleep=slept.append)
+        probe.state = state
+        assert probe.send(POSITIVE).status == 200 and slept == [0.75]
+
+
+@pytest.mark.parametrize("url", ["live", "http://127.0.0.1:9"])
+def test_an_exchange_records_how_long_it_took(monkeypatch, url):
+    with serve() as server:
+        probe = probe_for(server.url if url == "live" else url)
+        # read once for the pause check, then at the start and at the end of the request
+        monkeypatch.setattr(probe_module, "time", Clock(1.0, 4.0, 10.0))
+        exchange = probe.send(POSITIVE)
+    assert exchange.elapsed == 6.0 and (exchange.status == 200) == (url == "live")
+
+
+def test_after_three_unanswered_requests_in_a_row_no_more_are_sent():
+    with serve() as server:
+        probe = probe_for(server.url)
+        probe.state.answered(False)
+        probe.state.answered(False)
+        assert probe.send(POSITIVE).status == 200 and probe.state.unanswered == 0
+        for count in (3, 4):    # 4: shards that sent at once may pass the count together
+            while probe.state.unanswered < count:
+                probe.state.answered(False)
+            with pytest.raises(NotTested, match=r"stopped answering \(3 requests in a row"):
+                probe.send(POSITIVE)
+        assert probe.sent == 1
+
+
+def test_the_request_cap_holds_for_large_caps_and_lowered_ones():
+    state = RunState()
+    assert all(state.take_request(300) for _ in range(300))
+    assert not state.take_request(300) and state.sent == 300
+    assert not state.take_request(3)          # a probe with a lower cap than what was sent
+    assert state.take_request(301) and state.sent == 301
+
+
+def test_the_run_state_is_locked_across_processes():
+    state = RunState()
+    ready, said = os.pipe()
+    child = os.fork()
+    if child == 0:        # hold the lock a while, as another shard in the middle of an update
+        try:
+            with state._held():
+                os.write(said, b"x")
+                time.sleep(0.5)
+        finally:
+            os._exit(0)
+    os.read(ready, 1)
+    started = time.monotonic()
+    assert state.take_request(5)
+    waited = time.monotonic() - started
+    os.waitpid(child, 0)
+    assert waited >= 0.3 and state.sent == 1
+
+
+def test_without_fcntl_the_run_state_works_in_one_process(monkeypatch):
+    monkeypatch.setattr(probe_module, "fcntl", None)
+    state = RunState()
+    assert state._lock is None
+    assert state.take_request(1) and not state.take_request(1)
+    state.answered(False)
+    assert state.unanswered == 1 and state.pause(7.0) == 7.0 and state.pause(3.0) == 7.0
+
+
+@pytest.mark.parametrize("home", [("http", "elsewhere.invalid", 80), ("http", "0.0.0.0", 80)])
+def test_nothing_is_sent_to_another_origin(home):
+    with serve() as server:
+        probe = probe_for(server.url)
+        probe._origin = home    # as if the URL sent to had been rewritten on the way
+        with pytest.raises(RuntimeError, match="another origin"):
+            probe.send(POSITIVE)
+    assert probe.sent == 0
+
+
+def test_the_tls_verification_is_on_unless_a_ca_bundle_is_given(tmp_path):
+    assert probe_for("http://127.0.0.1:9")._session.verify is True
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert probe_for("http://127.0.0.1:9", REQUESTS_CA_BUNDLE=str(bundle))._session.verify == str(bundle)
+
+
+@pytest.mark.parametrize("header", [("X-Bad", "a\nb"), ("X\x01Bad", "v"), ("X-Bad", "\x00")])
+def test_a_header_that_cannot_be_sent_is_named_not_shown(header):
+    probe = probe_for("http://127.0.0.1:9")
+    with pytest.raises(NotTested) as refused:
+        probe.send(Request(headers=(("X-Fine", "ok"), header)))
+    assert str(refused.value) == (f"the {header[0]!r} header could not be sent: its value is not a "
+                                  "valid HTTP header value") and probe.sent == 0
+
+
+class Failing:
+    kind = "key"
+
+    def __init__(self, usage):
+        self.usage = usage
+
+    def current(self):
+        raise CredentialError("the command printed nothing", usage=self.usage)
+
+
+def test_a_credential_that_cannot_be_had_is_not_tested_and_one_that_cannot_be_used_is_usage():
+    probe = probe_for("http://127.0.0.1:9")
+    probe._credential = Failing(usage=False)
+    with pytest.raises(NotTested) as refused:
+        probe.credential_value()
+    assert type(refused.value) is NotTested and str(refused.value) == "no credential: the command printed nothing"
+    probe._credential = Failing(usage=True)
+    with pytest.raises(UnusableCredential, match="^the command printed nothing$"):
+        probe.credential_value()
+
+
+def hangs(conn, stop):
+    read_request(conn)
+    stop.wait(3)
+
+
+def half_an_answer(conn, stop):
+    read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+    stop.wait(3)
+
+
+@pytest.mark.parametrize("answer, says", [
+    (hangs, "no answer within 0.3 s (timed out; the timeout bounds the whole request)"),
+    (half_an_answer, "the answer did not arrive whole within 0.3 s (timed out; the timeout bounds "
+                     "the whole request)")])
+def test_a_request_cut_by_the_deadline_says_how_far_it_got_and_drops_its_connection(answer, says):
+    with RawServer(answer) as server:
+        probe = probe_for(server.url, INFOCHECK_TIMEOUT="0.3")
+        before = probe._session
+        exchange = probe.send(POSITIVE)
+    assert exchange.error == says and probe._session is not before
+
+
+def test_a_request_answered_in_time_keeps_its_connection():
+    with serve() as server:
+        probe = probe_for(server.url)
+        before = probe._session
+        assert probe.send(POSITIVE).status == 200 and probe._session is before
 
 
 def test_the_probe_knows_its_credential():
@@ -107,7 +278,7 @@ def test_the_probe_knows_its_credential():
     assert token.uses_token
     nothing = probe_for("http://127.0.0.1:9")
     nothing._credential = None
-    assert not nothing.has_credential and nothing.differs_from_key(NEAR_MISSES[0])
+    assert not nothing.has_credential and not nothing.uses_token and nothing.differs_from_key(NEAR_MISSES[0])
     with pytest.raises(NotTested, match="no credential given"):
         nothing.credential_value()
     assert not key.differs_from_key(EXACT) and all(key.differs_from_key(v) for v in NEAR_MISSES)
@@ -157,6 +328,9 @@ def test_a_cause_chain_is_followed_through_context_and_arguments_but_not_forever
     outer.__context__ = inner
     assert describe_transport_error(outer, 1).startswith("connection refused")
     assert describe_transport_error(OSError(inner), 1).startswith("connection refused")
+    # an argument is followed only when it is the first one, and then whatever follows it
+    assert describe_transport_error(Exception(ConnectionRefusedError(), "detail"), 1).startswith(
+        "connection refused")
     deep = ConnectionRefusedError()
     for _ in range(11):
         wrapper = OSError("x")
@@ -166,6 +340,13 @@ def test_a_cause_chain_is_followed_through_context_and_arguments_but_not_forever
     wrapper = OSError("x")
     wrapper.__cause__ = deep
     assert describe_transport_error(wrapper, 1) == "transport error: OSError"     # 13: not
+
+
+def test_a_tls_failure_quotes_its_reason_up_to_160_characters():
+    for length in (159, 160, 161):
+        said = describe_transport_error(
+            chained(requests.exceptions.SSLError("x"), ssl.SSLError(1, "r" * length)), 1)
+        assert said == "TLS failure: " + "r" * min(length, 160)
 
 
 def answer(**headers):
