@@ -35,7 +35,7 @@ from .requirements import UNIVERSAL, Catalogue, CatalogueError
 from .schemas import known_versions
 from .secret import Scrubber, Secret
 from .server import DEFAULT_MODELS, ReferenceServer, Settings
-from .verdict import FINDING, NOT_TESTED, WAIVED, Traffic, Verdict
+from .verdict import FINDING, NOT_TESTED, WAIVED, TestOutcome, Traffic, Verdict, settle
 from . import waivers as waiver_file
 
 CONFIG = pytest.StashKey[Config]()
@@ -132,7 +132,7 @@ def pytest_configure(config):
     if settings.embedded:
         settings = _embedded_endpoint(config, settings)
     scrubber = Scrubber([settings.api_key] if settings.api_key else [])
-    verdict = Verdict(known, waivers=waivers)
+    verdict = Verdict(known, waivers=waivers, fail_on_should=settings.fail_on_should)
     config.stash[CONFIG], config.stash[SCRUBBER], config.stash[VERDICT] = settings, scrubber, verdict
     config.stash[CATALOGUE] = known
     config.stash[PROBES] = []
@@ -573,19 +573,14 @@ def _judge_failure(report, error, ids, config) -> None:
                                                else ", and no requirement catalogue declares"))
             report.longrepr += f"\n(usage error: {report.infocheck_usage})"
         return
-    verdict, settings = config.stash[VERDICT], config.stash[CONFIG]
-    covering = [w for w in verdict.waivers if w.covers(report.nodeid, failed)]
-    waiver = next((w for w in covering if not w.expired(verdict.today)), None)
-    expired = next((w for w in covering if w.expired(verdict.today)), None)
-    if waiver:
-        because = f"{waiver.reason} (waiver for {waiver.subject} until {waiver.expires})"
-        report.outcome, report.wasxfail = "skipped", f"{WAIVED}{because}\n{text}"
-        report.infocheck_outcome, report.infocheck_summary = "waived", because
-    elif {known[i].level for i in failed} == {"SHOULD"} and not settings.fail_on_should:
+    settled = settle(TestOutcome(report.nodeid, ids, "failed", failed, text), config.stash[VERDICT].policy)
+    report.infocheck_outcome, report.longrepr = settled.outcome, settled.message
+    report.infocheck_message = settled.message
+    if settled.outcome == "waived":
+        report.outcome, report.wasxfail = "skipped", f"{WAIVED}{settled.summary}\n{text}"
+        report.infocheck_summary = settled.summary
+    elif settled.outcome == "finding":
         report.outcome, report.wasxfail = "skipped", FINDING + text
-        report.infocheck_outcome = "finding"
-    elif expired:
-        report.longrepr = f"{text}\n\n(a waiver for {expired.subject} expired on {expired.expires})"
 
 
 def _plain_outcome(report, raised: BaseException | None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -35,6 +35,7 @@ ORDER = ("failed", "waived", "finding", "not tested", "passed", "skipped", "not 
 
 @dataclass
 class TestOutcome:
+    """One test's result, as data: what every reporter, merge and diff reads."""
     nodeid: str
     requirements: tuple[str, ...]
     outcome: str = "not run"          # passed, failed, finding, waived, skipped, not tested, error
@@ -43,29 +44,73 @@ class TestOutcome:
     transcript: str = ""
     api_version: str = ""
     summary: str = ""                 # one line: what was seen, the waiver, or why not tested
+    levels: tuple[str, ...] = ()      # each requirement's level, as the run judged it
 
 
-def judge(status: int, tests, *, misused: bool = False, internal: bool = False,
-          expired_waivers: bool = False) -> int:
-    """The run's exit code, from pytest's (0 or 1 when the session ran to its end) and the
-    tests' outcomes: a team's misuse is 4; infocheck's own error is 3 unless a MUST failed; an
-    expired waiver fails the run; without a failure, a check not tested, or a positive request
-    (SHAPE-200) that did not pass, means the endpoint could not be tested (2), never 0."""
+@dataclass(frozen=True)
+class Policy:
+    """What a run judges by besides the results: each requirement's level (a policy file's
+    already applied to the catalogue), whether a SHOULD failure fails, the waivers, the day."""
+    catalogue: Catalogue
+    waivers: tuple = ()
+    fail_on_should: bool = False
+    today: dt.date = field(default_factory=dt.date.today)
+
+    def expired(self) -> list:
+        return [w for w in self.waivers if w.expired(self.today)]
+
+
+FAILURES = ("failed", "finding", "waived")   # a check failed; what it counts as is settled here
+
+
+def settle(test: TestOutcome, policy: Policy) -> TestOutcome:
+    """What a failed check counts as under the policy: waived while a waiver covers it, a
+    SHOULD finding when it broke only SHOULD requirements (unless SHOULDs fail the run),
+    otherwise failed, saying so when the waiver that covered it has expired. Any other
+    outcome is what it was. The same test settles the same way wherever it is settled."""
+    failed = test.failed_requirements
+    if test.outcome not in FAILURES or not failed:
+        return test
+    text = test.message.split(_EXPIRED_NOTE, 1)[0]
+    covering = [w for w in policy.waivers if w.covers(test.nodeid, failed)]
+    waiver = next((w for w in covering if not w.expired(policy.today)), None)
+    expired = next((w for w in covering if w.expired(policy.today)), None)
+    if waiver:
+        return replace(test, outcome="waived", message=text,
+                       summary=f"{waiver.reason} (waiver for {waiver.subject} until {waiver.expires})")
+    levels = {policy.catalogue[i].level if i in policy.catalogue else None for i in failed}
+    if levels == {"SHOULD"} and not policy.fail_on_should:
+        return replace(test, outcome="finding", message=text)
+    if expired:
+        text += f"{_EXPIRED_NOTE}{expired.subject} expired on {expired.expires})"
+    return replace(test, outcome="failed", message=text)
+
+
+_EXPIRED_NOTE = "\n\n(a waiver for "
+
+
+def judge(status: int, tests, policy: Policy | None = None, *, misused: bool = False,
+          internal: bool = False) -> int:
+    """The run's exit code, from pytest's (0 or 1 when the session ran to its end), the
+    tests' results and the policy (each settled by `settle`): a team's misuse is 4;
+    infocheck's own error is 3 unless a MUST failed; an expired waiver fails the run; without
+    a failure, a check not tested, or a positive request (SHAPE-200) that did not pass, means
+    the endpoint could not be tested (2), never 0."""
     if status not in (0, 1):
         return status          # interrupted, a usage error, or stopped as untestable
-    tests = list(tests)
+    tests = [settle(t, policy) for t in tests] if policy else list(tests)
     failed = any(t.outcome == "failed" for t in tests)
     if misused:
         return EXIT_USAGE
     if internal and not failed:
         return EXIT_INTERNAL
-    if expired_waivers:
+    if policy and policy.expired():
         return 1
     untested = any(t.outcome == "not tested" for t in tests) or any(
         t.outcome != "passed" for t in tests if "SHAPE-200" in t.requirements)
     if not failed and untested:
         return EXIT_UNTESTABLE
-    return status
+    return 1 if failed else status   # status: also a team's test that errored
 
 
 @dataclass
@@ -80,6 +125,7 @@ class Verdict:
     catalogue: Catalogue
     waivers: tuple = ()
     today: dt.date = field(default_factory=dt.date.today)
+    fail_on_should: bool = False
     tests: dict[str, TestOutcome] = field(default_factory=dict)
     traffic: dict[str, Traffic] = field(default_factory=dict)
     internal: list[str] = field(default_factory=list)
@@ -126,6 +172,7 @@ class Verdict:
         test.outcome, test.message = outcome, message
         test.summary = getattr(report, "infocheck_summary", "")
         test.failed_requirements = tuple(getattr(report, "failed_requirements", ()))
+        test.levels = tuple(self.catalogue[r].level if r in self.catalogue else "" for r in requirements)
 
     @staticmethod
     def _classify(report):
@@ -134,8 +181,12 @@ class Verdict:
 
     # -- judging -------------------------------------------------------------------------
 
+    @property
+    def policy(self) -> Policy:
+        return Policy(self.catalogue, tuple(self.waivers), self.fail_on_should, self.today)
+
     def expired_waivers(self):
-        return [w for w in self.waivers if w.expired(self.today)]
+        return self.policy.expired()
 
     def requirement_verdicts(self, api_version: str | None = None) -> dict[str, tuple[str, list[TestOutcome]]]:
         """Per requirement: its verdict and the tests behind it (for one api-version, or all)."""
@@ -162,9 +213,10 @@ class Verdict:
 
     def pytest_sessionfinish(self, session, exitstatus):
         self.finished = time.time()
-        session.exitstatus = judge(int(exitstatus), self.tests.values(), misused=bool(self.misused),
-                                   internal=bool(self.internal),
-                                   expired_waivers=bool(self.expired_waivers()))
+        policy = self.policy
+        self.tests = {nodeid: settle(test, policy) for nodeid, test in self.tests.items()}
+        session.exitstatus = judge(int(exitstatus), self.tests.values(), policy,
+                                   misused=bool(self.misused), internal=bool(self.internal))
         self.status = int(session.exitstatus)
 
     @property

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from infocheck.requirements import builtin, load
-from infocheck.verdict import EXIT_INTERNAL, EXIT_UNTESTABLE, EXIT_USAGE, Verdict, judge
+from infocheck.verdict import EXIT_INTERNAL, EXIT_UNTESTABLE, EXIT_USAGE, Policy, Verdict, judge, settle
 from infocheck.verdict import TestOutcome as Outcome
 from infocheck.waivers import Waiver
 
@@ -22,6 +22,8 @@ def outcome(outcome, *requirements, failed=(), version="v1"):
 
 
 POSITIVE = outcome("passed", "SHAPE-200")
+TODAY = dt.date(2026, 11, 25)
+EXPIRED = Policy(builtin(), (Waiver("HTTP-DATE", None, "vendor", TODAY - dt.timedelta(days=1)),), today=TODAY)
 
 
 @pytest.mark.parametrize("status, tests, flags, code", [
@@ -40,8 +42,9 @@ POSITIVE = outcome("passed", "SHAPE-200")
     (0, [outcome("finding", "SHAPE-200")], {}, EXIT_UNTESTABLE),
     (1, [POSITIVE, outcome("error", "AUTH-MISSING")], {"internal": True}, EXIT_INTERNAL),
     (1, [POSITIVE, outcome("failed", "AUTH-MISSING")], {"internal": True}, 1),
-    (0, [POSITIVE], {"expired_waivers": True}, 1),
-    (0, [outcome("not tested", "SHAPE-200")], {"expired_waivers": True}, 1),
+    (0, [POSITIVE], {"policy": EXPIRED}, 1),
+    (0, [outcome("not tested", "SHAPE-200")], {"policy": EXPIRED}, 1),
+    (0, [POSITIVE, outcome("failed", "AUTH-MISSING", failed=["AUTH-MISSING"])], {}, 1),   # recorded
     (1, [POSITIVE, outcome("failed", "ACME-X")], {"misused": True}, EXIT_USAGE),
     (0, [POSITIVE], {"misused": True, "internal": True}, EXIT_USAGE),
     (2, [POSITIVE], {"internal": True}, 2),
@@ -51,6 +54,60 @@ POSITIVE = outcome("passed", "SHAPE-200")
 ])
 def test_the_exit_code(status, tests, flags, code):
     assert judge(status, iter(tests), **flags) == code
+
+
+def failure(*failed, nodeid="suites/test_x.py::test_y[v1]", outcome="failed"):
+    return Outcome(nodeid, tuple(failed), outcome, tuple(map(fresh, failed)), message="[MUST X] broke")
+
+
+def policy(*waivers, fail_on_should=False, known=None):
+    return Policy(known or builtin(), waivers, fail_on_should, TODAY)
+
+
+LIVE = Waiver("AUTH-MISSING", None, "the gateway adds it", TODAY)
+LAPSED = Waiver("AUTH-MISSING", None, "the gateway adds it", TODAY - dt.timedelta(days=1))
+
+
+@pytest.mark.parametrize("test, given, outcome, summary, note", [
+    (failure("AUTH-MISSING"), policy(), "failed", "", False),
+    (failure("AUTH-MISSING"), policy(LIVE), "waived", "the gateway adds it (waiver for AUTH-MISSING until 2026-11-25)", False),
+    (failure("AUTH-MISSING"), policy(LAPSED), "failed", "", True),
+    (failure("AUTH-MISSING"), policy(LAPSED, LIVE), "waived", "the gateway adds it (waiver for AUTH-MISSING until 2026-11-25)", False),
+    (failure("AUTH-MISSING", "HTTP-DATE"), policy(LIVE), "failed", "", False),    # covers one of two
+    (failure("AUTH-401"), policy(), "finding", "", False),                         # a SHOULD
+    (failure("AUTH-401"), policy(fail_on_should=True), "failed", "", False),
+    (failure("AUTH-401", "AUTH-MISSING"), policy(), "failed", "", False),          # a MUST among them
+    (failure("ACME-X"), policy(), "failed", "", False),                            # in no catalogue
+    (failure("AUTH-401", outcome="finding"), policy(fail_on_should=True), "failed", "", False),
+    (failure("AUTH-MISSING", outcome="waived"), policy(), "failed", "", False),    # re-settled
+    (failure("HTTP-DATE"), policy(Waiver(None, "test_y", "flaky clock", TODAY)), "waived",
+     "flaky clock (waiver for test_y until 2026-11-25)", False),
+    (failure("HTTP-DATE"), policy(Waiver(None, "test_z", "other", TODAY)), "finding", "", False),
+])
+def test_a_failure_settles_under_the_waivers_and_the_policy(test, given, outcome, summary, note):
+    settled = settle(test, given)
+    assert (settled.outcome, settled.summary) == (outcome, summary)
+    assert settled.message == "[MUST X] broke" + (
+        "\n\n(a waiver for AUTH-MISSING expired on 2026-11-24)" if note else "")
+    assert settle(settled, given) == settled          # settling twice changes nothing
+
+
+def test_only_a_failed_check_is_settled():
+    for other in ("passed", "not tested", "skipped", "error"):
+        test = failure("AUTH-MISSING", outcome=other)
+        assert settle(test, policy(LIVE)) is test
+    assert settle(Outcome("t", ("AUTH-401",), "failed"), policy()).outcome == "failed"   # no check named
+
+
+@pytest.mark.parametrize("results, given, code", [
+    ([POSITIVE, failure("AUTH-401")], policy(), 0),
+    ([POSITIVE, failure("AUTH-401")], policy(fail_on_should=True), 1),
+    ([POSITIVE, failure("AUTH-MISSING")], policy(LIVE), 0),
+    ([POSITIVE, failure("AUTH-MISSING")], policy(LAPSED), 1),
+    ([POSITIVE, failure("AUTH-MISSING", outcome="waived")], policy(), 1),
+])
+def test_recorded_results_are_judged_under_a_policy_without_pytest(results, given, code):
+    assert judge(0, results, given) == code
 
 
 def verdicts(tests, known=None, waivers=(), version=None):
