@@ -220,4 +220,8 @@ class Reports:
                 for r in self.catalogue.values()],
             "expired_waivers": [{"subject": w.subject, "reason": w.reason, "expires": str(w.expires)}
                                 for w in v.expired_waivers()],
+            "results": [{"test": t.nodeid, "api_version": t.api_version,
+                         "requirements": list(t.requirements), "levels": list(t.levels),
+                         "outcome": t.outcome, "failed_requirements": list(t.failed_requirements),
+                         "summary": t.summary} for t in v.tests.values()],
         }

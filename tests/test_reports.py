@@ -104,6 +104,9 @@ def test_a_waived_failure_does_not_fail_the_run_and_says_why(tmp_path):
     assert verdicts(run)["AUTH-MALFORMED"] == "waived"
     entry = next(r for r in run.report["requirements"] if r["id"] == "AUTH-MALFORMED")
     assert entry["waiver"] == {"reason": "gateway fix in JIRA-123", "expires": "2999-01-01"}
+    waived = [r for r in run.report["results"] if r["outcome"] == "waived"]   # each test's, as data
+    assert waived and all(r["failed_requirements"] == ["AUTH-MALFORMED"] and r["levels"] == ["MUST"]
+                          and "JIRA-123" in r["summary"] for r in waived)
     for output in ("stdout", "junit.xml", "infocheck.html"):
         assert "JIRA-123" in run.outputs[output], output
 
