@@ -20,3 +20,28 @@ def pytest_runtest_makereport(item, call):
         report = outcome.get_result()
         report.outcome = "failed"
         report.longrepr = f"{item.nodeid} ended in an unexpected {type(raised).__name__}: {raised}"
+
+
+# Test modules whose tests share one costly set-up (a module or session fixture), or must not
+# race each other for a folder, run whole on one worker. pytest-xdist's own `--dist loadgroup`
+# does this by the xdist_group mark, but on pytest 9.2 it silently stops grouping (its node-id
+# suffix no longer takes: pytest-xdist issue #1386), so each worker built the wheel and ran the
+# fleet again. This scheduler groups by module name, which needs no node-id trick.
+ONE_WORKER = {
+    "test_action.py": "its module fixture checks the repository out once",
+    "test_fleet.py": "one fleet run, a session fixture, is read by most of its tests",
+    "test_install.py": "one wheel is built into build/ and installed once",
+}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        """A test is a work unit of its own, except in the ONE_WORKER modules."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module.rsplit("/", 1)[-1] in ONE_WORKER else nodeid
+
+    return ByModule(config, log)

@@ -10,7 +10,6 @@ from faults import IgnoresTheScheme
 from harness import KEY, checkout, clean_env, linked_venv, serve
 from infocheck.secret import Scrubber, Secret
 
-pytestmark = pytest.mark.xdist_group("action")
 REPORTS = {"infocheck.html", "junit.xml", "infocheck.json"}
 
 

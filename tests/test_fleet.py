@@ -14,7 +14,6 @@ from infocheck.cli import main as infocheck
 from infocheck.schemas import validator
 from infocheck.secret import Scrubber, Secret
 
-pytestmark = pytest.mark.xdist_group("fleet")
 OTHER_KEY = "fleet-Second/KEY+\"yz\\<q>&r=s%t-98765'"
 
 

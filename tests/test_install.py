@@ -15,8 +15,6 @@ from harness import KEY, ROOT, checkout, clean_env, linked_venv, serve
 from infocheck import __version__
 from infocheck.server import InfoHandler
 
-# One worker builds and installs the wheel; the others never race it for build/.
-pytestmark = pytest.mark.xdist_group("install")
 
 
 def run(command, cwd=None, env=None, timeout=120) -> subprocess.CompletedProcess:
