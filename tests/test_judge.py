@@ -1,6 +1,7 @@
 """The judge: the exit code as one pure function of pytest's status and the tests' outcomes,
 and each requirement's verdict from the tests behind it; on fixed outcomes, no network."""
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 
@@ -92,6 +93,22 @@ def test_a_failure_settles_under_the_waivers_and_the_policy(test, given, outcome
     assert settle(settled, given) == settled          # settling twice changes nothing
 
 
+def test_a_policy_without_options_fails_on_musts_only_and_waives_nothing():
+    bare = Policy(builtin())
+    assert (bare.fail_on_should, bare.waivers, bare.expired()) == (False, (), [])
+    assert Verdict(builtin(), today=TODAY).policy == Policy(builtin(), (), False, TODAY)
+
+
+def test_the_verdict_settles_every_result_with_its_policy_when_the_session_ends():
+    v = Verdict(builtin(), waivers=(LIVE,), today=TODAY, fail_on_should=True)
+    v.tests = {t.nodeid: t for t in (failure("AUTH-MISSING", nodeid="a"), failure("AUTH-401", nodeid="b"),
+                                     failure("AUTH-401", nodeid="c", outcome="finding"))}
+    session = SimpleNamespace(exitstatus=0)
+    v.pytest_sessionfinish(session, 0)
+    assert {n: t.outcome for n, t in v.tests.items()} == {"a": "waived", "b": "failed", "c": "failed"}
+    assert session.exitstatus == v.status == 1
+
+
 def test_only_a_failed_check_is_settled():
     for other in ("passed", "not tested", "skipped", "error"):
         test = failure("AUTH-MISSING", outcome=other)
@@ -176,8 +193,6 @@ def test_expired_waivers():
 
 # -- gathering outcomes from pytest's reports ----------------------------------------------
 
-from types import SimpleNamespace  # noqa: E402
-
 from infocheck.plugin import _plain_outcome  # noqa: E402
 from infocheck.probe import NotTested  # noqa: E402
 from infocheck.verdict import NOT_TESTED, VERDICTS  # noqa: E402
@@ -244,6 +259,9 @@ def test_gathering_keeps_what_the_reports_carry():
     assert (test.requirements, test.api_version, test.outcome, test.failed_requirements) == (
         ("AUTH-MISSING",), "v2", "failed", ("AUTH-MISSING",))
     assert (test.message, test.transcript) == ("[MUST AUTH-MISSING] open", "> GET /info")
+    assert test.levels == ("MUST",)
+    assert gathered(report(outcome="passed", requirements=["AUTH-401", "ACME-X"])).tests[
+        "suites/t.py::test"].levels == ("SHOULD", "")          # in no catalogue: no level
     assert (v.requests.sent, v.requests.throttled, v.requests.waited) == (3, 1, 2.5)
     assert v.internal == [] and v.misused == []
 
