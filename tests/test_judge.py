@@ -1,5 +1,6 @@
 """The judge: the exit code as one pure function of pytest's status and the tests' outcomes,
 and each requirement's verdict from the tests behind it; on fixed outcomes, no network."""
+import dataclasses
 import datetime as dt
 from types import SimpleNamespace
 
@@ -96,6 +97,8 @@ def test_a_failure_settles_under_the_waivers_and_the_policy(test, given, outcome
 def test_a_policy_without_options_fails_on_musts_only_and_waives_nothing():
     bare = Policy(builtin())
     assert (bare.fail_on_should, bare.waivers, bare.expired()) == (False, (), [])
+    with pytest.raises(dataclasses.FrozenInstanceError):   # one policy for the whole run
+        bare.fail_on_should = True
     assert Verdict(builtin(), today=TODAY).policy == Policy(builtin(), (), False, TODAY)
 
 
