@@ -21,6 +21,14 @@ def register() -> None:
                               max_examples=60, phases=tuple(Phase))
 
 
+def in_pairs() -> settings:
+    """For a property test whose every example sends a pair of requests (the query-order test
+    compares two orders): half the profile's examples, so that it costs the endpoint what any
+    other property test costs (8 requests in a gate run) and holds no shard twice as long.
+    Called as the test module is imported, after the profile is loaded."""
+    return settings(max_examples=max(1, settings.default.max_examples // 2))
+
+
 def request_budget() -> int:
     """Distinct requests one property test may send: two an example (the query-order test
     compares a pair), and a shrinking allowance where the profile shrinks."""

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from infocheck import checks, strategies
-from infocheck.hypothesis_profiles import request_budget
+from infocheck.hypothesis_profiles import in_pairs, request_budget
 
 requirement = pytest.mark.requirement
 
@@ -30,6 +30,7 @@ def test_header_names_are_case_insensitive(info, working_baseline, data):
 
 
 @requirement("HTTP-QUERY-ORDER")
+@in_pairs()
 @given(extra=strategies.extra_query(), position=st.integers(min_value=1, max_value=3))
 def test_query_parameter_order_does_not_matter(info, working_baseline, extra, position):
     positive = info.request(query=extra)
