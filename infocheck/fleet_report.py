@@ -40,6 +40,8 @@ def target_entry(name: str, result: dict | None, problem: str = "", detail: str 
         return {"name": name, "verdict": VERDICTS[EXIT_INTERNAL], "exit_code": EXIT_INTERNAL,
                 "endpoint": None, "detail": detail, "problem": problem or "the run left no result",
                 "result": None}
+    for test in result.get("results", []):   # each test's result names its target
+        test["target"] = name
     return {"name": name, "verdict": result["verdict"], "exit_code": result["exit_code"],
             "endpoint": result["configuration"].get("endpoint"), "detail": detail,
             "problem": problem or None, "result": result}

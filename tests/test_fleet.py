@@ -125,6 +125,9 @@ def test_every_target_gets_the_verdict_its_single_run_gets(fleet_run):
     assert verdicts(targets["no-provider"]["result"]) == verdicts(single.report)
     assert run.report["verdict"] == "NOT CONFORMANT"
     assert run.report["counts"] == {"CONFORMANT": 1, "NOT CONFORMANT": 2, "COULD NOT TEST": 1}
+    for name, target in targets.items():   # every test's result, as data, names its target
+        assert {r["target"] for r in target["result"]["results"]} <= {name}
+    assert targets["no-provider"]["result"]["results"]
     assert "fleet: NOT CONFORMANT" in run.stdout
 
 
