@@ -180,9 +180,9 @@ KNOBS = (
          "hard cap on requests sent in the whole run (default: 300 per api-version checked).",
          parse=_number(int, 1, 100_000), rows=(("max requests", lambda c: str(c.max_requests)),)),
     Knob("concurrency", "--concurrency", "INFOCHECK_CONCURRENCY",
-         "how many requests to the endpoint may be in flight at once (default 4; 1 sends one "
+         "how many requests to the endpoint may be in flight at once (default 5; 1 sends one "
          "after another). Same requests, same verdicts; only sooner.",
-         parse=_number(int, 1, 16), default="4",
+         parse=_number(int, 1, 16), default="5",
          rows=(("concurrency", lambda c: str(c.concurrency)),)),
     Knob("fail_on_should", "--fail-on-should", "INFOCHECK_FAIL_ON_SHOULD",
          "SHOULD findings fail the run too.", parse=_flag, default=False, form="flag",
@@ -250,7 +250,7 @@ class Config:
     model: str | None = None
     timeout: float = 10.0
     max_requests: int = REQUESTS_PER_VERSION
-    concurrency: int = 4
+    concurrency: int = 5
     fail_on_should: bool = False
     discover_versions: bool = False
     waivers: str | None = None

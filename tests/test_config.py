@@ -31,7 +31,7 @@ def test_the_dataclass_defaults_are_the_knobs_defaults():
                  "fleet_jobs", "azure_identity", "fail_on_should", "discover_versions",
                  "deployments", "requirements", "embedded_server"):
         assert getattr(plain, name) == getattr(from_knobs, name), name
-    assert (from_knobs.timeout, from_knobs.max_requests, from_knobs.concurrency, from_knobs.fleet_jobs) == (10, 300, 4, 8)
+    assert (from_knobs.timeout, from_knobs.max_requests, from_knobs.concurrency, from_knobs.fleet_jobs) == (10, 300, 5, 8)
     assert from_knobs.body_limit == plain.body_limit == 1048576   # the README's 1 MiB
     assert (from_knobs.azure_identity, from_knobs.fail_on_should, from_knobs.discover_versions) == (False,) * 3
     assert from_knobs.embedded and not built().embedded

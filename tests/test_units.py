@@ -95,14 +95,14 @@ def test_a_fleet_run_takes_no_target_setting_of_its_own(knob, value):
 
 def test_fleet_jobs_and_concurrency_defaults_and_ranges():
     plain = build_config({}, {})
-    assert (plain.fleet_jobs, plain.concurrency, plain.fleet) == (8, 4, None)
+    assert (plain.fleet_jobs, plain.concurrency, plain.fleet) == (8, 5, None)
     assert build_config({}, {"INFOCHECK_CONCURRENCY": "1"}).concurrency == 1
     assert build_config({}, {"INFOCHECK_CONCURRENCY": "16", "INFOCHECK_FLEET_JOBS": "64"}).concurrency == 16
     for knob, bad in (("INFOCHECK_CONCURRENCY", "0"), ("INFOCHECK_CONCURRENCY", "17"),
                       ("INFOCHECK_FLEET_JOBS", "0"), ("INFOCHECK_FLEET_JOBS", "65")):
         with pytest.raises(ConfigError, match="out of range"):
             build_config({}, {knob: bad})
-    assert ("concurrency", "4") in plain.describe()
+    assert ("concurrency", "5") in plain.describe()
 
 
 # -- retry-after ---------------------------------------------------------------------------
