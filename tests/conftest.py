@@ -34,6 +34,12 @@ ONE_WORKER = {
 }
 
 
+# Modules of in-process unit tests (milliseconds each): one work unit per module, not a
+# scheduler round trip per test.
+QUICK = {"test_units.py", "test_checks.py", "test_scrubber.py", "test_config.py", "test_judge.py",
+         "test_requirements.py", "test_catalogue.py", "test_probe.py", "test_sdk.py"}
+
+
 def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
@@ -42,6 +48,7 @@ def pytest_xdist_make_scheduler(config, log):
 
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
-            return module if module.rsplit("/", 1)[-1] in ONE_WORKER else nodeid
+            name = module.rsplit("/", 1)[-1]
+            return module if name in ONE_WORKER or name in QUICK else nodeid
 
     return ByModule(config, log)
