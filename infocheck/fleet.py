@@ -14,7 +14,6 @@ from .config import FLEET_KEYS, KNOBS, ConfigError, build_config
 
 NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 FILE_LIMIT = 1024 * 1024
-FIELDS = FLEET_KEYS   # fleet key -> the Config field (and so the knob) it sets
 LITERAL_CREDENTIALS = {"api_key", "key", "token", "password", "secret", "authorization", "bearer",
                        "access_token", "api-key"}
 
@@ -92,9 +91,9 @@ def _target(entry, where: str, environ: dict) -> Target:
         if str(key).lower() in LITERAL_CREDENTIALS:
             raise FleetError(f"{where}: {key}: a credential in the fleet file (not shown); keep it "
                              "in an environment variable and name that with api_key_env")
-        if key != "name" and key not in FIELDS:
+        if key != "name" and key not in FLEET_KEYS:
             raise FleetError(f"{where}: {key}: unknown key; a target takes name, "
-                             + ", ".join(FIELDS))
+                             + ", ".join(FLEET_KEYS))
     if "endpoint" not in entry:
         raise FleetError(f"{where}: endpoint: every target needs its endpoint URL")
     env, secrets = {}, []
@@ -102,7 +101,7 @@ def _target(entry, where: str, environ: dict) -> Target:
     for key, value in entry.items():
         if key == "name":
             continue
-        knob = knobs[FIELDS[key]]
+        knob = knobs[FLEET_KEYS[key]]
         if key == "api_key_env":
             value = _variable(value, where, environ)
             secrets.append(value)
@@ -138,7 +137,7 @@ def _as_text(value, where: str) -> str:
 
 def _field_of(message: str) -> str:
     """A single run's message names the knob (INFOCHECK_X / --x); a fleet's, the key."""
-    for key, field_name in FIELDS.items():
+    for key, field_name in FLEET_KEYS.items():
         knob = next(k for k in KNOBS if k.field == field_name)
         message = message.replace(knob.label, key)
     return message

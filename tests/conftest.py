@@ -1,4 +1,5 @@
-"""The self-tests' one rule beyond pytest's: a test that ends in an unexpected NotTested fails.
+"""The self-tests' two rules beyond pytest's: a test that ends in an unexpected NotTested
+fails, and the scheduler hands out whole modules where that is cheaper or needed.
 
 The probe says "cannot check this" by raising NotTested, a unittest.SkipTest, so pytest would
 report a self-test that hits one as skipped, and a run stays green. A mutant that made the probe
@@ -44,7 +45,8 @@ def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
     class ByModule(LoadScopeScheduling):
-        """A test is a work unit of its own, except in the ONE_WORKER modules."""
+        """A test is a work unit of its own, except in the ONE_WORKER and QUICK modules,
+        each of which is one."""
 
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
