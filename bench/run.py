@@ -68,7 +68,7 @@ def key_env(**extra):
 
 def latency() -> bool:
     """The default run against an endpoint that answers every request in 250 ms."""
-    from infocheck.server import InfoHandler, ReferenceServer, Settings
+    from infocheck.contracts.info.server import InfoHandler, ReferenceServer, Settings
 
     class Slow(InfoHandler):
         def serve(self, head):
@@ -93,7 +93,7 @@ def latency() -> bool:
 def fleet(quick: bool) -> bool:
     """40 local endpoints in one --fleet run, and (unless quick) as 40 single runs."""
     from faults import FAULTS
-    from infocheck.server import InfoHandler, ReferenceServer, Settings
+    from infocheck.contracts.info.server import InfoHandler, ReferenceServer, Settings
 
     class Slow(InfoHandler):
         def serve(self, head):

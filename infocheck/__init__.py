@@ -23,16 +23,16 @@ FIXTURES = (
 )
 
 _PUBLIC = {
-    "checks": ("infocheck.checks", None),          # the check functions, and fail()
-    "fail": ("infocheck.checks", "fail"),
-    "CheckFailure": ("infocheck.checks", "CheckFailure"),
-    "Exchange": ("infocheck.exchange", "Exchange"),
-    "Request": ("infocheck.exchange", "Request"),
-    "InfoClient": ("infocheck.client", "InfoClient"),
-    "Config": ("infocheck.config", "Config"),
-    "Requirement": ("infocheck.requirements", "Requirement"),
-    "Catalogue": ("infocheck.requirements", "Catalogue"),
-    "load_catalogue": ("infocheck.requirements", "load"),
+    "checks": ("infocheck.contracts.info.checks", None),          # the check functions, and fail()
+    "fail": ("infocheck.contracts.info.checks", "fail"),
+    "CheckFailure": ("infocheck.contracts.info.checks", "CheckFailure"),
+    "Exchange": ("infocheck.wire.exchange", "Exchange"),
+    "Request": ("infocheck.wire.exchange", "Request"),
+    "InfoClient": ("infocheck.contracts.info.client", "InfoClient"),
+    "Config": ("infocheck.configuration.config", "Config"),
+    "Requirement": ("infocheck.judging.catalogue", "Requirement"),
+    "Catalogue": ("infocheck.judging.catalogue", "Catalogue"),
+    "load_catalogue": ("infocheck.judging.catalogue", "load"),
 }
 
 __all__ = ["__version__", "FIXTURES", *_PUBLIC]

@@ -1,6 +1,6 @@
 """python -m infocheck: the same as the infocheck command."""
 import sys
 
-from .cli import main
+from infocheck.cli import main
 
 sys.exit(main())

@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import sys
 
-from . import __version__
-from .bundle import command_ini, folder
+from infocheck import __version__
+from infocheck.bundle import command_ini, folder
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["serve"]:
-        from .server import main as serve
+        from infocheck.contracts.info.server import main as serve
         return serve(args[1:])
     if args[:1] in (["merge"], ["diff"]):
-        from . import fleet_files
+        from infocheck.fleet import merge as fleet_files
         return (fleet_files.merge_main if args[0] == "merge" else fleet_files.diff_main)(args[1:])
     if args[:1] in (["--version"], ["version"]):
         print(f"infocheck {__version__}")

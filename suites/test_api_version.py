@@ -2,8 +2,9 @@
 import pytest
 from hypothesis import given
 
-from infocheck import checks, strategies
-from infocheck.hypothesis_profiles import request_budget
+from infocheck.contracts.info import checks
+from infocheck.contracts.info import strategies
+from infocheck.plugin.hypothesis_profiles import request_budget
 
 requirement = pytest.mark.requirement
 

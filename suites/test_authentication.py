@@ -3,9 +3,9 @@ import secrets
 
 import pytest
 
-from infocheck import checks
-from infocheck.exchange import Credential
-from infocheck.secret import NEAR_MISSES
+from infocheck.contracts.info import checks
+from infocheck.wire.exchange import Credential
+from infocheck.wire.secret import NEAR_MISSES
 
 requirement = pytest.mark.requirement
 

@@ -6,8 +6,9 @@ configured. The positive request itself names the first deployment (or the model
 endpoints that need one, like Azure AI Foundry's unified endpoint, are checkable."""
 import pytest
 
-from infocheck import checks, schemas
-from infocheck.config import Route
+from infocheck.contracts.info import checks
+from infocheck.contracts.info import profiles as schemas
+from infocheck.configuration.config import Route
 
 requirement = pytest.mark.requirement
 UNKNOWN = "infocheck-no-such-deployment"

@@ -5,8 +5,9 @@ from dataclasses import replace
 import pytest
 from hypothesis import given, strategies as st
 
-from infocheck import checks, strategies
-from infocheck.hypothesis_profiles import in_pairs, request_budget
+from infocheck.contracts.info import checks
+from infocheck.contracts.info import strategies
+from infocheck.plugin.hypothesis_profiles import in_pairs, request_budget
 
 requirement = pytest.mark.requirement
 

@@ -1,7 +1,7 @@
 """Response shape: the positive GET /info answers a ModelInfo, as the reference defines it."""
 import pytest
 
-from infocheck import checks
+from infocheck.contracts.info import checks
 
 requirement = pytest.mark.requirement
 

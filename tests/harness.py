@@ -16,12 +16,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infocheck.config import build_config
-from infocheck.credentials import KeyCredential
-from infocheck.exchange import Credential, Request
-from infocheck.probe import Probe
-from infocheck.secret import Scrubber, Secret
-from infocheck.server import InfoHandler, ReferenceServer, Settings
+from infocheck.configuration.config import build_config
+from infocheck.configuration.credentials import KeyCredential
+from infocheck.wire.exchange import Credential, Request
+from infocheck.wire.probe import Probe
+from infocheck.wire.secret import Scrubber, Secret
+from infocheck.contracts.info.server import InfoHandler, ReferenceServer, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 # Letters outside a-f: the faults that accept hex tokens must not accept this key.
@@ -164,9 +164,14 @@ def run_suite(tmp_path: Path, *args: str, endpoint: str | None = None, key: str 
 
 def checkout(destination: Path) -> Path:
     """A copy of the repository as a clone has it: no environments, builds or reports."""
-    shutil.copytree(ROOT, destination, ignore=shutil.ignore_patterns(
-        ".git", ".venv", ".venv-mutation", "build", "reports", "*.egg-info", "__pycache__",
-        ".hypothesis"))
+    anywhere = shutil.ignore_patterns(".git", ".venv*", "*.egg-info", "__pycache__", ".hypothesis")
+
+    def ignored(folder: str, names: list[str]) -> set[str]:
+        # build/ and reports/ only at the top: infocheck/reports/ is the reporters' package.
+        top = {"build", "reports"} if Path(folder) == ROOT else set()
+        return set(anywhere(folder, names)) | (top & set(names))
+
+    shutil.copytree(ROOT, destination, ignore=ignored)
     return destination
 
 

@@ -8,7 +8,7 @@ import pytest
 from action_runner import run_action
 from faults import IgnoresTheScheme
 from harness import KEY, checkout, clean_env, linked_venv, serve
-from infocheck.secret import Scrubber, Secret
+from infocheck.wire.secret import Scrubber, Secret
 
 REPORTS = {"infocheck.html", "junit.xml", "infocheck.json"}
 

@@ -11,16 +11,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from harness import KEY, POSITIVE, RawServer, probe_for, read_request
-from infocheck import checks, schemas
-from infocheck.checks import CheckFailure
+from infocheck.contracts.info import checks
+from infocheck.contracts.info import profiles as schemas
+from infocheck.contracts.info.checks import CheckFailure
 from infocheck.plugin import _names_missing_model
-from infocheck.printable import printable
-from infocheck.probe import NotTested, retry_after_seconds
-from infocheck.report import EXCHANGE_LIMIT, Reports
-from infocheck.secret import Scrubber, Secret
-from infocheck import verdict as verdicts
-from infocheck.requirements import builtin
-from infocheck.verdict import Verdict
+from infocheck.wire.printable import printable
+from infocheck.wire.probe import NotTested, retry_after_seconds
+from infocheck.reports.html import EXCHANGE_LIMIT, Reports
+from infocheck.wire.secret import Scrubber, Secret
+from infocheck.judging import judge as verdicts
+from infocheck.judging.catalogue import builtin
+from infocheck.judging.judge import Verdict
 
 RAW_CONTROLS = [chr(c) for c in range(0x20) if c != 0x0A] + ["\x7f", "\x9b", "\u202e", "\u2028"]
 TEXT_LIMIT = 40_000

@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 from faults import FAULTS
-from infocheck.requirements import UNIVERSAL, builtin
+from infocheck.judging.catalogue import UNIVERSAL, builtin
 
 SUITES = Path(__file__).resolve().parent.parent / "suites"
 

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from infocheck import checks
-from infocheck.checks import CheckFailure
-from infocheck.exchange import Exchange, Request
+from infocheck.contracts.info import checks
+from infocheck.contracts.info.checks import CheckFailure
+from infocheck.wire.exchange import Exchange, Request
 
 JSON = ("Content-Type", "application/json")
 MODEL = {"model_name": "phi3-mini", "model_type": "chat_completion", "model_provider_name": "Microsoft"}

@@ -10,9 +10,9 @@ import pytest
 
 from faults import AcceptsMonth13, EchoesTheCredential
 from harness import run_suite, serve
-from infocheck import shards
-from infocheck.probe import BREAKER
-from infocheck.server import InfoHandler, Refusal
+from infocheck.plugin import shards
+from infocheck.wire.probe import BREAKER
+from infocheck.contracts.info.server import InfoHandler, Refusal
 
 
 

@@ -5,9 +5,9 @@ import dataclasses
 
 import pytest
 
-from infocheck.config import (KNOBS, Config, ConfigError, Knob, Route, build_config, origin,
+from infocheck.configuration.config import (KNOBS, Config, ConfigError, Knob, Route, build_config, origin,
                               parse_api_versions, validate_api_version)
-from infocheck.schemas import known_versions
+from infocheck.contracts.info.profiles import known_versions
 
 ENDPOINT = {"INFOCHECK_ENDPOINT": "https://h.example"}
 KEY = "k" * 32

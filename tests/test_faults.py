@@ -4,7 +4,7 @@ import pytest
 
 from faults import FAULTS
 from harness import run_suite, serve
-from infocheck.server import DEFAULT_MODELS
+from infocheck.contracts.info.server import DEFAULT_MODELS
 
 DEPLOYMENTS = [arg for name in DEFAULT_MODELS for arg in ("--deployment", name)]
 

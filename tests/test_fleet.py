@@ -9,10 +9,11 @@ import pytest
 
 from faults import FAULTS, EchoesTheCredential, NoProviderName
 from harness import KEY, run_suite, serve
-from infocheck import fleet, fleet_report
+from infocheck.fleet import file as fleet
+from infocheck.fleet import model as fleet_report
 from infocheck.cli import main as infocheck
-from infocheck.schemas import validator
-from infocheck.secret import Scrubber, Secret
+from infocheck.contracts.info.profiles import validator
+from infocheck.wire.secret import Scrubber, Secret
 
 OTHER_KEY = "fleet-Second/KEY+\"yz\\<q>&r=s%t-98765'"
 

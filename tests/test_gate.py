@@ -6,7 +6,7 @@ import time
 import pytest
 
 from harness import KEY, RawServer, run_suite, serve
-from infocheck.server import InfoHandler, Refusal
+from infocheck.contracts.info.server import InfoHandler, Refusal
 
 TIMEOUT = 1.0
 

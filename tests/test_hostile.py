@@ -13,13 +13,13 @@ import zlib
 import pytest
 
 from harness import KEY, POSITIVE, RawServer, drip, probe_for, read_request, run_suite, serve
-from infocheck import checks
-from infocheck.checks import CheckFailure
-from infocheck.credentials import CommandToken, CredentialError
-from infocheck.exchange import Request
-from infocheck.probe import Probe, retry_after_seconds
-from infocheck.secret import Scrubber
-from infocheck.server import InfoHandler, ReferenceServer, Refusal, Settings
+from infocheck.contracts.info import checks
+from infocheck.contracts.info.checks import CheckFailure
+from infocheck.configuration.credentials import CommandToken, CredentialError
+from infocheck.wire.exchange import Request
+from infocheck.wire.probe import Probe, retry_after_seconds
+from infocheck.wire.secret import Scrubber
+from infocheck.contracts.info.server import InfoHandler, ReferenceServer, Refusal, Settings
 
 TIMEOUT = 1.0
 GRACE = 0.75   # thread and socket wake-up, on a loaded 2-core machine
@@ -345,7 +345,7 @@ def test_a_hostile_server_gets_a_verdict_in_small_escaped_outputs(tmp_path, serv
                                    "Thu, 01 Jan 1970 99:99:99 GMT", "1e999", "nan", "-inf",
                                    "9" * 400, "Sun, 06 Nov 1994 08:49:37 +99999"])
 def test_retry_after_is_a_finite_wait_or_none_whatever_the_server_writes(value):
-    from infocheck.exchange import Exchange
+    from infocheck.wire.exchange import Exchange
     for name in ("retry-after", "retry-after-ms", "x-ms-retry-after-ms"):
         wait = retry_after_seconds(Exchange(Request(), "", "", status=429, headers=[(name, value)]))
         assert wait is None or 0 <= wait < float("inf")

@@ -13,7 +13,7 @@ import pytest
 from faults import IgnoresTheScheme
 from harness import KEY, ROOT, checkout, clean_env, linked_venv, serve
 from infocheck import __version__
-from infocheck.server import InfoHandler
+from infocheck.contracts.info.server import InfoHandler
 
 
 

@@ -6,10 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from infocheck.requirements import builtin, load
-from infocheck.verdict import EXIT_INTERNAL, EXIT_UNTESTABLE, EXIT_USAGE, Policy, Verdict, judge, settle
-from infocheck.verdict import TestOutcome as Outcome
-from infocheck.waivers import Waiver
+from infocheck.judging.catalogue import builtin, load
+from infocheck.judging.judge import EXIT_INTERNAL, EXIT_UNTESTABLE, EXIT_USAGE, Policy, Verdict, judge, settle
+from infocheck.judging.judge import TestOutcome as Outcome
+from infocheck.judging.waivers import Waiver
 
 
 def fresh(text: str) -> str:
@@ -197,8 +197,8 @@ def test_expired_waivers():
 # -- gathering outcomes from pytest's reports ----------------------------------------------
 
 from infocheck.plugin import _plain_outcome  # noqa: E402
-from infocheck.probe import NotTested  # noqa: E402
-from infocheck.verdict import NOT_TESTED, VERDICTS  # noqa: E402
+from infocheck.wire.probe import NotTested  # noqa: E402
+from infocheck.judging.judge import NOT_TESTED, VERDICTS  # noqa: E402
 
 
 class Skipped(Exception):

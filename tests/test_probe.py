@@ -12,13 +12,13 @@ import requests
 import urllib3
 
 from harness import POSITIVE, RawServer, drip, probe_for, read_request, serve
-from infocheck import probe as probe_module
-from infocheck.credentials import CredentialError, KeyCredential
-from infocheck.exchange import Exchange, Request
-from infocheck.probe import (NotTested, RunState, UnusableCredential, describe_transport_error,
+from infocheck.wire import probe as probe_module
+from infocheck.configuration.credentials import CredentialError, KeyCredential
+from infocheck.wire.exchange import Exchange, Request
+from infocheck.wire.probe import (NotTested, RunState, UnusableCredential, describe_transport_error,
                              retry_after_seconds)
-from infocheck.secret import EXACT, NEAR_MISSES, Secret
-from infocheck.server import InfoHandler, Refusal
+from infocheck.wire.secret import EXACT, NEAR_MISSES, Secret
+from infocheck.contracts.info.server import InfoHandler, Refusal
 
 
 def answering(*script):

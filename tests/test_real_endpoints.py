@@ -5,11 +5,12 @@ import json
 import pytest
 
 from harness import KEY, ROOT, run_suite, serve
-from infocheck import checks, schemas
-from infocheck.checks import CheckFailure
-from infocheck.exchange import Exchange, Request
-from infocheck.requirements import builtin
-from infocheck.server import ReferenceServer, FoundryHandler, ServerlessHandler, Settings
+from infocheck.contracts.info import checks
+from infocheck.contracts.info import profiles as schemas
+from infocheck.contracts.info.checks import CheckFailure
+from infocheck.wire.exchange import Exchange, Request
+from infocheck.judging.catalogue import builtin
+from infocheck.contracts.info.server import ReferenceServer, FoundryHandler, ServerlessHandler, Settings
 
 RECORDINGS = json.loads((ROOT / "fixtures" / "recordings" / "real-endpoint-shapes.json").read_text())["exchanges"]
 

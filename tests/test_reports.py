@@ -7,8 +7,8 @@ import pytest
 
 from faults import FlatServerlessErrors, IgnoresTheScheme, NoDate
 from harness import ROOT, run_suite, serve
-from infocheck import schemas
-from infocheck.server import DEFAULT_MODELS
+from infocheck.contracts.info import profiles as schemas
+from infocheck.contracts.info.server import DEFAULT_MODELS
 
 DEPLOYMENTS = [arg for name in DEFAULT_MODELS for arg in ("--deployment", name)]
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from infocheck import requirements as catalogue
-from infocheck.requirements import AREAS, FIXED, CatalogueError, Requirement, builtin, load
+from infocheck.judging import catalogue
+from infocheck.judging.catalogue import AREAS, FIXED, CatalogueError, Requirement, builtin, load
 
 ENTRY = {"id": "ACME-X", "level": "MUST", "area": "acme", "statement": "s", "source": "r"}
 

@@ -9,7 +9,7 @@ import urllib.parse
 
 import pytest
 
-from infocheck.secret import MASK, WITHHELD, Scrubber, Secret, credential_problem, decoded_views
+from infocheck.wire.secret import MASK, WITHHELD, Scrubber, Secret, credential_problem, decoded_views
 
 KEY = 'Selftest/KEY+"qr\\st<u>&v=w%x-0192\''   # characters JSON, URLs and HTML escape
 NEAR = {"truncated": KEY[:-1], "extended": KEY + "x", "one-changed": KEY[:-1] + "x",

@@ -8,9 +8,10 @@ from azure.ai.inference import ChatCompletionsClient, EmbeddingsClient
 from azure.core.credentials import AccessToken, AzureKeyCredential
 
 from harness import KEY, probe_for
-from infocheck import checks, schemas
-from infocheck.exchange import Credential, Request
-from infocheck.server import InfoHandler, ReferenceServer, Settings
+from infocheck.contracts.info import checks
+from infocheck.contracts.info import profiles as schemas
+from infocheck.wire.exchange import Credential, Request
+from infocheck.contracts.info.server import InfoHandler, ReferenceServer, Settings
 
 TOKEN = "sdk-selftest-token-0123456789abcdef"
 

@@ -6,9 +6,9 @@ import re
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
-from infocheck import strategies
-from infocheck.config import ConfigError, validate_api_version
-from infocheck.secret import NEAR_MISSES
+from infocheck.contracts.info import strategies
+from infocheck.configuration.config import ConfigError, validate_api_version
+from infocheck.wire.secret import NEAR_MISSES
 
 DRAWS = 200
 

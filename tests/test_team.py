@@ -8,8 +8,8 @@ import pytest
 
 from faults import FAULTS
 from harness import ROOT, run_suite, serve
-from infocheck.requirements import CatalogueError, builtin, load
-from infocheck.server import InfoHandler
+from infocheck.judging.catalogue import CatalogueError, builtin, load
+from infocheck.contracts.info.server import InfoHandler
 
 EXAMPLE = ROOT / "docs" / "team-example"
 TEAM = ("suites", str(EXAMPLE), "--requirements", str(EXAMPLE / "acme-requirements.json"),
@@ -86,7 +86,7 @@ def test_a_team_should_that_fails_is_a_finding(tmp_path):
 
 TEAM_TEST = '''
 import pytest
-from infocheck import checks
+from infocheck.contracts.info import checks
 
 @pytest.mark.requirement("ACME-REQUEST-ID")
 def test_mine(baseline):

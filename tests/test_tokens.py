@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import pytest
 
 from harness import KEY, run_suite
-from infocheck.credentials import AzureIdentityToken, CommandToken, CredentialError, jwt_expiry
-from infocheck.secret import Scrubber
-from infocheck.server import InfoHandler, ReferenceServer, Settings
+from infocheck.configuration.credentials import AzureIdentityToken, CommandToken, CredentialError, jwt_expiry
+from infocheck.wire.secret import Scrubber
+from infocheck.contracts.info.server import InfoHandler, ReferenceServer, Settings
 
 
 def jwt(expires_in: float = 3600) -> str:

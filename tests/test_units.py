@@ -5,12 +5,12 @@ import subprocess
 import pytest
 
 from harness import KEY, POSITIVE, ROOT, probe_for, serve
-from infocheck.config import ConfigError, build_config, info_url
-from infocheck.exchange import Credential, Exchange, Request
-from infocheck import probe as probe_module
-from infocheck.probe import BREAKER, NotTested, RunState, retry_after_seconds
-from infocheck.secret import EXACT, MASK, NEAR_MISSES, Scrubber, Secret
-from infocheck.server import InfoHandler, Refusal
+from infocheck.configuration.config import ConfigError, build_config, info_url
+from infocheck.wire.exchange import Credential, Exchange, Request
+from infocheck.wire import probe as probe_module
+from infocheck.wire.probe import BREAKER, NotTested, RunState, retry_after_seconds
+from infocheck.wire.secret import EXACT, MASK, NEAR_MISSES, Scrubber, Secret
+from infocheck.contracts.info.server import InfoHandler, Refusal
 
 
 def config(**env):
@@ -280,8 +280,8 @@ def test_probe_does_not_read_netrc(tmp_path, monkeypatch):
 
 # -- strict JSON ------------------------------------------------------------------------------
 
-from infocheck import strict_json  # noqa: E402
-from infocheck.printable import printable  # noqa: E402
+from infocheck.wire import strict_json  # noqa: E402
+from infocheck.wire.printable import printable  # noqa: E402
 
 
 @pytest.mark.parametrize("body, says", [
@@ -331,7 +331,7 @@ def test_printable_keeps_newlines_when_asked_and_caps_length():
 
 
 def test_the_readme_configuration_table_has_a_row_for_every_knob():
-    from infocheck.config import KNOBS
+    from infocheck.configuration.config import KNOBS
     rows = [line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `--")]
     for knob in KNOBS:
         assert any(f"`{knob.option}" in row and f"`{knob.env}`" in row for row in rows), knob.option

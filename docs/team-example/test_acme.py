@@ -1,11 +1,11 @@
 """ACME's own requirements, checked in the same run as infocheck's suites.
 
-The fixtures (`info`, `baseline`) and `infocheck.checks` are infocheck's public surface. Requests
+The fixtures (`info`, `baseline`) and `infocheck.contracts.info.checks` are infocheck's public surface. Requests
 made with `info.once(...)` are shared with infocheck's own tests, so these checks cost the
 endpoint no extra request."""
 import pytest
 
-from infocheck import checks
+from infocheck.contracts.info import checks
 
 requirement = pytest.mark.requirement
 CONTRACTED = ("Microsoft", "Cohere", "Mistral", "Meta")

@@ -2,7 +2,7 @@
 
 Standard library only. `InfoHandler`'s steps (`authenticate`, `check_api_version`,
 `choose_model`, `send_model_info`, ...) are methods so the self-tests can build faulty
-variants by overriding one step each. Run standalone with `python -m infocheck.server`.
+variants by overriding one step each. Run standalone with `python -m infocheck.contracts.info.server`.
 """
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import __version__, schemas
+from infocheck import __version__
+from infocheck.contracts.info import profiles as schemas
 
 SUPPORTED_VERSIONS = tuple(schemas.known_versions())
 DEFAULT_MODELS = {
@@ -319,7 +320,7 @@ class ReferenceServer:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m infocheck.server",
+        prog="python -m infocheck.contracts.info.server",
         description="Serve the /info reference implementation. The key comes from "
                     "INFOCHECK_API_KEY; without it a random key is generated and printed. "
                     "INFOCHECK_TOKEN, if set, is a Bearer token accepted too.")
@@ -345,7 +346,7 @@ def main(argv=None) -> int:
         server = ReferenceServer(settings, FLAVOURS[args.flavour], host=args.host, port=args.port,
                                  verbose=not args.quiet)
     except OSError as exc:
-        print(f"infocheck.server: cannot listen on {args.host}:{args.port}: {exc.strerror}",
+        print(f"infocheck.contracts.info.server: cannot listen on {args.host}:{args.port}: {exc.strerror}",
               file=sys.stderr)
         return 2
     print(f"infocheck reference server: {server.url}/info?api-version={SUPPORTED_VERSIONS[-1]}")

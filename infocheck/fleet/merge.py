@@ -7,10 +7,11 @@ import json
 import sys
 from pathlib import Path
 
-from . import fleet_report, strict_json
-from .fleet import NAME
-from .schemas import validator
-from .verdict import EXIT_USAGE
+from infocheck.fleet import model as fleet_report
+from infocheck.wire import strict_json
+from infocheck.fleet.file import NAME
+from infocheck.contracts.info.profiles import validator
+from infocheck.judging.judge import EXIT_USAGE
 
 INPUT_LIMIT = 256 * 1024 * 1024
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 from urllib.parse import urlsplit
 
-from .schemas import known_versions, profile, profile_version
-from .secret import MASK, Secret, credential_problem
+from infocheck.contracts.info.profiles import known_versions, profile, profile_version
+from infocheck.wire.secret import MASK, Secret, credential_problem
 
 DEFAULT_API_VERSION = "2024-04-01-preview"
 API_VERSION_FORMAT = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(-preview)?$")  # ASCII digits only

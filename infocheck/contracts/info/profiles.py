@@ -9,7 +9,7 @@ from functools import lru_cache
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from .bundle import folder
+from infocheck.bundle import folder
 
 SCHEMA_DIR = folder("schemas")
 SPELLINGS = folder("fixtures") / "model-type-spellings.json"

@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 
-from .secret import Scrubber, Secret, credential_problem
+from infocheck.wire.secret import Scrubber, Secret, credential_problem
 
 REFRESH_MARGIN = 120.0          # seconds before expiry a token is renewed
 OPAQUE_TOKEN_LIFETIME = 2700.0  # a token whose expiry cannot be read is renewed after 45 minutes

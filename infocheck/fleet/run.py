@@ -16,10 +16,11 @@ import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import fleet, fleet_report
-from .config import FLEET_TARGET_FIELDS, KNOBS, Config
-from .printable import printable
-from .secret import Scrubber, Secret
+from infocheck.fleet import file as fleet
+from infocheck.fleet import model as fleet_report
+from infocheck.configuration.config import FLEET_TARGET_FIELDS, KNOBS, Config
+from infocheck.wire.printable import printable
+from infocheck.wire.secret import Scrubber, Secret
 
 # The fleet run's own options, and the report paths each target's run gets in their place.
 DROPPED_OPTIONS = ("--fleet", "--fleet-slice", "--fleet-jobs", "--html", "--junitxml", "--junit-xml",

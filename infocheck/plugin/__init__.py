@@ -20,23 +20,26 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from . import __version__, checks, hypothesis_profiles, shards
-from . import report as reports
-from .checks import CheckFailure
-from .bundle import folder
-from .client import InfoClient, OnceCache
-from .config import KNOBS, Config, ConfigError, build_config
-from .credentials import AzureIdentityToken, CommandToken, KeyCredential
-from .exchange import Exchange
-from .printable import printable
-from .probe import NotTested, Probe, UnusableCredential
-from . import requirements as requirement_catalogue
-from .requirements import UNIVERSAL, Catalogue, CatalogueError
-from .schemas import known_versions
-from .secret import Scrubber, Secret
-from .server import DEFAULT_MODELS, ReferenceServer, Settings
-from .verdict import FINDING, NOT_TESTED, WAIVED, TestOutcome, Traffic, Verdict, settle
-from . import waivers as waiver_file
+from infocheck import __version__
+from infocheck.contracts.info import checks
+from infocheck.plugin import hypothesis_profiles
+from infocheck.plugin import shards
+from infocheck.reports import html as reports
+from infocheck.contracts.info.checks import CheckFailure
+from infocheck.bundle import folder
+from infocheck.contracts.info.client import InfoClient, OnceCache
+from infocheck.configuration.config import KNOBS, Config, ConfigError, build_config
+from infocheck.configuration.credentials import AzureIdentityToken, CommandToken, KeyCredential
+from infocheck.wire.exchange import Exchange
+from infocheck.wire.printable import printable
+from infocheck.wire.probe import NotTested, Probe, UnusableCredential
+from infocheck.judging import catalogue as requirement_catalogue
+from infocheck.judging.catalogue import UNIVERSAL, Catalogue, CatalogueError
+from infocheck.contracts.info.profiles import known_versions
+from infocheck.wire.secret import Scrubber, Secret
+from infocheck.contracts.info.server import DEFAULT_MODELS, ReferenceServer, Settings
+from infocheck.judging.judge import FINDING, NOT_TESTED, WAIVED, TestOutcome, Traffic, Verdict, settle
+from infocheck.judging import waivers as waiver_file
 
 CONFIG = pytest.StashKey[Config]()
 CREDENTIAL = pytest.StashKey[object]()
@@ -93,8 +96,8 @@ def pytest_cmdline_main(config):
     if not _asked_for(config) or not (config.getoption("infocheck_fleet")
                                       or os.environ.get("INFOCHECK_FLEET", "").strip()):
         return None
-    from .fleet import FleetError
-    from .fleet_run import FleetRun
+    from infocheck.fleet.file import FleetError
+    from infocheck.fleet.run import FleetRun
 
     here = Path(config.invocation_params.dir)
     json_path = config.getoption("infocheck_json") or config.getini("infocheck_json")

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from . import __version__
-from .config import Config
-from .printable import printable
-from .secret import Scrubber
-from .verdict import ORDER, Verdict
+from infocheck import __version__
+from infocheck.configuration.config import Config
+from infocheck.wire.printable import printable
+from infocheck.wire.secret import Scrubber
+from infocheck.judging.judge import ORDER, Verdict
 
 COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "finding": "#9a6700", "waived": "#8250df",
            "not tested": "#57606a", "skipped": "#8c959f", "not run": "#d0d7de", "ignored": "#afb8c1"}

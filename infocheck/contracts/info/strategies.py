@@ -78,7 +78,7 @@ def malformed_api_versions():
 
 
 def _is_calendar_version(value: str) -> bool:
-    from .config import ConfigError, validate_api_version
+    from infocheck.configuration.config import ConfigError, validate_api_version
     try:
         validate_api_version(value)
         return True

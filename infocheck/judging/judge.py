@@ -8,9 +8,9 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from .printable import printable
-from .probe import NOT_TESTED
-from .requirements import Catalogue
+from infocheck.wire.printable import printable
+from infocheck.wire.probe import NOT_TESTED
+from infocheck.judging.catalogue import Catalogue
 
 EXIT_UNTESTABLE, EXIT_INTERNAL, EXIT_USAGE = 2, 3, 4
 FINDING = "SHOULD finding: "

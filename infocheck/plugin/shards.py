@@ -27,8 +27,8 @@ import traceback
 from dataclasses import replace
 from pathlib import Path
 
-from .client import OnceCache
-from .exchange import Exchange
+from infocheck.contracts.info.client import OnceCache
+from infocheck.wire.exchange import Exchange
 
 
 class SharedOnceCache(OnceCache):

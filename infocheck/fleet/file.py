@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import FLEET_KEYS, KNOBS, ConfigError, build_config
+from infocheck.configuration.config import FLEET_KEYS, KNOBS, ConfigError, build_config
 
 NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 FILE_LIMIT = 1024 * 1024

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import ConfigError
+from infocheck.configuration.config import ConfigError
 
 KNOB = "INFOCHECK_WAIVERS / --waivers"
 

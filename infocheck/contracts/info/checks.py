@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import schemas
-from .exchange import Exchange
-from .printable import printable
-from .requirements import Requirement, builtin
+from infocheck.contracts.info import profiles as schemas
+from infocheck.wire.exchange import Exchange
+from infocheck.wire.printable import printable
+from infocheck.judging.catalogue import Requirement, builtin
 
 MODEL_INFO_MEMBERS = ("model_name", "model_type", "model_provider_name")
 REQUEST_ID_HEADERS = ("x-ms-request-id", "x-request-id", "apim-request-id", "request-id")

@@ -5,9 +5,9 @@ import shlex
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, quote
 
-from . import strict_json
-from .printable import printable
-from .secret import EXACT, MASK, KeyVariant
+from infocheck.wire import strict_json
+from infocheck.wire.printable import printable
+from infocheck.wire.secret import EXACT, MASK, KeyVariant
 
 HEADER_VALUE_SHOWN = 300   # characters of one header value in a transcript
 HEADERS_SHOWN = 60         # headers of one answer in a transcript

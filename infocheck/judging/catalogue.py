@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from .bundle import folder
+from infocheck.bundle import folder
 
 CATALOGUE = folder("fixtures") / "requirements.json"
 LEVELS = ("MUST", "SHOULD")

@@ -4,10 +4,10 @@ and records every exchange on the test for the report. It knows nothing of pytes
 that cannot be answered raises `NotTested`, which pytest reports as a skip."""
 from __future__ import annotations
 
-from .config import Config, Route
-from .exchange import Credential, Exchange, Request
-from .probe import NOT_TESTED, NotTested, Probe
-from .secret import EXACT, KeyVariant
+from infocheck.configuration.config import Config, Route
+from infocheck.wire.exchange import Credential, Exchange, Request
+from infocheck.wire.probe import NOT_TESTED, NotTested, Probe
+from infocheck.wire.secret import EXACT, KeyVariant
 DEFAULT = object()
 JSON_ACCEPT = ("Accept", "application/json")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from html import escape
 
-from . import __version__
-from .printable import printable
-from .report import BANNER, COLOURS, STYLE
-from .verdict import EXIT_INTERNAL, EXIT_UNTESTABLE, EXIT_USAGE, ORDER, VERDICTS
+from infocheck import __version__
+from infocheck.wire.printable import printable
+from infocheck.reports.html import BANNER, COLOURS, STYLE
+from infocheck.judging.judge import EXIT_INTERNAL, EXIT_UNTESTABLE, EXIT_USAGE, ORDER, VERDICTS
 
 SCHEMA_VERSION = 1
 SYMBOLS = {"failed": "✗", "waived": "w", "finding": "!", "not tested": "–", "passed": "✓",

@@ -27,12 +27,12 @@ try:
 except ImportError:   # Windows: no fork, so no shards to share a RunState with
     fcntl = None
 
-from . import __version__
-from .config import Config, origin
-from .exchange import Credential, Exchange, Request
-from .credentials import CredentialError
-from .secret import Scrubber
-from .transport import Deadline, DeadlineExceeded, new_session, read_body
+from infocheck import __version__
+from infocheck.configuration.config import Config, origin
+from infocheck.wire.exchange import Credential, Exchange, Request
+from infocheck.configuration.credentials import CredentialError
+from infocheck.wire.secret import Scrubber
+from infocheck.wire.transport import Deadline, DeadlineExceeded, new_session, read_body
 
 USER_AGENT = f"infocheck/{__version__} (+conformance suite for /info)"
 MAX_RETRIES = 3            # per request, on 429/503
