@@ -1,4 +1,5 @@
-"""infocheck: a conformance suite for the Azure AI Model Inference Get Info API.
+"""infocheck: a conformance gate for model-serving endpoints (the Azure AI Model Inference Get
+Info API is its first contract).
 
 The public surface, for a team's own tests (see docs/team-example), is what `__all__` names,
 the pytest fixtures in `FIXTURES`, the `requirement` marker, the requirement catalogue and
@@ -23,9 +24,9 @@ FIXTURES = (
 )
 
 _PUBLIC = {
-    "checks": ("infocheck.contracts.info.checks", None),          # the check functions, and fail()
-    "fail": ("infocheck.contracts.info.checks", "fail"),
-    "CheckFailure": ("infocheck.contracts.info.checks", "CheckFailure"),
+    "checks": ("infocheck.contracts.info.checks", None),     # the info contract's checks, and fail()
+    "fail": ("infocheck.contracts.checking", "fail"),
+    "CheckFailure": ("infocheck.contracts.checking", "CheckFailure"),
     "Exchange": ("infocheck.wire.exchange", "Exchange"),
     "Request": ("infocheck.wire.exchange", "Request"),
     "InfoClient": ("infocheck.contracts.info.client", "InfoClient"),

@@ -22,7 +22,7 @@ from infocheck.bundle import command_ini, folder
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["serve"]:
-        from infocheck.contracts.info.server import main as serve
+        from infocheck.server.command import main as serve
         return serve(args[1:])
     if args[:1] in (["merge"], ["diff"]):
         from infocheck.fleet import merge as fleet_files

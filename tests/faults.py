@@ -67,7 +67,7 @@ class DefaultsMissingApiVersion(InfoHandler):
 @fault(failed={"API-VERSION-FORMAT"})
 class AcceptsMalformedApiVersion(InfoHandler):
     def check_api_version(self, query):
-        from infocheck.configuration.config import API_VERSION_FORMAT
+        from infocheck.contracts.info.contract import API_VERSION_FORMAT
         values = query.get("api-version") or []
         if len(values) == 1 and not API_VERSION_FORMAT.match(values[0]):
             return  # anything that does not look like a date is taken as "the default"
@@ -86,7 +86,8 @@ class AcceptsMonth13(InfoHandler):
 @fault(failed={"API-VERSION-UNSUPPORTED"}, findings={"API-VERSION-UNSUPPORTED-CODE"})
 class AcceptsAnyWellFormedApiVersion(InfoHandler):
     def check_api_version(self, query):
-        from infocheck.configuration.config import ConfigError, validate_api_version
+        from infocheck.configuration.knobs import ConfigError
+        from infocheck.contracts.info.contract import validate_api_version
         values = query.get("api-version") or []
         try:
             if len(values) == 1 and validate_api_version(values[0]):

@@ -37,7 +37,7 @@ def probe_for(url: str, sleep=lambda seconds: None, **env) -> Probe:
     """A Probe for the endpoint at `url` with the self-test key, configured as the INFOCHECK_*
     variables in `env` say; waits on throttling are recorded by `sleep`, not slept."""
     settings = build_config({}, {"INFOCHECK_ENDPOINT": url, "INFOCHECK_API_KEY": KEY, **env})
-    return Probe(settings, settings.info_url(), KeyCredential(settings.api_key),
+    return Probe(settings, settings.target_url(), KeyCredential(settings.api_key),
                  Scrubber([settings.api_key]), sleep=sleep)
 
 

@@ -14,14 +14,17 @@ from harness import KEY, POSITIVE, RawServer, probe_for, read_request
 from infocheck.contracts.info import checks
 from infocheck.contracts.info import profiles as schemas
 from infocheck.contracts.info.checks import CheckFailure
-from infocheck.plugin import _names_missing_model
+from infocheck.contracts.info.contract import names_missing_model
+from infocheck.judging.catalogue import builtin
+from infocheck.judging.outcome import Outcome, TestOutcome
+from infocheck.judging.policy import Policy
+from infocheck.plugin.collector import Results
+from infocheck.reports.html import summary_html
+from infocheck.reports.json_report import EXCHANGE_LIMIT, document
+from infocheck.reports.terminal import write_summary
 from infocheck.wire.printable import printable
 from infocheck.wire.probe import NotTested, retry_after_seconds
-from infocheck.reports.html import EXCHANGE_LIMIT, Reports
 from infocheck.wire.secret import Scrubber, Secret
-from infocheck.judging import judge as verdicts
-from infocheck.judging.catalogue import builtin
-from infocheck.judging.judge import Verdict
 
 RAW_CONTROLS = [chr(c) for c in range(0x20) if c != 0x0A] + ["\x7f", "\x9b", "\u202e", "\u2028"]
 TEXT_LIMIT = 40_000
@@ -153,26 +156,26 @@ def test_any_answer_gives_a_verdict_and_safe_outputs(endpoint, payload):
     finally:
         probe.close()
     retry_after_seconds(ex)
-    _names_missing_model(ex)
+    names_missing_model(ex)
     failures = every_check(ex)
-    verdict = Verdict(builtin())
+    results = Results(Policy(builtin()))
     for number, failure in enumerate(failures):
-        verdict.tests[f"t{number}"] = verdicts.TestOutcome(
-            f"suites/test_x.py::t{number}", (failure.requirement_id,), "failed",
-            (failure.requirement_id,), failure.explain(), ex.transcript(), config.api_version)
-    verdict.status = 1 if failures else 0
-    reports = Reports(None, verdict, config, scrubber, config.describe())
+        results.tests[f"t{number}"] = TestOutcome(
+            f"suites/info/test_x.py::t{number}", (failure.requirement_id,), Outcome.FAILED,
+            (failure.requirement_id,), failure.explain(), failure.brief(), failure.got,
+            ex.transcript(), config.api_version)
+    results.status = 1 if failures else 0
     terminal = Terminal()
-    verdict.pytest_terminal_summary(terminal)
-    document = reports.document()
+    write_summary(results, terminal)
     outputs = [repr(ex), ex.status_line(), ex.excerpt(), terminal.out.getvalue()] + [
-        f.explain() for f in failures] + [json.dumps(document, ensure_ascii=False)]
+        f.explain() for f in failures] + [json.dumps(document(results, config, config.describe()),
+                                                     ensure_ascii=False)]
     for text in outputs[:-1]:
         assert_safe(text, scrubber)
     # The JSON report keeps one capped transcript per failed requirement: bounded by the
     # catalogue, not by what the server sends.
     assert_safe(outputs[-1], scrubber, TEXT_LIMIT + len(builtin()) * (EXCHANGE_LIMIT + 200))
-    html = reports.banner_html() + reports.matrix_html() + reports.config_html()
+    html = summary_html(results, config, config.describe())
     html.encode("utf-8")  # no lone surrogate reaches a report
     assert not leaked(html)
     transcript = ex.transcript()

@@ -5,8 +5,11 @@ import dataclasses
 
 import pytest
 
-from infocheck.configuration.config import (KNOBS, Config, ConfigError, Knob, Route, build_config, origin,
-                              parse_api_versions, validate_api_version)
+from infocheck.configuration.config import Config, ConfigError, build_config
+from infocheck.configuration.knobs import KNOBS, Knob
+from infocheck.configuration.urls import origin
+from infocheck.contracts.info.client import Route, route, route_description
+from infocheck.contracts.info.contract import parse_api_versions, validate_api_version
 from infocheck.contracts.info.profiles import known_versions
 
 ENDPOINT = {"INFOCHECK_ENDPOINT": "https://h.example"}
@@ -180,23 +183,26 @@ def test_routes():
     assert (deployment.query(), deployment.headers()) == ((), (("azureml-model-deployment", "d"),))
     assert model.describe() == "model m (via the model query parameter)"
     assert deployment.describe() == "deployment d (via the azureml-model-deployment header)"
-    assert built(INFOCHECK_DEPLOYMENTS="a,b", INFOCHECK_MODEL="m").route == Route("deployment", "a")
-    assert built(INFOCHECK_MODEL="m", INFOCHECK_API_VERSION="2025-04-01").route == Route("model", "m")
-    assert built(INFOCHECK_MODEL="m", INFOCHECK_API_VERSION="2024-04-01-preview").route == Route("deployment", "m")
-    assert built().route is None
+    assert route(built(INFOCHECK_DEPLOYMENTS="a,b", INFOCHECK_MODEL="m")) == Route("deployment", "a")
+    assert route(built(INFOCHECK_MODEL="m", INFOCHECK_API_VERSION="2025-04-01")) == Route("model", "m")
+    assert route(built(INFOCHECK_MODEL="m", INFOCHECK_API_VERSION="2024-04-01-preview")) == Route("deployment", "m")
+    assert route(built()) is None
 
 
 def test_route_descriptions():
-    assert built(INFOCHECK_DEPLOYMENTS="a,b").route_description() == (
+    assert route_description(built(INFOCHECK_DEPLOYMENTS="a,b")) == (
         "deployment a (via the azureml-model-deployment header)")
-    assert built(INFOCHECK_MODEL="m").route_description().startswith("model m (via the model query parameter")
-    assert built().route_description() == "none named: the endpoint's default deployment"
+    assert route_description(built(INFOCHECK_MODEL="m")).startswith("model m (via the model query parameter")
+    assert route_description(built()) == "none named: the endpoint's default deployment"
 
 
 def test_an_unknown_api_version_is_checked_with_the_latest_profile_and_says_so():
-    assert built(INFOCHECK_API_VERSION="2024-04-01-preview").profile_note() == ""
+    def note_of(c):
+        return c.contract.version_note(c.api_version)
+
+    assert note_of(built(INFOCHECK_API_VERSION="2024-04-01-preview")) == ""
     for unknown in ("2099-01-01", "2024-01-01"):   # newer and older than every known one
-        note = built(INFOCHECK_API_VERSION=unknown).profile_note()
+        note = note_of(built(INFOCHECK_API_VERSION=unknown))
         assert note == f" (unknown to infocheck: checked with the profile of {known_versions()[-1]}, the most recent it knows)"
 
 

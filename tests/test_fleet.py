@@ -11,8 +11,10 @@ from faults import FAULTS, EchoesTheCredential, NoProviderName
 from harness import KEY, run_suite, serve
 from infocheck.fleet import file as fleet
 from infocheck.fleet import model as fleet_report
+from infocheck.fleet.merge import diff
+from infocheck.fleet.render import diff_lines
 from infocheck.cli import main as infocheck
-from infocheck.contracts.info.profiles import validator
+from infocheck.bundle import validator
 from infocheck.wire.secret import Scrubber, Secret
 
 OTHER_KEY = "fleet-Second/KEY+\"yz\\<q>&r=s%t-98765'"
@@ -38,7 +40,7 @@ GOOD = {"name": "good", "endpoint": "https://a.example", "api_key_env": "FLEET_K
     (dict(GOOD, endpoint="ftp://a.example"), "target 1 (good): endpoint: 'ftp://a.example' is not an http(s) URL"),
     (dict(GOOD, api_version="2024-13-01"), "target 1 (good): api_version: '2024-13-01' is not a calendar date"),
     (dict(GOOD, max_requests=0), "target 1 (good): max_requests: '0' is out of range"),
-    (dict(GOOD, request_timeout="soon"), "target 1 (good): request_timeout: 'soon' is not a number"),
+    (dict(GOOD, request_timeout="soon"), "target 1 (good): request_timeout: give a number, not text 'soon'"),
     (dict(GOOD, deployments=[]), "target 1 (good): deployments: give a string or a non-empty list"),
     (dict(GOOD, auth_header="basic"), "target 1 (good): auth_header: 'basic' is not one of"),
     (dict(GOOD, name="bad name"), "target 1: name: give each target a name"),
@@ -212,8 +214,8 @@ def test_merge_refuses_what_is_not_an_infocheck_report(tmp_path, capsys):
     assert infocheck(["merge", str(tmp_path / "y.json")]) == 4
     assert infocheck(["merge", str(tmp_path / "missing.json")]) == 4
     err = capsys.readouterr().err
-    assert "x.json: not an infocheck report" in err and "y.json: not JSON" in err
-    assert "missing.json: cannot read it" in err and "Traceback" not in err
+    assert "x.json: not an infocheck report" in err and "y.json: the report is nested more than" in err
+    assert "missing.json: cannot read the report" in err and "Traceback" not in err
 
 
 def target(name, verdict, requirements):
@@ -231,16 +233,16 @@ def test_diff_lists_regressions_fixes_and_new_targets_and_fails_on_a_regression(
         target("a", "CONFORMANT", {"SHAPE-200": "passed", "HTTP-DATE": "finding"}),
         target("b", "CONFORMANT", {"SHAPE-200": "passed", "HTTP-DATE": "finding"}),
         target("c", "NOT CONFORMANT", {"SHAPE-200": "failed"})])
-    changes = fleet_report.diff(old, new)
+    changes = diff(old, new)
     assert changes["regressions"] == [{"target": "a", "requirement": "HTTP-DATE", "was": "passed", "now": "finding"}]
     assert changes["fixes"] == [
         {"target": "b", "requirement": None, "was": "NOT CONFORMANT", "now": "CONFORMANT"},
         {"target": "b", "requirement": "SHAPE-200", "was": "failed", "now": "passed"}]
     assert (changes["new_targets"], changes["removed_targets"], changes["exit_code"]) == (["c"], ["gone"], 1)
-    assert fleet_report.diff(new, new)["exit_code"] == 0
+    assert diff(new, new)["exit_code"] == 0
     worse = fleet_report.document([target("a", "COULD NOT TEST", {"SHAPE-200": "not tested"})])
-    assert fleet_report.diff(old, worse)["regressions"][0]["now"] == "COULD NOT TEST"
-    assert "REGRESSION: a HTTP-DATE: passed → finding" in fleet_report.diff_lines(changes)
+    assert diff(old, worse)["regressions"][0]["now"] == "COULD NOT TEST"
+    assert "REGRESSION: a HTTP-DATE: passed → finding" in diff_lines(changes)
 
 
 @pytest.mark.parametrize("codes, fleet_code", [

@@ -2,13 +2,17 @@
 and each requirement's verdict from the tests behind it; on fixed outcomes, no network."""
 import dataclasses
 import datetime as dt
+import json
 from types import SimpleNamespace
 
 import pytest
 
 from infocheck.judging.catalogue import builtin, load
-from infocheck.judging.judge import EXIT_INTERNAL, EXIT_UNTESTABLE, EXIT_USAGE, Policy, Verdict, judge, settle
-from infocheck.judging.judge import TestOutcome as Outcome
+from infocheck.judging.judge import (EXIT_INTERNAL, EXIT_UNTESTABLE, EXIT_USAGE, judge,
+                                     requirement_verdicts, settle)
+from infocheck.judging.outcome import TestOutcome as Outcome
+from infocheck.judging.policy import Policy
+from infocheck.plugin.collector import Results
 from infocheck.judging.waivers import Waiver
 
 
@@ -55,7 +59,8 @@ EXPIRED = Policy(builtin(), (Waiver("HTTP-DATE", None, "vendor", TODAY - dt.time
     (5, [], {}, 5),
 ])
 def test_the_exit_code(status, tests, flags, code):
-    assert judge(status, iter(tests), **flags) == code
+    given = flags.pop("policy", Policy(builtin()))
+    assert judge(status, iter(tests), given, **flags) == code
 
 
 def failure(*failed, nodeid="suites/test_x.py::test_y[v1]", outcome="failed"):
@@ -89,9 +94,11 @@ LAPSED = Waiver("AUTH-MISSING", None, "the gateway adds it", TODAY - dt.timedelt
 def test_a_failure_settles_under_the_waivers_and_the_policy(test, given, outcome, summary, note):
     settled = settle(test, given)
     assert (settled.outcome, settled.summary) == (outcome, summary)
-    assert settled.message == "[MUST X] broke" + (
+    assert settled.message == "[MUST X] broke"         # the message is the check's, as it was
+    assert settled.text == "[MUST X] broke" + (       # an expired waiver is a field, said when printed
         "\n\n(a waiver for AUTH-MISSING expired on 2026-11-24)" if note else "")
-    assert settle(settled, given) == settled          # settling twice changes nothing
+    assert settled.expired_waiver == ("AUTH-MISSING expired on 2026-11-24" if note else "")
+    assert settled.settled and settle(settled, given) == settled     # settling twice changes nothing
 
 
 def test_a_policy_without_options_fails_on_musts_only_and_waives_nothing():
@@ -99,11 +106,11 @@ def test_a_policy_without_options_fails_on_musts_only_and_waives_nothing():
     assert (bare.fail_on_should, bare.waivers, bare.expired()) == (False, (), [])
     with pytest.raises(dataclasses.FrozenInstanceError):   # one policy for the whole run
         bare.fail_on_should = True
-    assert Verdict(builtin(), today=TODAY).policy == Policy(builtin(), (), False, TODAY)
+    assert Policy(builtin(), today=TODAY) == Policy(builtin(), (), False, TODAY)
 
 
-def test_the_verdict_settles_every_result_with_its_policy_when_the_session_ends():
-    v = Verdict(builtin(), waivers=(LIVE,), today=TODAY, fail_on_should=True)
+def test_the_collector_settles_what_arrives_unsettled_when_the_session_ends():
+    v = Results(Policy(builtin(), (LIVE,), True, TODAY))
     v.tests = {t.nodeid: t for t in (failure("AUTH-MISSING", nodeid="a"), failure("AUTH-401", nodeid="b"),
                                      failure("AUTH-401", nodeid="c", outcome="finding"))}
     session = SimpleNamespace(exitstatus=0)
@@ -130,10 +137,8 @@ def test_recorded_results_are_judged_under_a_policy_without_pytest(results, give
     assert judge(0, results, given) == code
 
 
-def verdicts(tests, known=None, waivers=(), version=None):
-    v = Verdict(known or builtin(), waivers=waivers, today=dt.date(2026, 11, 25))
-    v.tests = {t.nodeid: t for t in tests}
-    return {i: verdict for i, (verdict, _) in v.requirement_verdicts(version).items()}
+def verdicts(tests, known=None, version=None):
+    return {i: verdict for i, (verdict, _) in requirement_verdicts(known or builtin(), tests, version).items()}
 
 
 def test_a_requirement_takes_the_worst_verdict_of_its_tests():
@@ -190,108 +195,159 @@ def test_an_ignored_requirement_is_ignored_whatever_its_tests(tmp_path):
 def test_expired_waivers():
     old = Waiver("AUTH-401", None, "vendor", dt.date(2026, 11, 24))
     today = Waiver("AUTH-MISSING", None, "vendor", dt.date(2026, 11, 25))
-    v = Verdict(builtin(), waivers=(old, today), today=dt.date(2026, 11, 25))
-    assert v.expired_waivers() == [old]
+    assert Policy(builtin(), (old, today), today=dt.date(2026, 11, 25)).expired() == [old]
 
 
-# -- gathering outcomes from pytest's reports ----------------------------------------------
+# -- from pytest's reports to outcomes, and gathering them ---------------------------------
 
-from infocheck.plugin import _plain_outcome  # noqa: E402
+from infocheck.judging.judge import VERDICTS  # noqa: E402
+from infocheck.judging.outcome import Outcome as Kind, Traffic  # noqa: E402
+from infocheck.plugin.outcomes import TestFacts, classify, dress, outcome_of, status_words  # noqa: E402
+from infocheck.reports.terminal import write_summary  # noqa: E402
+from infocheck.contracts.checking import CheckFailure  # noqa: E402
 from infocheck.wire.probe import NotTested  # noqa: E402
-from infocheck.judging.judge import NOT_TESTED, VERDICTS  # noqa: E402
+from infocheck.wire.secret import Scrubber  # noqa: E402
+
+NOTHING = Scrubber()
 
 
 class Skipped(Exception):
-    """pytest's skip, as far as the outcome is concerned: not a NotTested."""
+    """pytest's skip, as far as the outcome is concerned: not a NotTested; its reason in msg."""
+
+    def __init__(self, msg):
+        super().__init__(msg)
+        self.msg = msg
 
 
-def report(when="call", outcome="passed", longrepr=None, error=None, **extra):
-    """A pytest report, with the outcome the plugin decides for it unless one is given."""
-    when = fresh(when)
-    fields = dict(nodeid="suites/t.py::test", when=when, longrepr=longrepr, passed=outcome == "passed",
-                  failed=outcome == "failed", skipped=outcome == "skipped",
-                  longreprtext="" if longrepr is None else str(longrepr),
-                  infocheck_outcome=None, infocheck_message="", infocheck_summary="")
-    made = SimpleNamespace(**fields)
-    _plain_outcome(made, error)
-    return SimpleNamespace(**{**vars(made), **extra})
+def report(when="call", outcome="passed", longrepr=None, **extra):
+    """A pytest report of one phase."""
+    return SimpleNamespace(**{"nodeid": "suites/info/t.py::test", "when": fresh(when), "longrepr": longrepr,
+                              "passed": outcome == "passed", "failed": outcome == "failed",
+                              "skipped": outcome == "skipped", "outcome": outcome, "sections": [],
+                              "longreprtext": "" if longrepr is None else str(longrepr), **extra})
 
 
-@pytest.mark.parametrize("given, found", [
-    (report(), ("passed", "", "")),
-    (report("setup"), (None, "", "")),
-    (report("teardown"), (None, "", "")),
-    (report(outcome="failed", longrepr="[MUST X] no\n  got: it"), ("failed", "[MUST X] no\n  got: it", "got: it")),
-    (report(outcome="failed", longrepr=""), ("failed", "", "")),
-    (report("setup", "failed", "boom"), ("error", "boom", "boom")),
-    (report("teardown", "failed", "boom"), ("error", "boom", "boom")),
-    (report(outcome="skipped", longrepr=("f", 1, "Skipped: why"), error=Skipped()), ("skipped", "why", "why")),
-    (report(outcome="skipped", longrepr=("f", 1, f"Skipped: {NOT_TESTED}a {NOT_TESTED}b"),
-            error=NotTested(f"{NOT_TESTED}a {NOT_TESTED}b")), ("not tested", f"a {NOT_TESTED}b", f"a {NOT_TESTED}b")),
-    (report("setup", "skipped", ("f", 1, "Skipped: no key"), error=NotTested("no key")),
+def classified(phase, error=None, ids=("AUTH-MISSING",), team=False, usage="", given=None):
+    facts = TestFacts("suites/info/t.py::test", ids, "v1", team=team, usage=usage)
+    return classify(phase, error, facts, given or Policy(builtin()), NOTHING)
+
+
+@pytest.mark.parametrize("phase, error, found", [
+    (report(), None, ("passed", "", "")),
+    (report("setup"), None, (None, "", "")),
+    (report("teardown"), None, (None, "", "")),
+    (report(outcome="failed", longrepr="Traceback\nValueError: it"), ValueError("it"),
+     ("error", "Traceback\nValueError: it", "ValueError: it")),
+    (report("setup", "failed", "boom"), RuntimeError("boom"), ("error", "boom", "RuntimeError: boom")),
+    (report("teardown", "failed", "boom"), RuntimeError("boom"), ("error", "boom", "RuntimeError: boom")),
+    (report(outcome="skipped", longrepr=("f", 1, "Skipped: why")), Skipped("why"), ("skipped", "why", "why")),
+    (report(outcome="skipped", longrepr=("f", 1, "Skipped: a NOT TESTED: b")), NotTested("a NOT TESTED: b"),
+     ("not tested", "a NOT TESTED: b", "a NOT TESTED: b")),
+    (report("setup", "skipped", ("f", 1, "Skipped: no key")), NotTested("no key"),
      ("not tested", "no key", "no key")),
-    (report(outcome="skipped", longrepr=("f", 1, f"Skipped: {NOT_TESTED}looks alike"), error=Skipped()),
-     ("skipped", f"{NOT_TESTED}looks alike", f"{NOT_TESTED}looks alike")),
-    (report(outcome="skipped", longrepr="Skipped: plain"), ("skipped", "plain", "plain")),
-    (report(outcome="skipped", longrepr=None), ("skipped", "", "")),
+    (report(outcome="skipped", longrepr=("f", 1, "Skipped: NOT TESTED: looks alike")), Skipped("NOT TESTED: looks alike"),
+     ("skipped", "NOT TESTED: looks alike", "NOT TESTED: looks alike")),
+    (report(outcome="skipped", longrepr="plain"), None, ("skipped", "plain", "plain")),
 ])
-def test_each_report_gets_its_outcome_as_data(given, found):
-    assert (given.infocheck_outcome, given.infocheck_message, given.infocheck_summary) == found
+def test_each_report_gets_its_outcome_as_data(phase, error, found):
+    outcome = classified(phase, error)
+    assert (outcome.outcome, outcome.message, outcome.summary) == found
 
 
-def test_the_verdict_reads_the_outcome_it_is_given_and_nothing_else():
-    given = report(outcome="skipped", longrepr=("f", 1, "Skipped: x"), wasxfail="SHOULD finding: y",
-                   infocheck_outcome="finding", infocheck_message="[SHOULD A] y")
-    assert Verdict._classify(given) == ("finding", "[SHOULD A] y")
-    assert Verdict._classify(SimpleNamespace()) == (None, "")
+def test_a_failed_check_is_its_requirement_and_is_settled_once_where_it_is_made():
+    error = CheckFailure("AUTH-401", "status 401", "403 Forbidden")
+    outcome = classified(report(outcome="failed", longrepr="x"), error, ids=("AUTH-401",))
+    assert (outcome.outcome, outcome.failed_requirements, outcome.summary, outcome.settled) == (
+        "finding", ("AUTH-401",), "403 Forbidden", True)
+    assert outcome.brief == outcome.message == error.explain(builtin())
+    must = classified(report(outcome="failed", longrepr="x"), CheckFailure("AUTH-MISSING", "e", "g"))
+    assert (must.outcome, must.internal) == ("failed", False)
+    stray = classified(report(outcome="failed", longrepr="x"), CheckFailure("AUTH-401", "e", "g"))
+    assert (stray.outcome, stray.internal) == ("error", True)   # infocheck's own bug
+    assert stray.message.endswith("(infocheck bug: the test does not declare AUTH-401)")
+    team = classified(report(outcome="failed", longrepr="assert 1 == 2"), AssertionError("1 == 2"),
+                      ids=("AUTH-MISSING",), team=True)
+    assert (team.outcome, team.failed_requirements, team.internal) == ("failed", ("AUTH-MISSING",), False)
+    misused = classified(report(outcome="failed", longrepr="x"), CheckFailure("AUTH-401", "e", "g"), team=True)
+    assert misused.usage.endswith("failed AUTH-401, which the test does not declare with @pytest.mark.requirement")
 
 
-def gathered(*reports) -> Verdict:
-    v = Verdict(builtin())
-    for r in reports:
-        v.pytest_runtest_logreport(r)
+def test_the_outcome_rides_on_the_report_as_one_value_and_dresses_it():
+    finding = classified(report(outcome="failed", longrepr="x"), CheckFailure("AUTH-401", "e", "g"),
+                         ids=("AUTH-401",))
+    phase = report(outcome="failed", longrepr="x")
+    dress(phase, finding, NOTHING)
+    assert outcome_of(phase) == finding and phase.infocheck == finding.as_data()
+    assert (phase.outcome, phase.wasxfail.startswith("SHOULD finding: [SHOULD AUTH-401]")) == ("skipped", True)
+    assert status_words(phase) == ("finding", "f", "FINDING")
+    skipped = report(outcome="skipped", longrepr=("f", 1, "Skipped: no key"))
+    dress(skipped, classified(skipped, NotTested("no key")), NOTHING)
+    assert skipped.longrepr == ("f", 1, "NOT TESTED: no key")   # the words are added where printed
+    assert outcome_of(SimpleNamespace()) is None and status_words(SimpleNamespace()) is None
+
+
+def gathered(*outcomes) -> Results:
+    v = Results(Policy(builtin()))
+    for outcome in outcomes:
+        phase = report()
+        phase.infocheck = outcome.as_data()
+        v.pytest_runtest_logreport(phase)
     return v
 
 
+def phase_outcome(when="call", kind=None, **fields) -> Outcome:
+    return Outcome("suites/info/t.py::test", outcome=kind, **fields)
+
+
 def test_gathering_keeps_what_the_reports_carry():
-    v = gathered(report("setup", requirements=["AUTH-MISSING"], api_version="v2",
-                        infocheck_traffic=("42", 3, 1, 2.5)),
-                 report(outcome="failed", longrepr="[MUST AUTH-MISSING] open", requirements=["AUTH-MISSING"],
-                        failed_requirements=["AUTH-MISSING"], infocheck_transcript="> GET /info"))
-    test = v.tests["suites/t.py::test"]
+    v = gathered(phase_outcome("setup", None, requirements=("AUTH-MISSING",), api_version="v2",
+                               levels=("MUST",), process="42", traffic=Traffic(3, 1, 2.5)),
+                 phase_outcome("call", Kind.FAILED, requirements=("AUTH-MISSING",), api_version="v2",
+                               levels=("MUST",), failed_requirements=("AUTH-MISSING",),
+                               message="[MUST AUTH-MISSING] open", transcript="> GET /info"))
+    test = v.tests["suites/info/t.py::test"]
     assert (test.requirements, test.api_version, test.outcome, test.failed_requirements) == (
         ("AUTH-MISSING",), "v2", "failed", ("AUTH-MISSING",))
     assert (test.message, test.transcript) == ("[MUST AUTH-MISSING] open", "> GET /info")
     assert test.levels == ("MUST",)
-    assert gathered(report(outcome="passed", requirements=["AUTH-401", "ACME-X"])).tests[
-        "suites/t.py::test"].levels == ("SHOULD", "")          # in no catalogue: no level
     assert (v.requests.sent, v.requests.throttled, v.requests.waited) == (3, 1, 2.5)
     assert v.internal == [] and v.misused == []
+    kept = gathered(phase_outcome(kind=Kind.PASSED, transcript="> GET"), phase_outcome("teardown", None))
+    assert kept.tests["suites/info/t.py::test"].transcript == "> GET"   # a later phase keeps it
+
+
+def test_the_levels_of_a_test_are_the_run_s_and_a_requirement_in_no_catalogue_has_none():
+    outcome = classified(report(), None, ids=("AUTH-401", "ACME-X"))
+    assert outcome.levels == ("SHOULD", "")
 
 
 def test_errors_are_infocheck_s_own_unless_in_a_team_s_test():
-    assert gathered(report("setup", "failed", "boom")).internal == ["suites/t.py::test"]
-    team = gathered(report("setup", "failed", "boom", infocheck_team=True))
-    assert team.internal == [] and team.tests["suites/t.py::test"].outcome == "error"
-    flagged = gathered(report(outcome="failed", longrepr="x", infocheck_internal=True))
-    assert flagged.internal == ["suites/t.py::test"] and flagged.tests["suites/t.py::test"].outcome == "error"
-    misused = gathered(report(outcome="failed", longrepr="x", infocheck_usage="names ACME-NOPE"))
+    assert gathered(classified(report("setup", "failed", "boom"), RuntimeError("boom"))).internal == [
+        "suites/info/t.py::test"]
+    team = gathered(classified(report("setup", "failed", "boom"), RuntimeError("boom"), team=True))
+    assert team.internal == [] and team.tests["suites/info/t.py::test"].outcome == "error"
+    flagged = gathered(phase_outcome(kind=Kind.ERROR, internal=True))
+    assert flagged.internal == ["suites/info/t.py::test"] and flagged.tests["suites/info/t.py::test"].outcome == "error"
+    misused = gathered(phase_outcome(kind=Kind.FAILED, usage="names ACME-NOPE"))
     assert misused.misused == ["names ACME-NOPE"]
-    assert gathered(report("setup", infocheck_usage="u")).misused == []   # passed setup: no outcome
+    assert gathered(phase_outcome("setup", None, usage="u")).misused == []   # passed setup: no outcome
 
 
 def test_traffic_is_summed_over_processes():
-    v = gathered(report(infocheck_traffic=("1", 2, 0, 0.5)), report(infocheck_traffic=("2", 5, 1, 1.5)),
-                 report(infocheck_traffic=("1", 4, 0, 0.75)))
+    v = gathered(phase_outcome(kind=Kind.PASSED, process="1", traffic=Traffic(2, 0, 0.5)),
+                 phase_outcome(kind=Kind.PASSED, process="2", traffic=Traffic(5, 1, 1.5)),
+                 phase_outcome(kind=Kind.PASSED, process="1", traffic=Traffic(4, 0, 0.75)))
     assert (v.requests.sent, v.requests.throttled, v.requests.waited) == (9, 1, 2.25)
 
 
 def test_a_process_counts_only_grow_so_a_late_report_of_an_earlier_moment_changes_nothing():
     # --concurrency replays reports in the session's order, not in the order they were made
-    v = gathered(report(infocheck_traffic=("1", 4, 2, 0.75)), report(infocheck_traffic=("1", 2, 1, 0.5)))
+    v = gathered(phase_outcome(kind=Kind.PASSED, process="1", traffic=Traffic(4, 2, 0.75)),
+                 phase_outcome(kind=Kind.PASSED, process="1", traffic=Traffic(2, 1, 0.5)))
     assert (v.requests.sent, v.requests.throttled, v.requests.waited) == (4, 2, 0.75)
-    v = gathered(report(infocheck_traffic=("1", 2, 1, 0.5)), report(infocheck_traffic=("1", 2, 3, 0.25)),
-                 report(infocheck_traffic=("1", 1, 0, 0.5)))
+    v = gathered(phase_outcome(kind=Kind.PASSED, process="1", traffic=Traffic(2, 1, 0.5)),
+                 phase_outcome(kind=Kind.PASSED, process="1", traffic=Traffic(2, 3, 0.25)),
+                 phase_outcome(kind=Kind.PASSED, process="1", traffic=Traffic(1, 0, 0.5)))
     assert (v.requests.sent, v.requests.throttled, v.requests.waited) == (2, 3, 0.5)
 
 
@@ -307,20 +363,21 @@ class Terminal:
 
 
 def test_the_terminal_summary():
-    v = Verdict(builtin(), waivers=(Waiver("AUTH-401", None, "vendor", dt.date(2026, 1, 1)),),
-                today=dt.date(2026, 11, 25))
+    v = Results(Policy(builtin(), (Waiver("AUTH-401", None, "vendor", dt.date(2026, 1, 1)),),
+                       today=dt.date(2026, 11, 25)))
     for nodeid, outcome, message in (("a", "finding", "[SHOULD AUTH-401] x\n  reproduce: curl"),
                                      ("b", "waived", "[MUST Y] more"), ("c", "not tested", "no key"),
                                      ("d", "not tested", "no key"), ("e", "not tested", "throttled"),
                                      ("f", "failed", "[MUST X] no"), ("g", "error", "boom"),
                                      ("h", "passed", ""), ("i", "skipped", "why")):
         v.tests[nodeid] = Outcome(nodeid, (), fresh(outcome), message=message,
+                                  brief=message.split("\n")[0],
                                   summary="known (waiver for Y)" if outcome == "waived" else "")
-    v.traffic["1"] = v.traffic.get("1") or type(v.requests)(7, 2, 3.0)
+    v.traffic["1"] = Traffic(7, 2, 3.0)
     v.discovered = {"2025-05-01": "accepted: 200"}
     v.status = 1
     terminal = Terminal()
-    v.pytest_terminal_summary(terminal)
+    write_summary(v, terminal)
     assert terminal.lines == [
         "== SHOULD findings (they fail the run only with --fail-on-should)", "[SHOULD AUTH-401] x",
         "== waived", "b: known (waiver for Y)",
@@ -335,29 +392,29 @@ def test_the_terminal_summary():
 
 
 def test_a_conformant_summary_is_green_and_short():
-    v = Verdict(builtin())
+    v = Results(Policy(builtin()))
     v.status = 0
     terminal = Terminal()
-    v.pytest_terminal_summary(terminal)
+    write_summary(v, terminal)
     assert terminal.lines == ["== infocheck verdict", (
         "CONFORMANT: every MUST requirement checked passed (exit 0)", {"bold": True, "red": False, "green": True})]
-    v.traffic["1"] = type(v.requests)(3, 0, 0.0)
+    v.traffic["1"] = Traffic(3, 0, 0.0)
     terminal = Terminal()
-    v.pytest_terminal_summary(terminal)
-    assert terminal.lines[1] == "requests sent: 3"
+    write_summary(v, terminal, ["reports/infocheck.html"])
+    assert terminal.lines[1] == "requests sent: 3" and terminal.lines[-1] == "reports: reports/infocheck.html"
 
 
 @pytest.mark.parametrize("status, words", [(0, "CONFORMANT"), (1, "NOT CONFORMANT"), (2, "COULD NOT TEST"),
                                            (3, "INTERNAL ERROR"), (4, "USAGE ERROR"), (5, "INTERRUPTED"),
                                            (None, "INTERRUPTED")])
 def test_the_verdict_words(status, words):
-    v = Verdict(builtin())
+    v = Results(Policy(builtin()))
     v.status = status
     assert v.verdict == words and VERDICTS.get(status, "INTERRUPTED") == words
 
 
 def test_explanations():
-    v = Verdict(builtin())
+    v = Results(Policy(builtin()))
     v.status = 2
     assert v.explanation == "the endpoint could not be checked completely (see 'not tested')"
     v.status = 7
@@ -368,51 +425,48 @@ def test_explanations():
     assert v.explanation == "a MUST requirement failed"
     v.status = 5
     assert v.explanation == "pytest ended with exit status 5"
-    v.untestable_reason = "refused"
+    v.stopped = "refused"
     assert v.explanation == "refused"
-    expired = Verdict(builtin(), waivers=(Waiver("AUTH-401", None, "r", dt.date(2026, 1, 1)),),
-                      today=dt.date(2026, 11, 25))
+    expired = Results(Policy(builtin(), (Waiver("AUTH-401", None, "r", dt.date(2026, 1, 1)),),
+                             today=dt.date(2026, 11, 25)))
     for status, says in ((0, "every MUST requirement checked passed"), (1, "a waiver has expired"),
                          (2, "the endpoint could not be checked completely (see 'not tested')")):
         expired.status = status
         assert expired.explanation == says
-    failing = Verdict(builtin())
+    failing = Results(Policy(builtin()))
     failing.status = 1
     failing.tests["t"] = Outcome("t", (), "failed")
     assert failing.explanation == "a MUST requirement failed"
 
 
-def test_stopping_the_run():
-    v = Verdict(builtin())
-    with pytest.raises(pytest.exit.Exception) as stopped:
-        v.untestable("no \x1b answer")
-    assert (stopped.value.returncode, v.untestable_reason) == (2, "no \\e answer")
-    assert str(stopped.value.msg) == "infocheck: endpoint could not be tested: no \\e answer"
-    with pytest.raises(pytest.exit.Exception) as stopped:
-        v.usage_error("bad")
-    assert (stopped.value.returncode, stopped.value.msg) == (4, "infocheck: usage error: bad")
-    for stop in (v.untestable, v.usage_error):
-        with pytest.raises(pytest.exit.Exception):
-            stop("x" * 2500)
-        assert v.untestable_reason == "x" * 2000 + "… (2500 characters)"
+def test_stopping_the_run_is_one_escaped_capped_line_the_collector_keeps():
+    v = Results(Policy(builtin()))
+    assert v.stop("no \x1b answer") == "no \\e answer" == v.stopped
+    assert v.stop("x" * 2500) == "x" * 2000 + "… (2500 characters)" == v.explanation
 
 
 def test_the_session_ends_with_the_judged_code():
-    v = Verdict(builtin(), waivers=(Waiver("AUTH-401", None, "r", dt.date(2026, 1, 1)),),
-                today=dt.date(2026, 11, 25))
+    v = Results(Policy(builtin(), (Waiver("AUTH-401", None, "r", dt.date(2026, 1, 1)),),
+                       today=dt.date(2026, 11, 25)))
     v.tests["t"] = Outcome("t", ("SHAPE-200",), "passed")
     session = SimpleNamespace(exitstatus=0)
     v.pytest_sessionfinish(session, 0)
     assert session.exitstatus == v.status == 1 and v.finished >= v.started
-    v = gathered(report(outcome="failed", longrepr="x", infocheck_internal=True))
+    v = gathered(phase_outcome(kind=Kind.ERROR, internal=True))
     v.pytest_sessionfinish(session, 1)
     assert session.exitstatus == v.status == 3
-    v = gathered(report(outcome="failed", longrepr="x", infocheck_usage="u"))
+    v = gathered(phase_outcome(kind=Kind.FAILED, usage="u"))
     v.pytest_sessionfinish(session, 1)
     assert v.status == 4
 
 
-def test_the_verdict_is_a_plugin_pluggy_can_keep_in_a_set():
+def test_the_collector_is_a_plugin_pluggy_can_keep_in_a_set():
     # pytest's hook proxies for a folder outside the rootdir put every plugin in a set
-    first, second = Verdict(builtin()), Verdict(builtin())
+    first, second = Results(Policy(builtin())), Results(Policy(builtin()))
     assert len({first, second, first}) == 2
+
+
+def test_an_outcome_survives_its_journey_as_data():
+    outcome = Outcome("n", ("A-B",), Kind.WAIVED, ("A-B",), "m", "b", "s", "t", "v", ("MUST",), "X expired",
+                      True, True, "u", True, "9", Traffic(1, 2, 3.5))
+    assert Outcome.from_data(json.loads(json.dumps(outcome.as_data()))) == outcome

@@ -1,4 +1,4 @@
-"""Real endpoints, fairly: the checks against exchanges shaped like real ones (fixtures/recordings),
+"""Real endpoints, fairly: the checks against exchanges shaped like real ones (fixtures/info/recordings),
 the reference server under every known api-version, and its serverless flavour."""
 import json
 
@@ -10,9 +10,9 @@ from infocheck.contracts.info import profiles as schemas
 from infocheck.contracts.info.checks import CheckFailure
 from infocheck.wire.exchange import Exchange, Request
 from infocheck.judging.catalogue import builtin
-from infocheck.contracts.info.server import ReferenceServer, FoundryHandler, ServerlessHandler, Settings
+from infocheck.contracts.info.server import FoundryHandler, InfoHandler, ReferenceServer, ServerlessHandler, Settings
 
-RECORDINGS = json.loads((ROOT / "fixtures" / "recordings" / "real-endpoint-shapes.json").read_text())["exchanges"]
+RECORDINGS = json.loads((ROOT / "fixtures" / "info" / "recordings" / "real-endpoint-shapes.json").read_text())["exchanges"]
 
 
 def exchange_of(recorded) -> Exchange:
@@ -90,7 +90,7 @@ def test_the_reference_server_is_conformant_under_every_known_version_in_one_run
 def test_a_version_the_endpoint_lacks_fails_under_that_version_only(tmp_path):
     older = schemas.known_versions()[:2]
 
-    with ReferenceServer(Settings(api_key=KEY, supported_versions=tuple(older))) as server:
+    with ReferenceServer(Settings(api_key=KEY, supported_versions=tuple(older)), InfoHandler) as server:
         run = run_suite(tmp_path, "--api-version", ",".join(older + ["2025-04-01"]),
                         "--discover-versions", endpoint=server.url)
     assert run.code == 1
@@ -103,8 +103,8 @@ def test_a_version_the_endpoint_lacks_fails_under_that_version_only(tmp_path):
 
 @pytest.mark.parametrize("recorded", RECORDINGS, ids=lambda r: r["what"][:60])
 def test_only_an_answer_that_names_a_missing_model_asks_for_a_route(recorded):
-    from infocheck.plugin import _names_missing_model
-    asks = recorded["status"] == 400 and _names_missing_model(exchange_of(recorded))
+    from infocheck.contracts.info.contract import names_missing_model
+    asks = recorded["status"] == 400 and names_missing_model(exchange_of(recorded))
     assert asks == recorded.get("needs_route", False)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from faults import FlatServerlessErrors, IgnoresTheScheme, NoDate
 from harness import ROOT, run_suite, serve
-from infocheck.contracts.info import profiles as schemas
+from infocheck.bundle import schema_errors, validator
 from infocheck.contracts.info.server import DEFAULT_MODELS
 
 DEPLOYMENTS = [arg for name in DEFAULT_MODELS for arg in ("--deployment", name)]
@@ -18,7 +18,7 @@ def verdicts(run) -> dict:
 
 
 def assert_valid_report(run):
-    problems = schemas.errors(schemas.validator("infocheck-report"), run.report)
+    problems = schema_errors(validator("infocheck-report"), run.report)
     assert problems == [], problems
     assert run.report["exit_code"] == run.code
 

@@ -6,8 +6,11 @@ import json
 
 import pytest
 
-from infocheck.judging import catalogue
-from infocheck.judging.catalogue import AREAS, FIXED, CatalogueError, Requirement, builtin, load
+from infocheck.judging.catalogue import CatalogueError, Requirement, builtin, load
+
+# What the info contract's catalogue says of itself (fixtures/info/requirements.json).
+AREAS = ("response shape", "api-version", "authentication", "HTTP robustness", "deployments")
+FIXED = ("HTTP-NO-5XX", "AUTH-NO-ECHO", "SHAPE-200")
 
 ENTRY = {"id": "ACME-X", "level": "MUST", "area": "acme", "statement": "s", "source": "r"}
 
@@ -37,6 +40,9 @@ def test_infocheck_s_own_catalogue():
     assert len(own) == len(list(own)) > 30 and "SHAPE-200" in own
     assert own["SHAPE-200"].level == "MUST" and own["SHAPE-200"].catalogue == "infocheck"
     assert own.areas == AREAS and own.policy == {} and own.describe_policy() == "none"
+    assert (own.fixed, own.universal, own.positive) == (FIXED, FIXED[:2], "SHAPE-200")
+    assert (own.marker("authentication"), own.marker("HTTP robustness"), own.marker("response shape")) == (
+        "auth", "http", "response")
     assert {r.area for r in own.values()} == set(AREAS)
     assert not own["SHAPE-200"].ignored
 
@@ -88,8 +94,8 @@ def test_a_bad_team_catalogue_is_named(tmp_path, document, says):
 
 def test_an_unreadable_catalogue_and_a_second_use_of_a_namespace(tmp_path):
     assert refused((str(tmp_path / "none.json"),)) == (
-        f"INFOCHECK_REQUIREMENTS / --requirements: cannot read {str(tmp_path / 'none.json')!r} "
-        "(No such file or directory)")
+        f"INFOCHECK_REQUIREMENTS / --requirements: {str(tmp_path / 'none.json')}: cannot read the "
+        "requirement catalogue (No such file or directory)")
     first = team(tmp_path)
     again = team(tmp_path, dict(ENTRY, id="ACME-Z"), name="again.json")
     assert refused((first, again)).endswith(f"namespace ACME is also used by {first}")
@@ -135,16 +141,18 @@ def test_a_policy_cannot_change_what_every_check_stands_on(tmp_path, fixed):
     assert load((), policy(tmp_path, {fixed: "MUST"}, "same.json"))[fixed].level == "MUST"
 
 
-def test_the_shipped_catalogue_is_checked_as_a_team_s_is(tmp_path, monkeypatch):
-    def shipped(entries):
-        path = tmp_path / "requirements.json"
-        path.write_text(json.dumps({"requirements": entries}))
-        monkeypatch.setattr(catalogue, "CATALOGUE", path)
-        builtin.cache_clear()
-        try:
-            return builtin()
-        finally:
-            builtin.cache_clear()
+def test_the_shipped_catalogue_is_checked_as_a_team_s_is(tmp_path):
+    class Shipped:
+        """A contract whose catalogue is `entries`."""
+        name = "shipped"
+
+        def data(self, kind):
+            return tmp_path
+
+    def shipped(entries, **shape):
+        (tmp_path / "requirements.json").write_text(json.dumps({"areas": ["response shape"], **shape,
+                                                                "requirements": entries}))
+        return builtin(Shipped())
     own = {"id": "SHAPE-200", "level": "MUST", "area": "response shape", "statement": "s", "source": "r"}
     assert list(shipped([own])) == ["SHAPE-200"]
     with pytest.raises(CatalogueError, match="requirements.json: SHAPE-200 is listed twice"):
@@ -153,6 +161,8 @@ def test_the_shipped_catalogue_is_checked_as_a_team_s_is(tmp_path, monkeypatch):
         shipped([dict(own, area="elsewhere")])
     with pytest.raises(CatalogueError, match="requirements.json: SHAPE-200: level 'MAY'"):
         shipped([dict(own, level="MAY")])
+    with pytest.raises(CatalogueError, match="requirements.json: HTTP-NO-5XX is named as universal"):
+        shipped([own], universal=["HTTP-NO-5XX"])
 
 
 def test_requirements_are_frozen():

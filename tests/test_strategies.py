@@ -7,7 +7,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
 from infocheck.contracts.info import strategies
-from infocheck.configuration.config import ConfigError, validate_api_version
+from infocheck.configuration.knobs import ConfigError
+from infocheck.contracts.info.contract import validate_api_version
 from infocheck.wire.secret import NEAR_MISSES
 
 DRAWS = 200

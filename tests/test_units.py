@@ -5,7 +5,8 @@ import subprocess
 import pytest
 
 from harness import KEY, POSITIVE, ROOT, probe_for, serve
-from infocheck.configuration.config import ConfigError, build_config, info_url
+from infocheck.configuration.config import ConfigError, build_config
+from infocheck.contracts.info.contract import info_url
 from infocheck.wire.exchange import Credential, Exchange, Request
 from infocheck.wire import probe as probe_module
 from infocheck.wire.probe import BREAKER, NotTested, RunState, retry_after_seconds
@@ -331,7 +332,7 @@ def test_printable_keeps_newlines_when_asked_and_caps_length():
 
 
 def test_the_readme_configuration_table_has_a_row_for_every_knob():
-    from infocheck.configuration.config import KNOBS
+    from infocheck.configuration.knobs import KNOBS
     rows = [line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `--")]
     for knob in KNOBS:
         assert any(f"`{knob.option}" in row and f"`{knob.env}`" in row for row in rows), knob.option

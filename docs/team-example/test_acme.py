@@ -5,7 +5,7 @@ made with `info.once(...)` are shared with infocheck's own tests, so these check
 endpoint no extra request."""
 import pytest
 
-from infocheck.contracts.info import checks
+from infocheck import checks
 
 requirement = pytest.mark.requirement
 CONTRACTED = ("Microsoft", "Cohere", "Mistral", "Meta")

@@ -2,23 +2,48 @@
 single run takes, checked here with the same validation a single run applies, so a bad target
 is a usage error (exit 4) naming the target and the field before any request is sent.
 
-The file holds no secret values, only where to find them (api_key_env names a variable)."""
+The file holds no secret values, only where to find them (api_key_env names a variable), and is
+as untrusted as any file (configuration/files.py): a fleet file changed in a pull request must
+not be able to send the job's own credentials (GITHUB_TOKEN, a cloud key) to an endpoint of its
+choosing, so those variables are refused by name, and `--fleet-env-prefix` narrows what it may
+name further."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-from infocheck.configuration.config import FLEET_KEYS, KNOBS, ConfigError, build_config
+from infocheck.configuration import files
+from infocheck.configuration.config import build_config
+from infocheck.configuration.knobs import FLEET_KEYS, KNOB_BY_FIELD, KNOBS, ConfigError
 
 NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-FILE_LIMIT = 1024 * 1024
+# Names a folder cannot have everywhere: only dots (. and .. are the folder and its parent), a
+# trailing dot, and the devices Windows reserves.
+FOLDER_UNSAFE = re.compile(r"^\.+$|\.$|^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
 LITERAL_CREDENTIALS = {"api_key", "key", "token", "password", "secret", "authorization", "bearer",
                        "access_token", "api-key"}
+VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The credentials of CI systems and clouds, which a fleet file may never hand to an endpoint.
+CI_AND_CLOUD_CREDENTIALS = {
+    "GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_PAT", "SYSTEM_ACCESSTOKEN",
+    "AZURE_DEVOPS_EXT_PAT", "CI_JOB_TOKEN", "CI_JOB_JWT", "CI_JOB_JWT_V2", "CI_REGISTRY_PASSWORD",
+    "CI_DEPLOY_PASSWORD", "GITLAB_TOKEN", "BITBUCKET_STEP_OIDC_TOKEN", "CIRCLE_OIDC_TOKEN",
+    "CIRCLE_TOKEN", "BUILDKITE_AGENT_ACCESS_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AZURE_CLIENT_SECRET",
+    "AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_PASSWORD", "AZURE_FEDERATED_TOKEN",
+    "AZURE_STORAGE_KEY", "AZURE_STORAGE_CONNECTION_STRING", "ARM_CLIENT_SECRET", "ARM_ACCESS_KEY",
+    "ARM_OIDC_TOKEN", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_OAUTH_ACCESS_TOKEN",
+    "GOOGLE_CREDENTIALS", "CLOUDSDK_AUTH_ACCESS_TOKEN", "VAULT_TOKEN", "NPM_TOKEN",
+    "NODE_AUTH_TOKEN", "TWINE_PASSWORD", "PYPI_TOKEN", "DOCKER_PASSWORD", "DOCKER_AUTH_CONFIG",
+}
+CI_AND_CLOUD_PREFIXES = ("ACTIONS_", "SYSTEM_", "RUNNER_", "INFOCHECK_")
+KEY_KINDS = {"endpoint": str, "api_key_env": str, "token_command": str, "azure_identity": bool,
+             "token_scope": str, "auth_header": str, "api_version": (str, list),
+             "deployments": (str, list), "model": str, "max_requests": int,
+             "request_timeout": (int, float), "contract": str}
 
 
-class FleetError(Exception):
+class FleetError(ConfigError):
     """The fleet file cannot be used; the message names the file, the target and the field."""
 
 
@@ -28,20 +53,25 @@ class Target:
     environ: tuple[tuple[str, str], ...]   # INFOCHECK_* variables of a single run of this target
     endpoint: str
     secrets: tuple[str, ...] = ()          # the key read from api_key_env, to mask in any output
+    reads: tuple[str, ...] = ()            # the environment variables it takes secrets from
+    contract: str = "info"
 
 
-def read(path: str, environ: dict) -> list[Target]:
+def read(path: str, environ: dict, prefixes: tuple[str, ...] = ()) -> list[Target]:
     """Every target of the fleet file, validated, in the file's order."""
-    document = _parse(path)
-    where = Path(path).name
-    if not isinstance(document, dict) or set(document) - {"targets"} or not isinstance(
+    try:
+        document = files.load(path, "fleet file")
+    except files.FileError as error:
+        raise FleetError(str(error)) from None
+    where = files.where(path)
+    if not isinstance(document, dict) or list(document) != ["targets"] or not isinstance(
             document.get("targets"), list):
         raise FleetError(f"{where}: expected a mapping with one key, targets: a list of targets")
     if not document["targets"]:
         raise FleetError(f"{where}: the fleet has no targets")
     targets, seen = [], {}
     for index, entry in enumerate(document["targets"], 1):
-        target = _target(entry, f"{where}, target {index}", environ)
+        target = _target(entry, f"{where}, target {index}", environ, prefixes)
         folded = target.name.lower()   # report folders: names that differ in case would collide
         if folded in seen:
             raise FleetError(f"{where}, target {index} ({target.name}): name: the name is already "
@@ -60,62 +90,64 @@ def select(targets: list[Target], fleet_slice: tuple[int, int] | None) -> list[T
     return targets[k - 1::n]
 
 
-def _parse(path: str):
-    try:
-        raw = Path(path).read_bytes()[:FILE_LIMIT + 1]
-    except OSError as exc:
-        raise FleetError(f"{path}: cannot read the fleet file ({exc.strerror})") from None
-    if len(raw) > FILE_LIMIT:
-        raise FleetError(f"{path}: the fleet file is over {FILE_LIMIT // 1024} KiB")
-    try:
-        text = raw.decode("utf-8")
-        if path.lower().endswith(".json"):
-            return json.loads(text)
-        import yaml
-        return yaml.safe_load(text)
-    except (ValueError, ImportError) as exc:
-        raise FleetError(f"{path}: not valid JSON or YAML ({str(exc).splitlines()[0]})") from None
-    except Exception as exc:   # yaml.YAMLError, whose module may not be imported yet
-        raise FleetError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-
-
-def _target(entry, where: str, environ: dict) -> Target:
+def _target(entry, where: str, environ: dict, prefixes: tuple[str, ...]) -> Target:
     if not isinstance(entry, dict):
         raise FleetError(f"{where}: a target is a mapping of keys (name, endpoint, ...)")
     name = entry.get("name")
-    if not isinstance(name, str) or not NAME.fullmatch(name):
+    if not isinstance(name, str) or not NAME.fullmatch(name) or FOLDER_UNSAFE.search(name):
         raise FleetError(f"{where}: name: give each target a name of letters, digits, '.', '_' "
-                         "or '-' (at most 64)")
+                         "or '-' (at most 64, not only dots, not ending with a dot, not a device "
+                         "name such as nul), which is also its report folder's")
     where = f"{where} ({name})"
     for key in entry:
+        shown = files.shown_name(key)
         if str(key).lower() in LITERAL_CREDENTIALS:
-            raise FleetError(f"{where}: {key}: a credential in the fleet file (not shown); keep it "
+            raise FleetError(f"{where}: {shown}: a credential in the fleet file (not shown); keep it "
                              "in an environment variable and name that with api_key_env")
         if key != "name" and key not in FLEET_KEYS:
-            raise FleetError(f"{where}: {key}: unknown key; a target takes name, "
+            raise FleetError(f"{where}: {shown}: unknown key; a target takes name, "
                              + ", ".join(FLEET_KEYS))
     if "endpoint" not in entry:
         raise FleetError(f"{where}: endpoint: every target needs its endpoint URL")
-    env, secrets = {}, []
-    knobs = {k.field: k for k in KNOBS}
+    env, secrets, reads = {}, [], []
     for key, value in entry.items():
         if key == "name":
             continue
-        knob = knobs[FLEET_KEYS[key]]
+        try:
+            files.expect(value, KEY_KINDS[key], f"{where}: {key}")
+        except files.FileError as error:
+            raise FleetError(str(error)) from None
+        knob = KNOB_BY_FIELD[FLEET_KEYS[key]]
         if key == "api_key_env":
-            value = _variable(value, where, environ)
+            reads.append(value)
+            value = _variable(value, where, environ, prefixes)
             secrets.append(value)
         env[knob.env] = _as_text(value, f"{where}: {key}")
     try:
         settings = build_config({}, env)
     except ConfigError as error:
         raise FleetError(f"{where}: {_field_of(str(error))}") from None
-    return Target(name, tuple(sorted(env.items())), settings.endpoint, tuple(secrets))
+    return Target(name, tuple(sorted(env.items())), settings.endpoint, tuple(secrets), tuple(reads),
+                  settings.contract_name)
 
 
-def _variable(value, where: str, environ: dict) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+def refused_variable(name: str, prefixes: tuple[str, ...] = ()) -> str:
+    """Why a fleet file may not read this variable ('' if it may)."""
+    if name.upper() in CI_AND_CLOUD_CREDENTIALS or name.upper().startswith(CI_AND_CLOUD_PREFIXES):
+        return (f"{name} is a CI or cloud credential, or one of infocheck's own variables; a fleet "
+                "file never sends it to an endpoint (name the variable that holds the endpoint's key)")
+    if prefixes and not name.startswith(prefixes):
+        return (f"{name} does not start with {' or '.join(prefixes)}, which --fleet-env-prefix "
+                "allows a fleet file to read")
+    return ""
+
+
+def _variable(value: str, where: str, environ: dict, prefixes: tuple[str, ...]) -> str:
+    if not VARIABLE.fullmatch(value):
         raise FleetError(f"{where}: api_key_env: give the name of an environment variable")
+    refused = refused_variable(value, prefixes)
+    if refused:
+        raise FleetError(f"{where}: api_key_env: {refused}")
     key = environ.get(value)
     if not key:
         raise FleetError(f"{where}: api_key_env: the environment variable {value} is not set")
@@ -130,14 +162,12 @@ def _as_text(value, where: str) -> str:
         if not value or not all(isinstance(v, str) for v in value):
             raise FleetError(f"{where}: give a string or a non-empty list of strings")
         return ",".join(value)
-    if isinstance(value, (str, int, float)):
-        return str(value)
-    raise FleetError(f"{where}: give a string, a number or a list")
+    return str(value)
 
 
 def _field_of(message: str) -> str:
     """A single run's message names the knob (INFOCHECK_X / --x); a fleet's, the key."""
-    for key, field_name in FLEET_KEYS.items():
-        knob = next(k for k in KNOBS if k.field == field_name)
-        message = message.replace(knob.label, key)
+    for knob in KNOBS:
+        if knob.fleet_key:
+            message = message.replace(knob.label, knob.fleet_key)
     return message

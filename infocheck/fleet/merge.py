@@ -1,5 +1,6 @@
 """`infocheck merge` and `infocheck diff`: fleet reports combined and compared from their JSON
-alone, without touching the network. Inputs are validated against schemas/ before use."""
+alone, without touching the network. A report handed to them is a file we do not trust: read
+through the one loader (configuration/files.py), validated against schemas/ before use."""
 from __future__ import annotations
 
 import argparse
@@ -7,13 +8,15 @@ import json
 import sys
 from pathlib import Path
 
-from infocheck.fleet import model as fleet_report
-from infocheck.wire import strict_json
+from infocheck.bundle import validator
+from infocheck.configuration import files
+from infocheck.fleet import model, render
 from infocheck.fleet.file import NAME
-from infocheck.contracts.info.profiles import validator
 from infocheck.judging.judge import EXIT_USAGE
+from infocheck.wire.printable import printable
 
 INPUT_LIMIT = 256 * 1024 * 1024
+REPORT_DEPTH = 16     # a report is never deeper than a few levels
 
 
 class ReportError(Exception):
@@ -24,28 +27,22 @@ def load(path: str) -> list[dict]:
     """The targets of a report: a fleet report's, or a single run's as one target named after
     the folder that holds it (reports-eastus2/infocheck.json is target reports-eastus2)."""
     try:
-        with open(path, "rb") as file:
-            raw = file.read(INPUT_LIMIT + 1)
-    except OSError as exc:
-        raise ReportError(f"{path}: cannot read it ({exc.strerror})") from None
-    if len(raw) > INPUT_LIMIT:
-        raise ReportError(f"{path}: over {INPUT_LIMIT // 2**20} MiB; not an infocheck report")
-    try:
-        doc = strict_json.loads(raw)   # bounded depth: a report is never deeper than a few levels
-    except ValueError as exc:
-        raise ReportError(f"{path}: not JSON ({exc})") from None
+        data = files.read_bytes(path, INPUT_LIMIT, "report")
+        doc = files.load_json(data, files.where(path), "report", REPORT_DEPTH)
+    except files.FileError as error:
+        raise ReportError(str(error)) from None
     fleet = isinstance(doc, dict) and doc.get("report") == "fleet"
     problem = next(iter(validator("infocheck-fleet" if fleet else "infocheck-report").iter_errors(doc)), None)
     if problem is not None:
-        raise ReportError(f"{path}: not an infocheck {'fleet ' if fleet else ''}report "
-                          f"({problem.json_path}: {problem.message[:200]})")
+        raise ReportError(f"{files.where(path)}: not an infocheck {'fleet ' if fleet else ''}report "
+                          f"({printable(problem.json_path, 200)}: {printable(problem.message, 200)})")
     if fleet:
         return [dict(t, detail=None) for t in doc["targets"]]
     name = Path(path).resolve().parent.name
     if not NAME.fullmatch(name):
-        raise ReportError(f"{path}: a single run's report is named after its folder, and "
-                          f"{name!r} is not a target name (letters, digits, . _ -)")
-    return [fleet_report.target_entry(name, doc)]
+        raise ReportError(f"{files.where(path)}: a single run's report is named after its folder, "
+                          f"and {files.quoted(name)} is not a target name (letters, digits, . _ -)")
+    return [model.target_entry(name, doc)]
 
 
 def merged(paths: list[str]) -> dict:
@@ -53,11 +50,45 @@ def merged(paths: list[str]) -> dict:
     for path in paths:
         for target in load(path):
             if target["name"].lower() in seen:
-                raise ReportError(f"{path}: target {target['name']} is also in {seen[target['name'].lower()]}")
-            seen[target["name"].lower()] = path
+                raise ReportError(f"{files.where(path)}: target {target['name']} is also in "
+                                  f"{seen[target['name'].lower()]}")
+            seen[target["name"].lower()] = files.where(path)
             targets.append(target)
-    return fleet_report.document(targets)
+    return model.document(targets)
 
+
+SEVERITY = {"failed": 2, "finding": 1}
+TARGET_SEVERITY = {"CONFORMANT": 0, "COULD NOT TEST": 1, "NOT CONFORMANT": 2}
+
+
+def diff(old: dict, new: dict) -> dict:
+    """What changed per target and requirement. A regression is a requirement that fails (or
+    earns a SHOULD finding) where it did not, or a target whose verdict got worse; a fix is
+    the reverse. Targets only in one run are listed, never counted as regressions."""
+    before = {t["name"]: t for t in old["targets"]}
+    after = {t["name"]: t for t in new["targets"]}
+    changes = {"regressions": [], "fixes": [], "new_targets": sorted(set(after) - set(before)),
+               "removed_targets": sorted(set(before) - set(after))}
+    for name in [n for n in after if n in before]:
+        was, now = before[name], after[name]
+        rank_was = TARGET_SEVERITY.get(was["verdict"], 3)
+        rank_now = TARGET_SEVERITY.get(now["verdict"], 3)
+        if rank_now != rank_was:
+            kind = "regressions" if rank_now > rank_was else "fixes"
+            changes[kind].append({"target": name, "requirement": None,
+                                  "was": was["verdict"], "now": now["verdict"]})
+        old_verdicts, new_verdicts = model.verdicts_of(was), model.verdicts_of(now)
+        for requirement_id, verdict in new_verdicts.items():
+            previous = old_verdicts.get(requirement_id, "not run")
+            if SEVERITY.get(verdict, 0) != SEVERITY.get(previous, 0):
+                kind = "regressions" if SEVERITY.get(verdict, 0) > SEVERITY.get(previous, 0) else "fixes"
+                changes[kind].append({"target": name, "requirement": requirement_id,
+                                      "was": previous, "now": verdict})
+    changes["exit_code"] = 1 if changes["regressions"] else 0
+    return changes
+
+
+# -- the commands --------------------------------------------------------------------------------
 
 def merge_main(argv: list[str]) -> int:
     parser = _parser("merge", "combine the JSON reports of fleet runs (or single runs) into one "
@@ -71,11 +102,11 @@ def merge_main(argv: list[str]) -> int:
     except ReportError as error:
         return _usage(error)
     for path, text in ((args.json, json.dumps(doc, indent=2, ensure_ascii=False) + "\n"),
-                       (args.html, fleet_report.html(doc) if args.html else "")):
+                       (args.html, render.html(doc) if args.html else "")):
         if path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             Path(path).write_text(text, encoding="utf-8")
-    for line in fleet_report.summary_lines(doc):
+    for line in render.summary_lines(doc):
         print(line)
     return doc["exit_code"]
 
@@ -88,12 +119,12 @@ def diff_main(argv: list[str]) -> int:
     parser.add_argument("--json", metavar="PATH", help="write the changes as JSON here")
     args = parser.parse_args(argv)
     try:
-        changes = fleet_report.diff(merged([args.old]), merged([args.new]))
+        changes = diff(merged([args.old]), merged([args.new]))
     except ReportError as error:
         return _usage(error)
     if args.json:
         Path(args.json).write_text(json.dumps(changes, indent=2) + "\n", encoding="utf-8")
-    for line in fleet_report.diff_lines(changes):
+    for line in render.diff_lines(changes):
         print(line)
     return changes["exit_code"]
 
@@ -101,7 +132,7 @@ def diff_main(argv: list[str]) -> int:
 class _Parser(argparse.ArgumentParser):
     def error(self, message):   # a usage error is exit 4 here too, not argparse's 2
         self.print_usage(sys.stderr)
-        print(f"infocheck {self.prog.split()[-1]}: {message}", file=sys.stderr)
+        print(f"infocheck {self.prog.split()[-1]}: {printable(message, 500)}", file=sys.stderr)
         sys.exit(EXIT_USAGE)
 
 

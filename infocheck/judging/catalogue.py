@@ -1,33 +1,33 @@
-"""The requirement catalogue as objects: infocheck's own (fixtures/requirements.json), merged
-with a team's catalogues, under a team's policy. Every problem in a file is a `ConfigError`
-naming the file and the entry (exit 4)."""
+"""The requirement catalogue as objects: a contract's own (fixtures/NAME/requirements.json), merged
+with a team's catalogues, under a team's policy (judging/policy.py). Every problem in a file is
+a `CatalogueError` naming the file and the entry (exit 4).
+
+A contract's catalogue declares, besides its requirements, what the judge and the plugin need to
+know of it without knowing its names: its areas (and their short markers), the requirements
+every exchange is checked against (`universal`), those a policy may not change (`fixed`), and
+the requirement of the positive request, without whose pass nothing else means anything
+(`positive`)."""
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from pathlib import Path
 
-from infocheck.bundle import folder
+from infocheck.configuration import files
+from infocheck.configuration.knobs import ConfigError
 
-CATALOGUE = folder("fixtures") / "requirements.json"
 LEVELS = ("MUST", "SHOULD")
 IGNORED = "IGNORED"       # a policy level: the requirement's tests are not run
-AREAS = ("response shape", "api-version", "authentication", "HTTP robustness", "deployments")
-# Checked on every exchange, so any test may report them.
-UNIVERSAL = ("HTTP-NO-5XX", "AUTH-NO-ECHO")
-# What every other check stands on: a policy may not change these.
-FIXED = UNIVERSAL + ("SHAPE-200",)
 FIELDS = ("id", "level", "area", "statement", "source")
 NAMESPACE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
 TEAM_ID = re.compile(r"[A-Z0-9]+(-[A-Z0-9]+)+")
-POLICY_KNOB = "INFOCHECK_POLICY / --policy"
 TEAM_KNOB = "INFOCHECK_REQUIREMENTS / --requirements"
+SHIPPED_KEYS = ("$comment", "contract", "areas", "markers", "universal", "fixed", "positive",
+                "requirements")
 
 
-class CatalogueError(ValueError):
+class CatalogueError(ConfigError):
     """A catalogue or policy file is wrong; the message names the file and the entry."""
 
 
@@ -46,12 +46,24 @@ class Requirement:
         return self.level == IGNORED
 
 
-class Catalogue(Mapping):
-    """Requirement ID → `Requirement`, in catalogue order (infocheck's first), with the policy
-    applied. `policy` records what the policy changed: ID → (declared level, level)."""
+@dataclass(frozen=True)
+class Shape:
+    """What a contract's catalogue says of itself besides its requirements."""
+    contract: str = ""
+    areas: tuple[str, ...] = ()
+    markers: tuple[tuple[str, str], ...] = ()   # area -> its short marker (-m auth)
+    universal: tuple[str, ...] = ()
+    fixed: tuple[str, ...] = ()
+    positive: str = ""
 
-    def __init__(self, requirements: dict[str, Requirement], policy_file: str | None = None):
-        self._requirements, self.policy_file = requirements, policy_file
+
+class Catalogue(Mapping):
+    """Requirement ID → `Requirement`, in catalogue order (the contract's first), with the
+    policy applied. `policy` records what the policy changed: ID → (declared level, level)."""
+
+    def __init__(self, requirements: dict[str, Requirement], policy_file: str | None = None,
+                 shape: Shape = Shape()):
+        self._requirements, self.policy_file, self.shape = requirements, policy_file, shape
 
     def __getitem__(self, requirement_id: str) -> Requirement:
         return self._requirements[requirement_id]
@@ -64,8 +76,24 @@ class Catalogue(Mapping):
 
     @property
     def areas(self) -> tuple[str, ...]:
-        """infocheck's areas, then the teams' in the order they first appear."""
-        return tuple(dict.fromkeys(AREAS + tuple(r.area for r in self.values())))
+        """The contract's areas, then the teams' in the order they first appear."""
+        return tuple(dict.fromkeys(self.shape.areas + tuple(r.area for r in self.values())))
+
+    @property
+    def universal(self) -> tuple[str, ...]:
+        return self.shape.universal
+
+    @property
+    def fixed(self) -> tuple[str, ...]:
+        return self.shape.fixed
+
+    @property
+    def positive(self) -> str:
+        return self.shape.positive
+
+    def marker(self, area: str) -> str:
+        """`-m auth`, `-m http`, `-m response`; a team's area by its first word."""
+        return dict(self.shape.markers).get(area) or re.sub(r"[^a-z0-9_]", "_", area.split()[0].lower())
 
     @property
     def policy(self) -> dict[str, tuple[str, str]]:
@@ -78,107 +106,111 @@ class Catalogue(Mapping):
         return f"{self.policy_file} ({changes or 'no change'})"
 
 
-def _read(path: str, knob: str):
+def read(path: str, knob: str, what: str):
+    """A catalogue or policy file's data (JSON, or YAML), or the CatalogueError that says why not."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CatalogueError(f"{knob}: cannot read {path!r} ({exc.strerror})") from None
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise CatalogueError(f"{knob}: {path} is not valid JSON ({exc})") from None
+        return files.load(path, what)
+    except files.FileError as error:
+        raise CatalogueError(f"{knob}: {error}") from None
 
 
-def _entry(entry, where: str, levels=LEVELS) -> Requirement:
-    if not isinstance(entry, dict):
+def entry(value, where: str, levels=LEVELS) -> Requirement:
+    if not isinstance(value, dict):
         raise CatalogueError(f"{where}: each requirement is an object with {', '.join(FIELDS)}")
-    missing, unknown = set(FIELDS) - set(entry), set(entry) - set(FIELDS)
+    missing, unknown = set(FIELDS) - set(value), set(value) - set(FIELDS)
     if missing or unknown:
         raise CatalogueError(f"{where}: " + "; ".join(
-            f"{what} field(s) {', '.join(sorted(names))}" for what, names
+            f"{what} field(s) {', '.join(sorted(map(files.shown_name, names)))}" for what, names
             in (("missing", missing), ("unknown", unknown)) if names))
-    if not all(isinstance(entry[name], str) and entry[name].strip() for name in FIELDS):
+    if not all(isinstance(value[name], str) and value[name].strip() for name in FIELDS):
         raise CatalogueError(f"{where}: {', '.join(FIELDS)} must be non-empty text")
-    if entry["level"] not in levels:
-        raise CatalogueError(f"{where}: level {entry['level']!r} is not one of {', '.join(levels)}")
-    return Requirement(**{name: entry[name].strip() for name in FIELDS})
+    if value["level"] not in levels:
+        raise CatalogueError(f"{where}: level {files.quoted(value['level'])} is not one of {', '.join(levels)}")
+    return Requirement(**{name: value[name].strip() for name in FIELDS})
+
+
+def builtin(contract=None) -> Catalogue:
+    """A contract's own catalogue, as it ships (the default contract's when none is named)."""
+    if contract is None:
+        from infocheck import contracts
+        contract = contracts.get(contracts.DEFAULT)
+    return _shipped(contract)
 
 
 @lru_cache(maxsize=None)
-def builtin() -> Catalogue:
-    """infocheck's own catalogue, as it ships."""
-    entries = json.loads(CATALOGUE.read_text(encoding="utf-8"))["requirements"]
+def _shipped(contract) -> Catalogue:
+    path = contract.data("fixtures") / "requirements.json"
+    document = read(str(path), path.name, "requirement catalogue")
+    name = path.name
+    if not isinstance(document, dict) or set(document) - set(SHIPPED_KEYS):
+        raise CatalogueError(f"{name}: an object with " + ", ".join(SHIPPED_KEYS[1:]))
+    shape = Shape(document.get("contract", contract.name), tuple(document.get("areas", ())),
+                  tuple(dict(document.get("markers", {})).items()),
+                  tuple(document.get("universal", ())), tuple(document.get("fixed", ())),
+                  document.get("positive", ""))
     found: dict[str, Requirement] = {}
-    for entry in entries:
-        requirement = _entry(entry, f"{CATALOGUE.name}: {entry.get('id')}")
+    for value in document.get("requirements", []):
+        requirement = entry(value, f"{name}: {value.get('id') if isinstance(value, dict) else value}")
         if requirement.id in found:
-            raise CatalogueError(f"{CATALOGUE.name}: {requirement.id} is listed twice")
-        if requirement.area not in AREAS:
-            raise CatalogueError(f"{CATALOGUE.name}: {requirement.id} has an unknown area")
+            raise CatalogueError(f"{name}: {requirement.id} is listed twice")
+        if requirement.area not in shape.areas:
+            raise CatalogueError(f"{name}: {requirement.id} has an unknown area")
         found[requirement.id] = requirement
-    return Catalogue(found)
+    for listed in shape.universal + shape.fixed + ((shape.positive,) if shape.positive else ()):
+        if listed not in found:
+            raise CatalogueError(f"{name}: {listed} is named as universal, fixed or positive but "
+                                 "not declared")
+    return Catalogue(found, shape=shape)
 
 
-def _prefixes(requirements) -> set[str]:
-    return {requirement_id.split("-")[0] for requirement_id in requirements}
+def shipped_namespaces() -> set[str]:
+    """Every ID prefix a contract's catalogue uses: no team may take one."""
+    from infocheck import contracts
+    return {requirement_id.split("-")[0] for c in contracts.every() for requirement_id in c.catalogue}
 
 
 def _team(path: str, found: dict[str, Requirement], namespaces: dict[str, str]) -> None:
     """Add one team catalogue's requirements to `found`, refusing any clash."""
-    document = _read(path, TEAM_KNOB)
+    document = read(path, TEAM_KNOB, "requirement catalogue")
+    shown = files.where(path)
     if not isinstance(document, dict) or set(document) - {"$comment", "namespace", "requirements"}:
-        raise CatalogueError(f"{TEAM_KNOB}: {path} must be an object with namespace and "
+        raise CatalogueError(f"{TEAM_KNOB}: {shown} must be an object with namespace and "
                              "requirements (and an optional $comment)")
     namespace = document.get("namespace")
     if not isinstance(namespace, str) or not NAMESPACE.fullmatch(namespace):
-        raise CatalogueError(f"{TEAM_KNOB}: {path}: namespace must be 2 to 16 capital letters "
+        raise CatalogueError(f"{TEAM_KNOB}: {shown}: namespace must be 2 to 16 capital letters "
                              "or digits, starting with a letter (e.g. ACME)")
-    if namespace in _prefixes(builtin()):
-        raise CatalogueError(f"{TEAM_KNOB}: {path}: namespace {namespace} is infocheck's own")
+    if namespace in shipped_namespaces():
+        raise CatalogueError(f"{TEAM_KNOB}: {shown}: namespace {namespace} is infocheck's own")
     if namespace in namespaces:
-        raise CatalogueError(f"{TEAM_KNOB}: {path}: namespace {namespace} is also used by "
+        raise CatalogueError(f"{TEAM_KNOB}: {shown}: namespace {namespace} is also used by "
                              f"{namespaces[namespace]}")
-    namespaces[namespace] = path
+    namespaces[namespace] = shown
     entries = document.get("requirements")
     if not isinstance(entries, list) or not entries:
-        raise CatalogueError(f"{TEAM_KNOB}: {path}: requirements must be a non-empty list")
-    for number, entry in enumerate(entries, 1):
-        requirement = _entry(entry, f"{TEAM_KNOB}: {path}, requirement {number}")
+        raise CatalogueError(f"{TEAM_KNOB}: {shown}: requirements must be a non-empty list")
+    for number, value in enumerate(entries, 1):
+        requirement = entry(value, f"{TEAM_KNOB}: {shown}, requirement {number}")
         if not TEAM_ID.fullmatch(requirement.id) or not requirement.id.startswith(namespace + "-"):
-            raise CatalogueError(f"{TEAM_KNOB}: {path}, requirement {number}: the ID "
-                                 f"{requirement.id!r} must be {namespace}-NAME in capitals, "
-                                 "digits and dashes")
+            raise CatalogueError(f"{TEAM_KNOB}: {shown}, requirement {number}: the ID "
+                                 f"{files.quoted(requirement.id)} must be {namespace}-NAME in "
+                                 "capitals, digits and dashes")
         if requirement.id in found:
-            raise CatalogueError(f"{TEAM_KNOB}: {path}: {requirement.id} is declared twice")
+            raise CatalogueError(f"{TEAM_KNOB}: {shown}: {requirement.id} is declared twice")
         found[requirement.id] = replace(requirement, catalogue=namespace)
 
 
-def _apply_policy(path: str, found: dict[str, Requirement]) -> None:
-    document = _read(path, POLICY_KNOB)
-    if not isinstance(document, dict) or set(document) - {"$comment", "levels"} \
-            or not isinstance(document.get("levels"), dict):
-        raise CatalogueError(f"{POLICY_KNOB}: {path} must be an object with levels: "
-                             '{"REQUIREMENT-ID": "MUST" | "SHOULD" | "IGNORED"}')
-    for requirement_id, level in document["levels"].items():
-        if requirement_id not in found:
-            raise CatalogueError(f"{POLICY_KNOB}: {path}: {requirement_id!r} is not a requirement ID")
-        if level not in LEVELS + (IGNORED,):
-            raise CatalogueError(f"{POLICY_KNOB}: {path}: {requirement_id}: level {level!r} is "
-                                 f"not one of {', '.join(LEVELS + (IGNORED,))}")
-        if requirement_id in FIXED and level != found[requirement_id].level:
-            raise CatalogueError(f"{POLICY_KNOB}: {path}: {requirement_id} cannot be changed; "
-                                 "every other check stands on it")
-        declared = found[requirement_id]
-        if level != declared.level:
-            found[requirement_id] = replace(declared, level=level, declared_level=declared.level)
+def load(team_files: tuple[str, ...] = (), policy_file: str | None = None, contract=None) -> Catalogue:
+    """The run's catalogue: the contract's, then each team file's, then the policy applied."""
+    from infocheck.judging.policy import apply_policy
 
-
-def load(team_files: tuple[str, ...] = (), policy_file: str | None = None) -> Catalogue:
-    """The run's catalogue: infocheck's, then each team file's, then the policy applied."""
+    own = builtin(contract)
     if not team_files and not policy_file:
-        return builtin()
-    found = dict(builtin())
+        return own
+    found = dict(own)
     namespaces: dict[str, str] = {}
     for path in team_files:
         _team(path, found, namespaces)
     if policy_file:
-        _apply_policy(policy_file, found)
-    return Catalogue(found, policy_file)
+        apply_policy(policy_file, found, own.fixed)
+    return Catalogue(found, policy_file, own.shape)

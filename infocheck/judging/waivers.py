@@ -6,13 +6,15 @@ failure does not fail the run; a waiver past its date does, and says so.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
-from infocheck.configuration.config import ConfigError
+from infocheck.configuration import files
+from infocheck.configuration.knobs import ConfigError
+from infocheck.wire.printable import printable
 
 KNOB = "INFOCHECK_WAIVERS / --waivers"
+FIELDS = ("requirement", "test", "reason", "expires")
+REASON_LIMIT = 500     # characters of a reason shown anywhere
 
 
 @dataclass(frozen=True)
@@ -39,56 +41,39 @@ class Waiver:
 
 def load(path: str, known) -> tuple[Waiver, ...]:
     """The waivers in `path`; a requirement waived must be in `known` (the run's catalogue)."""
-    file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{KNOB}: cannot read {path!r} ({exc.strerror})") from None
-    entries = _parse(text, file.suffix.lower(), path)
+        entries = files.load(path, "waiver file")
+    except files.FileError as error:
+        raise ConfigError(f"{KNOB}: {error}") from None
     if not isinstance(entries, list):
-        raise ConfigError(f"{KNOB}: {path} must hold a list of waivers")
+        raise ConfigError(f"{KNOB}: {files.where(path)} must hold a list of waivers")
     return tuple(_waiver(entry, number, path, known) for number, entry in enumerate(entries, 1))
 
 
-def _parse(text: str, suffix: str, path: str):
-    if suffix == ".json":
-        try:
-            return json.loads(text)
-        except ValueError as exc:
-            raise ConfigError(f"{KNOB}: {path} is not valid JSON ({exc})") from None
-    try:
-        import yaml
-    except ImportError:  # pragma: no cover - PyYAML is pinned in requirements.lock
-        raise ConfigError(f"{KNOB}: reading YAML needs PyYAML; give the waivers as .json") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{KNOB}: {path} is not valid YAML ({str(exc).splitlines()[0]})") from None
-
-
 def _waiver(entry, number: int, path: str, known) -> Waiver:
-    where = f"{KNOB}: {path}, waiver {number}"
+    where = f"{KNOB}: {files.where(path, f'waiver {number}')}"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: each waiver is a mapping with requirement or test, reason, expires")
-    unknown = set(entry) - {"requirement", "test", "reason", "expires"}
+    unknown = [key for key in entry if key not in FIELDS]
     if unknown:
-        raise ConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+        raise ConfigError(f"{where}: unknown field(s) {', '.join(sorted(map(files.shown_name, unknown)))}")
     requirement, test = entry.get("requirement"), entry.get("test")
-    if bool(requirement) == bool(test):
+    if (requirement is None) == (test is None):
         raise ConfigError(f"{where}: name exactly one of requirement or test")
-    if requirement and requirement not in known:
-        raise ConfigError(f"{where}: {requirement!r} is not a requirement ID")
-    reason = entry.get("reason")
-    if not isinstance(reason, str) or not reason.strip():
+    subject = "requirement" if requirement is not None else "test"
+    name = files.text(requirement if requirement is not None else test, f"{where}: {subject}")
+    if requirement is not None and name not in known:
+        raise ConfigError(f"{where}: {files.quoted(name)} is not a requirement ID")
+    if entry.get("reason") is None:
         raise ConfigError(f"{where}: a waiver needs a reason")
-    expires = entry.get("expires")
-    if isinstance(expires, dt.datetime):
-        expires = expires.date()
-    if isinstance(expires, str):
-        try:
-            expires = dt.date.fromisoformat(expires)
-        except ValueError:
-            expires = None
-    if not isinstance(expires, dt.date):
+    reason = files.text(entry["reason"], f"{where}: reason")
+    if entry.get("expires") is None:
         raise ConfigError(f"{where}: expires must be a date, YYYY-MM-DD")
-    return Waiver(requirement, str(test) if test else None, reason.strip(), expires)
+    try:
+        expires = files.date(entry["expires"], f"{where}: expires")
+    except files.FileError:
+        raise ConfigError(f"{where}: expires must be a date, YYYY-MM-DD") from None
+    # Shown in the terminal and the reports: escaped and capped here, once.
+    reason = printable(reason.strip(), REASON_LIMIT)
+    return Waiver(name if requirement is not None else None, printable(name, 300) if test is not None else None,
+                  reason, expires)

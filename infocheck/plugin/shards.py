@@ -14,7 +14,6 @@ api-version) is sent once for all shards (SharedOnceCache). The same requests go
 sequential run, so the same verdicts come back."""
 from __future__ import annotations
 
-import fcntl
 import gc
 import hashlib
 import json
@@ -27,8 +26,16 @@ import traceback
 from dataclasses import replace
 from pathlib import Path
 
-from infocheck.contracts.info.client import OnceCache
+from infocheck.contracts.client import OnceCache
 from infocheck.wire.exchange import Exchange
+
+
+def _lock(file) -> None:
+    """An exclusive lock on an open file, released when it is closed. Shards exist only where
+    os.fork does, and fcntl with it (POSIX): imported here, never at the top, so that nothing
+    the plugin imports breaks where they do not exist."""
+    import fcntl
+    fcntl.flock(file, fcntl.LOCK_EX)
 
 
 class SharedOnceCache(OnceCache):
@@ -45,7 +52,7 @@ class SharedOnceCache(OnceCache):
             return self._known[request]
         name = hashlib.sha256(repr(request).encode()).hexdigest()
         with open(self.folder / f"{name}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            _lock(lock)
             stored = self.folder / f"{name}.pickle"
             if stored.exists():   # written by a shard of this run, in a folder only it can write
                 found = pickle.loads(stored.read_bytes())
@@ -72,7 +79,7 @@ class Queue:
 
     def take(self):
         with open(self._lock_path, "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            _lock(lock)
             index = struct.unpack("q", self._next[:8])[0]
             self._next[:8] = struct.pack("q", index + 1)
         return self.items[index] if index < len(self.items) else None
@@ -270,9 +277,60 @@ def _child(session, queue: Queue, write_end: int, prepare, index: int) -> None:
         os._exit(code)
 
 
-def available(config) -> bool:
-    """Shards need fork (not on Windows) and must not run inside pytest-xdist, which shares
-    the tests out itself."""
-    return hasattr(os, "fork") and not hasattr(config, "workerinput") and not \
-        config.pluginmanager.has_plugin("dsession") and not config.option.collectonly
+def run_sharded(session, context, preflight_probe) -> bool:
+    """The tests in --concurrency shards, each a forked copy of this process with a probe of
+    its own: the preflight's answer, and the baseline of every other api-version, are sent
+    here first, once, for all of them. The probes share one RunState: the request cap and the
+    breaker count for the run, and a 429 pauses them all."""
+    import shutil
+    import tempfile
 
+    from infocheck.wire.printable import printable
+    from infocheck.wire.probe import NotTested
+
+    settings = context.settings
+    folder = tempfile.mkdtemp(prefix="infocheck-once-")
+    shared = SharedOnceCache(folder, {context.preflight.request: context.preflight})
+    versions = {getattr(item, "callspec", None) and item.callspec.params.get("api_version")
+                for item in session.items}
+    for version in settings.api_versions[1:]:
+        if version in versions and preflight_probe.has_credential:
+            client = context.contract.client(preflight_probe, settings.for_version(version), shared, [])
+            try:
+                client.once()
+            except NotTested:
+                pass   # kept in the cache: the tests of that version read it and say so
+    context.shared = shared
+    context.results.count(str(os.getpid()), context.traffic())
+    state = preflight_probe.state.shared()
+
+    def prepare(index: int) -> None:
+        context.probes = []
+        context.new_probe(state=state)
+
+    try:
+        problems = run(session, min(settings.concurrency, len(session.items)), folder, prepare)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    problems = [context.scrubber.text(p) for p in problems]
+    context.results.internal.extend(problems)
+    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is not None:
+        for problem in problems:
+            terminal.write_line(f"infocheck: {printable(problem, 4000, lines=True)}", red=True)
+    return True
+
+
+def unavailable(config) -> str:
+    """Why the tests cannot run in shards here ('' if they can): they need os.fork and fcntl
+    (POSIX; not Windows), and must not run inside pytest-xdist, which shares the tests out
+    itself."""
+    if hasattr(config, "workerinput") or config.pluginmanager.has_plugin("dsession"):
+        return "pytest-xdist shares the tests out itself"
+    if not hasattr(os, "fork"):
+        return "this platform has no os.fork, so the tests run one after another"
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:
+        return "this platform has no fcntl, so the tests run one after another"
+    return ""

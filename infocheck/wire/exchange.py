@@ -35,21 +35,23 @@ class Credential:
 
 @dataclass(frozen=True)
 class Request:
-    """One request to the /info URL. `query=None` sends no query string at all."""
+    """One request to the contract's URL, with `path` (already percent-encoded) appended to it.
+    `query=None` sends no query string at all."""
 
     method: str = "GET"
     query: tuple[tuple[str, str], ...] | None = ()
     headers: tuple[tuple[str, "str | Credential"], ...] = ()
+    path: str = ""
 
-    def url(self, info_url: str) -> str:
+    def url(self, target_url: str) -> str:
         if not self.query:
-            return info_url
-        return info_url + "?" + urlencode(self.query, quote_via=quote)
+            return target_url + self.path
+        return target_url + self.path + "?" + urlencode(self.query, quote_via=quote)
 
     def displayed_headers(self) -> list[tuple[str, str]]:
         return [(n, v.display() if isinstance(v, Credential) else v) for n, v in self.headers]
 
-    def curl(self, info_url: str, timeout: float, secret_var: str = "INFOCHECK_API_KEY") -> str:
+    def curl(self, target_url: str, timeout: float, secret_var: str = "INFOCHECK_API_KEY") -> str:
         parts = ["curl", "-sS", "-i", "--max-time", f"{timeout:g}"]
         if self.method == "HEAD":
             parts.append("--head")
@@ -62,7 +64,7 @@ class Request:
             else:
                 # curl drops a header given as "Name:" with nothing after; "Name;" sends it empty.
                 words += ["-H", shlex.quote(f"{name}: {value}" if value else f"{name};")]
-        words.append(shlex.quote(self.url(info_url)))
+        words.append(shlex.quote(self.url(target_url)))
         return " ".join(words)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import email.utils
 import math
 import mmap
+import os
 import re
 import http.client
 import socket
@@ -22,19 +23,14 @@ from contextlib import contextmanager
 import requests
 import urllib3
 
-try:
-    import fcntl
-except ImportError:   # Windows: no fork, so no shards to share a RunState with
-    fcntl = None
-
 from infocheck import __version__
-from infocheck.configuration.config import Config, origin
-from infocheck.wire.exchange import Credential, Exchange, Request
+from infocheck.configuration.urls import origin
 from infocheck.configuration.credentials import CredentialError
+from infocheck.wire.exchange import Credential, Exchange, Request
 from infocheck.wire.secret import Scrubber
 from infocheck.wire.transport import Deadline, DeadlineExceeded, new_session, read_body
 
-USER_AGENT = f"infocheck/{__version__} (+conformance suite for /info)"
+USER_AGENT = f"infocheck/{__version__} (+conformance suite)"
 MAX_RETRIES = 3            # per request, on 429/503
 MAX_SINGLE_WAIT = 30.0     # seconds; a longer Retry-After is not waited for
 MAX_TOTAL_WAIT = 60.0      # seconds over the whole run
@@ -43,13 +39,11 @@ SENDABLE_HEADER = re.compile(r"[\x20-\x7e\x80-\xff]*")
 BREAKER = 3                # consecutive unanswered requests before the probe stops sending
 
 
-NOT_TESTED = "NOT TESTED: "   # how a check that could not run reads in every report
-
-
 class NotTested(unittest.SkipTest):
-    """The request was not (or could not usefully be) answered, so its check cannot run.
-    A unittest.SkipTest: pytest reports it as skipped and Hypothesis lets it through at once,
-    so the code that raises it needs to know nothing of either."""
+    """The request was not (or could not usefully be) answered, so its check cannot run; the
+    message is the bare reason (the words NOT TESTED are added where it is printed). A
+    unittest.SkipTest: pytest reports it as skipped and Hypothesis lets it through at once, so
+    the code that raises it needs to know nothing of either."""
 
 
 class UnusableCredential(NotTested):
@@ -135,19 +129,41 @@ class RunState:
     """What all the probes of one run share: the requests sent against the cap, the
     unanswered requests in a row (the breaker), and until when (time.monotonic()) the target
     asked everyone to wait. It lives in memory mapped before --concurrency's shards fork, so
-    the cap, the breaker and a 429's pause hold for the run, as in a single process."""
+    the cap, the breaker and a 429's pause hold for the run, as in a single process.
+
+    Shards exist only where os.fork does (POSIX), so only there is a lock across processes
+    needed: `shared()` makes it one, before the fork. Until then, and where there is no fork,
+    one process holds the state and a lock would guard nothing."""
 
     _LAYOUT = struct.Struct("qqd")   # sent, unanswered in a row, pause until
 
     def __init__(self):
         self._cell = mmap.mmap(-1, self._LAYOUT.size)
-        self._lock = tempfile.TemporaryFile() if fcntl else None   # lockf: held per process
+        self._lock = None            # a file descriptor, once shared() is called
+
+    def shared(self) -> "RunState":
+        """Ready to be shared with forked processes: the updates are locked across them (an
+        fcntl lock on an anonymous file; POSIX only, as fork is)."""
+        if self._lock is None:
+            import fcntl   # noqa: F401 - POSIX only: fail here, not where the lock is taken
+            fd, path = tempfile.mkstemp(prefix="infocheck-state-")
+            os.unlink(path)
+            self._lock = fd
+        return self
+
+    def close(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+        if not self._cell.closed:
+            self._cell.close()
 
     @contextmanager
     def _held(self):
-        if self._lock is None:   # no fork without fcntl, so only one process
+        if self._lock is None:   # one process: nothing to lock against
             yield
             return
+        import fcntl
         fcntl.lockf(self._lock, fcntl.LOCK_EX)
         try:
             yield
@@ -196,10 +212,10 @@ class RunState:
 
 
 class Probe:
-    def __init__(self, config: Config, info_url: str, credential, scrubber: Scrubber,
+    def __init__(self, config, target_url: str, credential, scrubber: Scrubber,
                  max_requests: int | None = None, sleep=time.sleep, state: RunState | None = None):
         self.config = config
-        self.info_url = info_url
+        self.target_url = target_url
         self._credential = credential  # KeyCredential, a TokenCredential, or None
         self._scrub = scrubber
         self._sleep = sleep
@@ -209,7 +225,8 @@ class Probe:
         self.waited = 0.0
         self._last_error = "no answer"
         self._session = self._new_session()
-        self._origin = origin(info_url)
+        self._origin = origin(target_url)
+        self._owns_state = state is None
         self.state = state or RunState()
         self._own_pause = 0.0
 
@@ -221,6 +238,8 @@ class Probe:
 
     def close(self) -> None:
         self._session.close()
+        if self._owns_state:
+            self.state.close()
 
     @property
     def has_credential(self) -> bool:
@@ -295,12 +314,12 @@ class Probe:
         if not self.state.take_request(self.max_requests):
             raise NotTested(f"request cap reached: {self.max_requests} requests sent "
                             "(raise it with --max-requests / INFOCHECK_MAX_REQUESTS)")
-        url = request.url(self.info_url)
+        url = request.url(self.target_url)
         if origin(url) != self._origin:  # cannot happen by construction; credentials stay home
             raise RuntimeError("refusing to send to another origin")
         secret_var = getattr(self._credential, "env_var", "INFOCHECK_API_KEY")
         exchange = Exchange(request=request, url=self._scrub.text(url), curl=self._scrub.text(
-            request.curl(self.info_url, self.config.timeout, secret_var)))
+            request.curl(self.target_url, self.config.timeout, secret_var)))
         wire_headers = self._wire_headers(request)
         self.sent += 1
         started = time.monotonic()

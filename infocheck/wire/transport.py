@@ -50,6 +50,9 @@ class Deadline:
 
     def __exit__(self, *exc) -> None:
         self._timer.cancel()
+        # Joined, so no timer thread outlives its request: a thread alive when --concurrency
+        # forks its shards makes CPython 3.12+ warn (and may deadlock the child).
+        self._timer.join()
         _current.deadline = None
 
     def watch(self, sock) -> None:

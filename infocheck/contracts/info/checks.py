@@ -1,81 +1,29 @@
-"""Checks: small functions that take an `Exchange` and raise one `CheckFailure` naming the
-requirement, what was expected, what came back, and how to reproduce it."""
+"""The Get Info API's checks: small functions that take an `Exchange` and raise one
+`CheckFailure` naming the requirement, what was expected, what came back, and how to reproduce
+it. The failure and the helpers that quote a server are every contract's (contracts/checking.py);
+they are named here too, since `infocheck.checks` is this module (a team's tests use it)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
-
+from infocheck.contracts import checking
+from infocheck.contracts.checking import (SHOWN_NAMES, SHOWN_PROBLEMS, CheckFailure, fail, first,
+                                          parsed_json, shown, summary)
 from infocheck.contracts.info import profiles as schemas
 from infocheck.wire.exchange import Exchange
 from infocheck.wire.printable import printable
-from infocheck.judging.catalogue import Requirement, builtin
+
 
 MODEL_INFO_MEMBERS = ("model_name", "model_type", "model_provider_name")
 REQUEST_ID_HEADERS = ("x-ms-request-id", "x-request-id", "apim-request-id", "request-id")
-FIELD_LIMIT = 1000     # characters of 'expected' or 'got' in a failure
-SHOWN_PROBLEMS = 5     # schema violations quoted in one failure
-SHOWN_NAMES = 10       # member names quoted in one failure
-
-
-def shown(value, limit: int = 120) -> str:
-    """A value from the endpoint, quoted for a message: repr, escaped, capped."""
-    return printable(repr(value), limit)
-
-
-def first(items, count: int, render, separator: str = ", ") -> str:
-    """The first `count` items rendered, and how many more there were: a server decides how
-    many problems or member names there are, not the length of the message."""
-    listed = [render(item) for item in items[:count]]
-    if len(items) > count:
-        listed.append(f"and {len(items) - count} more")
-    return separator.join(listed)
-
-
-class CheckFailure(AssertionError):
-    """A requirement was not met. `explain()` is the whole, secret-free explanation, with the
-    requirement as the run's catalogue has it (a team's own, a policy's level)."""
-
-    def __init__(self, requirement_id: str, expected: str, got: str,
-                 exchanges: tuple[Exchange, ...] = ()):
-        self.requirement_id = requirement_id
-        self.expected, self.got, self.exchanges = expected, got, exchanges
-        super().__init__(self.explain())
-
-    def explain(self, known: Mapping[str, Requirement] | None = None) -> str:
-        r = (builtin() if known is None else known).get(self.requirement_id)
-        heading = f"[{r.level} {r.id}] {r.statement}" if r else f"[{self.requirement_id}]"
-        # Each field on one line, escaped and capped: a server cannot add or forge lines.
-        lines = [heading,
-                 f"  expected: {printable(self.expected, FIELD_LIMIT)}",
-                 f"  got:      {printable(self.got, FIELD_LIMIT)}"]
-        lines += [f"  reproduce: {ex.curl}" for ex in self.exchanges]
-        return "\n".join(lines)
-
-
-def fail(requirement_id: str, expected: str, got: str, *exchanges: Exchange):
-    raise CheckFailure(requirement_id, expected, got, exchanges)
-
-
-def summary(ex: Exchange) -> str:
-    if ex.error:
-        return ex.status_line()
-    body = ex.excerpt(200)
-    return f"{ex.status_line()}, body {body}"
 
 
 # -- universal: every exchange -------------------------------------------------------------
 
 def no_echo(ex: Exchange) -> None:
-    if ex.echoed_secret:
-        fail("AUTH-NO-ECHO", "an answer that does not contain the credential sent",
-             f"{ex.status_line()} whose headers or body contain the credential (shown as ***)", ex)
+    checking.no_echo(ex, "AUTH-NO-ECHO")
 
 
 def answered(ex: Exchange) -> None:
-    if ex.error:
-        fail("HTTP-NO-5XX", "an HTTP answer within the timeout", ex.status_line(), ex)
-    if ex.status >= 500:
-        fail("HTTP-NO-5XX", "a status below 500 (client input is never a server error)",
-             summary(ex), ex)
+    checking.answered(ex, "HTTP-NO-5XX")
 
 
 def universal(ex: Exchange) -> None:
@@ -100,18 +48,7 @@ def status_200(ex: Exchange, requirement: str = "SHAPE-200") -> None:
 
 
 def json_media_type(ex: Exchange) -> None:
-    media = ex.media_type
-    if not (media == "application/json" or (media.startswith("application/") and media.endswith("+json"))):
-        fail("SHAPE-JSON", "Content-Type application/json",
-             f"Content-Type {ex.shown_header('content-type')}", ex)
-
-
-def parsed_json(ex: Exchange, requirement: str):
-    try:
-        return ex.json()
-    except ValueError as exc:
-        fail(requirement, "a JSON body",
-             f"{ex.status_line()}, body not JSON ({printable(str(exc), 200)}): {ex.excerpt(120)}", ex)
+    checking.json_media_type(ex, "SHAPE-JSON")
 
 
 def model_info(ex: Exchange, api_version: str, requirement: str = "SHAPE-MODELINFO") -> dict:
@@ -174,7 +111,7 @@ def challenge(ex: Exchange) -> None:
 
 def azure_error_body(ex: Exchange) -> dict:
     body = ex.json_or_none()
-    problems = schemas.errors(schemas.validator("azure-error"), body) if body is not None else ["not JSON"]
+    problems = schemas.errors(schemas.error_validator(), body) if body is not None else ["not JSON"]
     if problems:
         shape = ""
         if isinstance(body, dict) and "statusCode" in body and "message" in body:

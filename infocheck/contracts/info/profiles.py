@@ -1,33 +1,22 @@
-"""The api-version profiles in schemas/ (data, one folder per version): each folder holds the
-ModelInfo and ModelType JSON Schemas of that version and a profile.json saying whether ModelType
-is closed or extensible, which inputs the version has, and its default auth header."""
+"""The Get Info API's api-version profiles in schemas/info/ (data, one folder per version): each
+folder holds the ModelInfo and ModelType JSON Schemas of that version and a profile.json saying
+whether ModelType is closed or extensible, which inputs the version has, its default auth
+header and its token scope."""
 from __future__ import annotations
 
 import json
 from functools import lru_cache
 
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+from infocheck.bundle import folder, schema_errors, validator
 
-from infocheck.bundle import folder
-
-SCHEMA_DIR = folder("schemas")
-SPELLINGS = folder("fixtures") / "model-type-spellings.json"
+SCHEMA_DIR = folder("schemas") / "info"
+SPELLINGS = folder("fixtures") / "info" / "model-type-spellings.json"
+errors = schema_errors
 
 
 def known_versions() -> list[str]:
     """Known api-versions, oldest first (the date orders them; '-preview' sorts after GA)."""
     return sorted(p.name for p in SCHEMA_DIR.iterdir() if (p / "profile.json").is_file())
-
-
-@lru_cache(maxsize=None)
-def _registry() -> Registry:
-    resources = []
-    for path in sorted(SCHEMA_DIR.rglob("*.json")):
-        contents = json.loads(path.read_text(encoding="utf-8"))
-        if "$id" in contents:  # schemas, not profiles
-            resources.append((contents["$id"], Resource.from_contents(contents)))
-    return Registry().with_resources(resources)
 
 
 def profile_version(api_version: str) -> str:
@@ -41,16 +30,13 @@ def profile(api_version: str) -> dict:
     return json.loads((SCHEMA_DIR / profile_version(api_version) / "profile.json").read_text("utf-8"))
 
 
-@lru_cache(maxsize=None)
-def validator(name: str, api_version: str | None = None) -> Draft202012Validator:
-    path = SCHEMA_DIR / (f"{profile_version(api_version)}/{name}.json" if api_version else f"{name}.json")
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, registry=_registry())
+def model_info_validator(api_version: str):
+    return validator(f"info/{profile_version(api_version)}/model-info")
 
 
-def model_info_validator(api_version: str) -> Draft202012Validator:
-    return validator("model-info", api_version)
+def error_validator():
+    """The Azure error body of the Azure REST API Guidelines."""
+    return validator("info/azure-error")
 
 
 @lru_cache(maxsize=None)
@@ -80,9 +66,3 @@ def spelling_note(value, api_version: str) -> str:
     if target is None or target == value:
         return ""
     return f"`{value}` is {known['note']}; api-version {profile_version(api_version)} documents `{target}`"
-
-
-def errors(validator: Draft202012Validator, instance) -> list[str]:
-    """Each schema violation as '<JSON path>: <message>', shallowest first."""
-    found = sorted(validator.iter_errors(instance), key=lambda e: (len(e.path), e.json_path))
-    return [f"{e.json_path}: {e.message}" for e in found]

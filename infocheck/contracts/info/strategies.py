@@ -78,7 +78,8 @@ def malformed_api_versions():
 
 
 def _is_calendar_version(value: str) -> bool:
-    from infocheck.configuration.config import ConfigError, validate_api_version
+    from infocheck.configuration.knobs import ConfigError
+    from infocheck.contracts.info.contract import validate_api_version
     try:
         validate_api_version(value)
         return True

@@ -8,7 +8,7 @@ import pytest
 
 from infocheck.contracts.info import checks
 from infocheck.contracts.info import profiles as schemas
-from infocheck.configuration.config import Route
+from infocheck.contracts.info.client import Route
 
 requirement = pytest.mark.requirement
 UNKNOWN = "infocheck-no-such-deployment"

@@ -1,0 +1,256 @@
+"""Every setting, declared once: its pytest option, its environment variable, its fleet key, how
+a given value is validated, its default, and the rows it shows in the report's configuration.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from infocheck.wire.secret import MASK, Secret, credential_problem
+
+AUTH_HEADERS = ("bearer", "api-key")
+
+
+class ConfigError(Exception):
+    """A knob has a bad value; the message names the knob and says what is wrong."""
+
+
+def _text(value, label: str) -> str:
+    return str(value).strip()
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One setting: the Config field it sets, its pytest option and environment variable, its
+    key in a fleet file's target (None: not a target's setting), how a given value is
+    validated, its default, and the rows it shows in the report's configuration (none: another
+    knob's row covers it)."""
+
+    field: str
+    option: str
+    env: str
+    help: str
+    parse: Callable[[object, str], object] = _text   # (value, "ENV / --option") -> field value
+    default: object = None
+    form: str = "value"        # value; flag (on/off); list (repeatable option; env: comma list)
+    rows: tuple = ()           # (title, Config -> text) pairs for the report
+    fleet_key: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.env} / {self.option}"
+
+    @property
+    def dest(self) -> str:
+        return "infocheck_" + self.option.lstrip("-").replace("-", "_")
+
+
+TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+def _flag(value, label: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise ConfigError(f"{label}: {_shown(value)} is not one of 1/0, true/false, yes/no")
+    return word in TRUE_WORDS
+
+
+def _shown(value) -> str:
+    from infocheck.wire.printable import printable
+    return printable(repr(value), 120)
+
+
+def _key(value, label: str) -> Secret:
+    problem = credential_problem(value)   # the key itself never appears in the message
+    if problem:
+        raise ConfigError(f"{label}: the key cannot be used: {problem}")
+    return Secret(value)
+
+
+def _auth_header(value, label: str) -> str:
+    word = str(value).strip().lower()
+    if word not in AUTH_HEADERS:
+        raise ConfigError(f"{label}: {_shown(word)} is not one of " + ", ".join(AUTH_HEADERS))
+    return word
+
+
+def _contract(value, label: str) -> str:
+    from infocheck import contracts
+
+    name = str(value).strip().lower()
+    if name not in contracts.names():
+        raise ConfigError(f"{label}: {_shown(name)} is not a contract infocheck knows; it knows "
+                          + ", ".join(contracts.names()))
+    return name
+
+
+def header_safe(value: str, knob: str, what: str) -> str:
+    if not value or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or value != value.strip():
+        raise ConfigError(f"{knob}: the {what} is empty, has surrounding white space or control "
+                          "characters, and cannot be sent in an HTTP header")
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ConfigError(f"{knob}: the {what} has characters HTTP headers cannot carry") from None
+    return value
+
+
+def _names(what: str):
+    def parse(values, label: str) -> tuple[str, ...]:
+        names = tuple(header_safe(name, label, f"{what} name {_shown(name)}") for name in values)
+        if len(set(names)) != len(names):
+            raise ConfigError(f"{label}: a {what} is named twice")
+        return names
+    return parse
+
+
+def _number(kind, low, high):
+    def parse(raw, label: str):
+        try:
+            number = kind(str(raw).strip())
+        except ValueError:
+            raise ConfigError(f"{label}: {_shown(raw)} is not a {'whole ' if kind is int else ''}number") from None
+        if not (low <= number <= high):
+            raise ConfigError(f"{label}: {_shown(raw)} is out of range ({low} to {high})")
+        return number
+    return parse
+
+
+def _slice(value, label: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*([0-9]{1,4})\s*/\s*([0-9]{1,4})\s*", str(value))
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise ConfigError(f"{label}: {_shown(value)} is not K/N with 1 <= K <= N, e.g. 3/8")
+    return int(match[1]), int(match[2])
+
+
+def _prefix(value, label: str) -> tuple[str, ...]:
+    prefixes = tuple(value)
+    for prefix in prefixes:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", prefix):
+            raise ConfigError(f"{label}: {_shown(prefix)} is not the start of an environment "
+                              "variable's name (letters, digits, _)")
+    return prefixes
+
+
+def _endpoint(value, label: str) -> str:
+    from infocheck.configuration.urls import validate_endpoint
+    return validate_endpoint(str(value).strip(), label)
+
+
+def _credential_row(c) -> str:
+    if c.token_command:
+        return f"{MASK} (a Bearer token from the token command `{(c.token_command.split() or [''])[0]} …`)"
+    if c.azure_identity:
+        return f"{MASK} (a Bearer token from Azure Identity, scope {c.scope})"
+    if not c.api_key:
+        return "none given"
+    if len(c.api_versions) > 1 and not c.auth_header_given:
+        return f"{MASK} via each api-version's default header"
+    return f"{MASK} via {c.auth_header}"
+
+
+def _endpoint_row(c) -> str:
+    where = c.target_url() if c.endpoint else "embedded reference server"
+    return where + (" (embedded reference server)" if c.embedded_server else "")
+
+
+def _versions_row(c) -> str:
+    return ", ".join((v or "none (not sent)") + c.contract.version_note(v) for v in c.api_versions)
+
+
+def _concurrency_row(c) -> str:
+    return str(c.concurrency) + (f" ({c.concurrency_note})" if c.concurrency_note else "")
+
+
+KNOBS = (
+    Knob("contract_name", "--contract", "INFOCHECK_CONTRACT",
+         "the contract to check: info (GET /info of the Azure AI Model Inference API) or another "
+         "registered contract (see the README).", parse=_contract, default="info",
+         rows=(("contract", lambda c: f"{c.contract_name}: {c.contract.title}"),), fleet_key="contract"),
+    Knob("endpoint", "--endpoint", "INFOCHECK_ENDPOINT",
+         "base URL of the endpoint (the contract appends its route). Absent: test the embedded "
+         "reference server.", parse=_endpoint, rows=(("endpoint", _endpoint_row),), fleet_key="endpoint"),
+    Knob("api_versions", "--api-version", "INFOCHECK_API_VERSION",
+         "api-version(s) to test, as the contract writes them; a comma list, or all-known.",
+         parse=None, rows=(("api-version", _versions_row),), fleet_key="api_version"),
+    Knob("api_key", "--api-key", "INFOCHECK_API_KEY",
+         "the credential. Prefer the environment variable: command lines show up in process lists.",
+         parse=_key, rows=(("credential", _credential_row),), fleet_key="api_key_env"),
+    Knob("token_command", "--token-command", "INFOCHECK_TOKEN_COMMAND",
+         "a command whose output is a Bearer token (e.g. az account get-access-token --query "
+         "accessToken -o tsv); run again when the token is about to expire.", fleet_key="token_command"),
+    Knob("azure_identity", "--azure-identity", "INFOCHECK_AZURE_IDENTITY",
+         "get a Bearer token from azure-identity's DefaultAzureCredential (pip install "
+         "azure-identity).", parse=_flag, default=False, form="flag", fleet_key="azure_identity"),
+    Knob("token_scope", "--token-scope", "INFOCHECK_TOKEN_SCOPE",
+         "the scope to ask Azure Identity for; default: the contract's and api-version's "
+         "(https://ml.azure.com/.default or https://cognitiveservices.azure.com/.default).",
+         fleet_key="token_scope"),
+    Knob("auth_header_given", "--auth-header", "INFOCHECK_AUTH_HEADER",
+         "how the key is sent on the positive path: bearer (Authorization: Bearer KEY) or api-key. "
+         "Default: the api-version's (bearer for 2024-04-01-preview, as the reference says).",
+         parse=_auth_header, fleet_key="auth_header"),
+    Knob("deployments", "--deployment", "INFOCHECK_DEPLOYMENTS",
+         "a deployment to query through azureml-model-deployment (repeatable; env: comma list).",
+         parse=_names("deployment"), default=(), form="list",
+         rows=(("deployments", lambda c: ", ".join(c.deployments) or "none"),), fleet_key="deployments"),
+    Knob("model", "--model", "INFOCHECK_MODEL",
+         "the model (or deployment) the gate is about: asked for by name where the contract "
+         "has a way to (the model query parameter of 2025-04-01 and later for info).",
+         parse=lambda v, label: header_safe(str(v), label, "model name"),
+         rows=(("model", lambda c: c.model or "none"),), fleet_key="model"),
+    Knob("timeout", "--request-timeout", "INFOCHECK_TIMEOUT",
+         "seconds to wait for each request (connect, and the whole answer).",
+         parse=_number(float, 0.1, 300), default="10",
+         rows=(("request timeout", lambda c: f"{c.timeout:g} s"),), fleet_key="request_timeout"),
+    Knob("max_requests", "--max-requests", "INFOCHECK_MAX_REQUESTS",
+         "hard cap on requests sent in the whole run (default: 300 per api-version checked).",
+         parse=_number(int, 1, 100_000), rows=(("max requests", lambda c: str(c.max_requests)),),
+         fleet_key="max_requests"),
+    Knob("concurrency", "--concurrency", "INFOCHECK_CONCURRENCY",
+         "how many requests to the endpoint may be in flight at once (default 5; 1 sends one "
+         "after another). Same requests, same verdicts; only sooner.",
+         parse=_number(int, 1, 16), default="5", rows=(("concurrency", _concurrency_row),)),
+    Knob("fail_on_should", "--fail-on-should", "INFOCHECK_FAIL_ON_SHOULD",
+         "SHOULD findings fail the run too.", parse=_flag, default=False, form="flag",
+         rows=(("fail on SHOULD", lambda c: "yes" if c.fail_on_should else "no"),)),
+    Knob("discover_versions", "--discover-versions", "INFOCHECK_DISCOVER_VERSIONS",
+         "also ask the endpoint with every api-version infocheck knows (a GET each) and report "
+         "which it accepts, so you learn what to pin.", parse=_flag, default=False, form="flag"),
+    Knob("waivers", "--waivers", "INFOCHECK_WAIVERS",
+         "a YAML or JSON list of {requirement or test, reason, expires}: known failures that do "
+         "not fail the run until they expire.",
+         rows=(("waivers", lambda c: c.waivers or "none"),)),
+    Knob("requirements", "--requirements", "INFOCHECK_REQUIREMENTS",
+         "a team's own requirement catalogue (JSON or YAML, its own ID namespace), merged with "
+         "infocheck's (repeatable; env: comma list).", parse=lambda v, label: tuple(v),
+         default=(), form="list",
+         rows=(("team requirements", lambda c: ", ".join(c.requirements) or "none"),)),
+    Knob("policy", "--policy", "INFOCHECK_POLICY",
+         "a JSON or YAML policy that changes requirement levels for this gate (MUST, SHOULD or "
+         "IGNORED).", rows=(("policy", lambda c: c.policy or "none"),)),
+    Knob("fleet", "--fleet", "INFOCHECK_FLEET",
+         "a YAML or JSON fleet file: check every target it lists, side by side, into one report "
+         "(see the README's 'A fleet in one run')."),
+    Knob("fleet_slice", "--fleet-slice", "INFOCHECK_FLEET_SLICE",
+         "K/N: check only slice K of N of the fleet (every Nth target from the Kth), for one job "
+         "of a CI matrix; combine the jobs' reports with infocheck merge.", parse=_slice),
+    Knob("fleet_jobs", "--fleet-jobs", "INFOCHECK_FLEET_JOBS",
+         "how many targets of a fleet are checked at a time (default 8).",
+         parse=_number(int, 1, 64), default="8"),
+    Knob("fleet_env_prefixes", "--fleet-env-prefix", "INFOCHECK_FLEET_ENV_PREFIX",
+         "the only environment variables a fleet file's api_key_env may name start with this "
+         "(repeatable; env: comma list), e.g. EASTUS2_: a fleet file changed in a pull request "
+         "cannot send another of the job's secrets anywhere.", parse=_prefix, default=(),
+         form="list"),
+)
+
+KNOB_BY_FIELD = {knob.field: knob for knob in KNOBS}
+FLEET_KNOB = KNOB_BY_FIELD["fleet"]
+# A fleet file's target keys and the Config field each sets; a fleet run takes none of these
+# fields from its own options or environment.
+FLEET_KEYS = {knob.fleet_key: knob.field for knob in KNOBS if knob.fleet_key}
+FLEET_TARGET_FIELDS = tuple(FLEET_KEYS.values())

@@ -1,0 +1,95 @@
+"""`Contract`: what the rest of infocheck may ask of a contract. Each contract's package defines
+one subclass and registers its instance in contracts/__init__.py.
+
+Configuration asks how an api-version is written and which header and token scope it takes,
+and where the endpoint's surface is; the plugin asks for the contract's client, its fixtures
+and suites, what makes an endpoint untestable beyond the transport, and an embedded reference
+server; the judge and the reports read its requirement catalogue.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from infocheck import bundle
+
+REQUESTS_PER_VERSION = 300   # the default request cap of a run, per api-version checked
+
+
+class Contract:
+    name = ""                 # as --contract takes it
+    title = ""                # what it checks, in a few words
+    default_api_version = ""  # "" when the api-version parameter is not sent by default
+    fixtures_plugin = ""      # the module that holds the contract's pytest fixtures
+    version_noun = "api-version"
+
+    # -- its data ---------------------------------------------------------------------------
+
+    def data(self, kind: str) -> Path:
+        """Its folder of `suites`, `schemas` or `fixtures`."""
+        return bundle.folder(kind) / self.name
+
+    @cached_property
+    def catalogue(self):
+        """Its own requirement catalogue, as it ships (fixtures/NAME/requirements.json)."""
+        from infocheck.judging.catalogue import builtin
+        return builtin(self)
+
+    # -- configuration ------------------------------------------------------------------------
+
+    def parse_api_versions(self, raw: str, label: str) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def version_note(self, api_version: str) -> str:
+        """What the header says of an api-version besides its name ('' if nothing)."""
+        return ""
+
+    def default_auth_header(self, api_version: str) -> str:
+        return "bearer"
+
+    def token_scope(self, api_version: str) -> str:
+        raise NotImplementedError
+
+    def target_url(self, endpoint: str) -> str:
+        """The URL the probe sends to (and may never leave the origin of), from the base URL."""
+        raise NotImplementedError
+
+    def check_endpoint(self, endpoint: str, label: str) -> None:
+        """Refuse (ConfigError) a base URL that is plainly this contract's wrong base."""
+
+    def check(self, config) -> None:
+        """Refuse (ConfigError) knobs that do not apply to this contract."""
+
+    def rows(self, config) -> list[tuple[str, str]]:
+        """Rows of the configuration table the contract adds (how requests are routed)."""
+        return []
+
+    def request_cap(self, api_versions: tuple[str, ...]) -> int:
+        return REQUESTS_PER_VERSION * max(1, len(api_versions))
+
+    # -- running --------------------------------------------------------------------------------
+
+    def client(self, probe, config, shared, recorded):
+        """The object its tests send requests through (a contracts.client.ContractClient)."""
+        raise NotImplementedError
+
+    def untestable(self, exchange, config) -> str | None:
+        """Why the endpoint cannot be checked at all, judging by the answer to the positive
+        request, beyond what the transport and a refused credential already say; or None."""
+        return None
+
+    def notices(self, exchange, config) -> list[str]:
+        """Lines the header and the banner show about the positive answer (a retirement)."""
+        return []
+
+    def discover_versions(self, probe, config) -> dict[str, str]:
+        return {}
+
+    def embedded_defaults(self) -> dict:
+        """What a run against the embedded server asks for when the user named nothing:
+        {Config field: value} (the deployments it serves, say)."""
+        return {}
+
+    def embedded_server(self, key: str):
+        """The reference server on loopback, started for a run, and `embedded_defaults()`."""
+        raise NotImplementedError

@@ -1,0 +1,151 @@
+"""The Azure AI Model Inference Get Info API (`GET {endpoint}/info?api-version=...`, answering a
+ModelInfo) as a contract: how its api-versions are written, which header and scope each takes,
+what makes an endpoint untestable, and its reference server."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from infocheck.configuration.knobs import ConfigError
+from infocheck.configuration.urls import joined
+from infocheck.contracts.base import Contract
+from infocheck.contracts.info import profiles
+
+API_VERSION_FORMAT = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(-preview)?$")  # ASCII digits only
+MISSING_MODEL = re.compile(r"no[ _]model|model[ _]name|(specify|provide|requires?)\b.*\bmodel|"
+                           r"model\b.*\b(required|missing|not specified)", re.IGNORECASE)
+
+
+def info_url(endpoint: str) -> str:
+    """`/info` appended to the base URL's path (`https://h/models/` → `https://h/models/info`)."""
+    return joined(endpoint, "/info")
+
+
+def validate_api_version(value: str, knob: str = "INFOCHECK_API_VERSION / --api-version") -> str:
+    match = API_VERSION_FORMAT.fullmatch(value)
+    if not match:
+        raise ConfigError(f"{knob}: {value!r} is not of the form YYYY-MM-DD or YYYY-MM-DD-preview")
+    try:
+        dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise ConfigError(f"{knob}: {value!r} is not a calendar date") from None
+    return value
+
+
+def parse_api_versions(raw: str, label: str) -> tuple[str, ...]:
+    """One version, a comma list, or all-known (every version infocheck has a profile for)."""
+    if raw.strip().lower() == "all-known":
+        return tuple(profiles.known_versions())
+    versions = tuple(v.strip() for v in raw.split(",") if v.strip())
+    if not versions:
+        raise ConfigError(f"{label}: no api-version given")
+    if len(set(versions)) != len(versions):
+        raise ConfigError(f"{label}: a version is named twice")
+    return tuple(validate_api_version(v, label) for v in versions)
+
+
+def names_missing_model(exchange) -> bool:
+    """A 400 that says a model or deployment must be named, as unified endpoints answer."""
+    from infocheck.contracts.info.checks import error_code
+    return bool(MISSING_MODEL.search(f"{error_code(exchange)} {exchange.excerpt(400)}"))
+
+
+class InfoContract(Contract):
+    name = "info"
+    title = "the Azure AI Model Inference Get Info API (GET /info)"
+    default_api_version = "2024-04-01-preview"
+    fixtures_plugin = "infocheck.contracts.info.fixtures"
+    flavours = {
+        "reference": "the contract at its best",
+        "serverless": "like a real serverless endpoint of 2024-05-01-preview, quirks included",
+        "foundry": "like Azure AI Foundry's unified endpoint (under /models), which needs a model named",
+    }
+
+    # -- configuration ----------------------------------------------------------------------
+
+    def parse_api_versions(self, raw: str, label: str) -> tuple[str, ...]:
+        return parse_api_versions(raw, label)
+
+    def version_note(self, api_version: str) -> str:
+        known = profiles.profile_version(api_version)
+        if known == api_version:
+            return ""
+        return f" (unknown to infocheck: checked with the profile of {known}, the most recent it knows)"
+
+    def default_auth_header(self, api_version: str) -> str:
+        return profiles.profile(api_version)["default_auth_header"]
+
+    def token_scope(self, api_version: str) -> str:
+        return profiles.profile(api_version)["token_scope"]
+
+    def target_url(self, endpoint: str) -> str:
+        return info_url(endpoint)
+
+    def rows(self, config) -> list[tuple[str, str]]:
+        from infocheck.contracts.info.client import route_description
+        return [("routed to", route_description(config))]
+
+    # -- running ----------------------------------------------------------------------------
+
+    def client(self, probe, config, shared, recorded):
+        from infocheck.contracts.info.client import InfoClient
+        return InfoClient(probe, config, shared, recorded)
+
+    def untestable(self, exchange, config) -> str | None:
+        from infocheck.contracts.info.checks import error_code
+        from infocheck.contracts.info.client import route
+        from infocheck.contracts.checking import shown
+        if exchange.status == 400 and route(config) is None and names_missing_model(exchange):
+            return (f"the endpoint needs a deployment or model: {config.target_url()} answered "
+                    f"{exchange.status_line()} ({shown(error_code(exchange))}) to a request that "
+                    "named none. Give one with --deployment NAME (INFOCHECK_DEPLOYMENTS) or --model "
+                    "NAME (INFOCHECK_MODEL)")
+        return None
+
+    def discover_versions(self, probe, config) -> dict[str, str]:
+        """Which known api-versions the endpoint accepts: one positive GET each."""
+        from infocheck.contracts.client import OnceCache
+        from infocheck.wire.probe import NotTested
+        found = {}
+        for version in profiles.known_versions():
+            client = self.client(probe, config.for_version(version), OnceCache(), [])
+            try:
+                exchange = probe.send(client.positive_request())
+            except NotTested as reason:
+                found[version] = f"not asked ({reason})"
+                continue
+            accepted = exchange.status == 200 and exchange.json_or_none() is not None
+            found[version] = ("accepted" if accepted else "refused") + f": {exchange.status_line()}"
+        return found
+
+    # -- the reference server -----------------------------------------------------------------
+
+    def reference_server(self, key: str, flavour: str = "reference", tokens=(),
+                         base_path: str | None = None, host: str = "127.0.0.1", port: int = 0,
+                         verbose: bool = False):
+        from infocheck.contracts.info.server import FLAVOURS, ReferenceServer, Settings
+        if base_path is None:
+            base_path = "/models" if flavour == "foundry" else ""
+        settings = Settings(api_key=key, base_path=base_path.rstrip("/"), tokens=tuple(tokens))
+        return ReferenceServer(settings, FLAVOURS[flavour], host=host, port=port, verbose=verbose)
+
+    def server_banner(self, server, flavour: str) -> list[str]:
+        from infocheck.contracts.info.server import SUPPORTED_VERSIONS
+        settings = server.settings
+        routing = ("no default: a request names its model by azureml-model-deployment, model= "
+                   "(2025-04-01 and later) or x-ms-model-mesh-model-name" if flavour == "foundry"
+                   else f"default {settings.default_model}; another by azureml-model-deployment "
+                   "or model= (2025-04-01 and later)")
+        return [f"infocheck reference server: {info_url(server.url)}?api-version={SUPPORTED_VERSIONS[-1]}",
+                f"contract {self.name} ({self.title}), flavour {flavour}: {self.flavours[flavour]}",
+                f"deployments: {', '.join(settings.models)}; routing: {routing}"]
+
+    def embedded_defaults(self) -> dict:
+        from infocheck.contracts.info.server import DEFAULT_MODELS
+        return {"deployments": tuple(DEFAULT_MODELS), "model": next(iter(DEFAULT_MODELS))}
+
+    def embedded_server(self, key: str):
+        return self.reference_server(key).start_in_a_process(), self.embedded_defaults()
+
+
+CONTRACT = InfoContract()

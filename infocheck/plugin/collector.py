@@ -1,0 +1,108 @@
+"""`Results`: the run's results as they arrive. It reads each report's `TestOutcome` (so it works
+the same in one process, as the pytest-xdist controller, and replaying --concurrency shards),
+keeps what the probes sent, and at the session's end has the judge (judging/judge.py) give the
+exit code. Reporters read from it; it writes nothing itself."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from infocheck.judging.judge import (EXIT_USAGE, EXPLAINED, judge, requirement_verdicts, settled,
+                                     verdict_words)
+from infocheck.judging.outcome import Outcome, TestOutcome, Traffic
+from infocheck.judging.policy import Policy
+from infocheck.plugin.outcomes import outcome_of
+from infocheck.wire.printable import printable
+
+REASON_LIMIT = 2000
+
+
+@dataclass(eq=False)   # a pytest plugin: pluggy keeps plugins in sets
+class Results:
+    policy: Policy
+    tests: dict[str, TestOutcome] = field(default_factory=dict)
+    traffic: dict[str, Traffic] = field(default_factory=dict)
+    internal: list[str] = field(default_factory=list)
+    misused: list[str] = field(default_factory=list)   # a team's test broke the catalogue's rules
+    stopped: str | None = None        # why the run stopped before its tests (untestable, usage)
+    discovered: dict[str, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)   # what the endpoint says of itself (retiring)
+    status: int | None = None
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+
+    @property
+    def catalogue(self):
+        return self.policy.catalogue
+
+    # -- gathering -----------------------------------------------------------------------
+
+    def stop(self, reason: str) -> str:
+        """The run stops before its tests (it cannot be tested, or a knob turned out unusable):
+        the one line that says why, escaped and capped, as every report shows it."""
+        self.stopped = printable(reason, REASON_LIMIT)
+        return self.stopped
+
+    def count(self, process: str, traffic: Traffic) -> None:
+        """A process's traffic only grows; reports may arrive out of order (shards)."""
+        before = self.traffic.get(process, Traffic())
+        self.traffic[process] = Traffic(max(traffic.sent, before.sent),
+                                        max(traffic.throttled, before.throttled),
+                                        max(traffic.waited, before.waited))
+
+    def record(self, outcome: TestOutcome) -> None:
+        """One phase's outcome: merged into its test's, which a later deciding phase replaces."""
+        if outcome.process:
+            self.count(outcome.process, outcome.traffic)
+        earlier = self.tests.get(outcome.nodeid)
+        merged = outcome if earlier is None else earlier.merged(outcome)
+        self.tests[outcome.nodeid] = merged
+        if outcome.outcome is None:
+            return
+        if outcome.usage:
+            self.misused.append(outcome.usage)
+        if outcome.internal:
+            self.internal.append(outcome.nodeid)
+
+    def pytest_runtest_logreport(self, report):
+        outcome = outcome_of(report)
+        if outcome is not None:
+            self.record(outcome)
+
+    # -- judging -------------------------------------------------------------------------
+
+    def verdicts(self, api_version: str | None = None):
+        """Per requirement: its verdict and the tests behind it."""
+        return requirement_verdicts(self.catalogue, self.tests.values(), api_version)
+
+    def finish(self, exitstatus: int) -> int:
+        """The session has ended: every result counted as the policy says, and the exit code."""
+        self.finished = time.time()
+        self.tests = {t.nodeid: t for t in settled(self.tests.values(), self.policy)}
+        self.status = judge(int(exitstatus), self.tests.values(), self.policy,
+                            misused=bool(self.misused), internal=bool(self.internal))
+        return self.status
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        session.exitstatus = self.finish(exitstatus)
+
+    @property
+    def verdict(self) -> str:
+        return verdict_words(self.status)
+
+    @property
+    def explanation(self) -> str:
+        if self.stopped:
+            return self.stopped
+        if self.status == EXIT_USAGE and self.misused:
+            return self.misused[0]
+        if self.status == 1 and self.policy.expired() and not any(
+                t.outcome == Outcome.FAILED for t in self.tests.values()):
+            return "a waiver has expired"
+        return EXPLAINED.get(self.status, f"pytest ended with exit status {self.status}")
+
+    @property
+    def requests(self) -> Traffic:
+        values = self.traffic.values()
+        return Traffic(sum(t.sent for t in values), sum(t.throttled for t in values),
+                       sum(t.waited for t in values))

@@ -1,0 +1,62 @@
+"""`infocheck serve`: a contract's reference server in the foreground, for people building
+clients (and for trying infocheck against something real). The key comes from
+INFOCHECK_API_KEY; without it a random one is generated and printed. INFOCHECK_TOKEN, if set,
+is a Bearer token accepted too."""
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+
+from infocheck import contracts
+from infocheck.judging.judge import EXIT_USAGE
+from infocheck.wire.printable import printable
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):   # a usage error is exit 4 here too, not argparse's 2
+        self.print_usage(sys.stderr)
+        print(f"infocheck serve: {printable(message, 500)}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def parser() -> argparse.ArgumentParser:
+    found = _Parser(prog="infocheck serve", description=__doc__.split("\n\n")[0].replace("\n", " "))
+    found.add_argument("--contract", choices=contracts.names(), default=contracts.DEFAULT,
+                       help="the contract to serve (default %(default)s)")
+    found.add_argument("--flavour", default="reference",
+                       help="how it behaves: reference (the contract at its best) or a real "
+                            "server's documented behaviour; each contract lists its own")
+    found.add_argument("--host", default="127.0.0.1")
+    found.add_argument("--port", type=int, default=8000)
+    found.add_argument("--base-path", default=None, help="path before the contract's route, e.g. "
+                       "/models (the info contract's foundry flavour's default)")
+    found.add_argument("--quiet", action="store_true", help="do not log requests")
+    return found
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    contract = contracts.get(args.contract)
+    if args.flavour not in contract.flavours:
+        parser().error(f"argument --flavour: invalid choice: {args.flavour!r} for the "
+                       f"{contract.name} contract (choose from {', '.join(contract.flavours)})")
+    key = os.environ.get("INFOCHECK_API_KEY")
+    generated = not key
+    key = key or secrets.token_urlsafe(24)
+    token = os.environ.get("INFOCHECK_TOKEN")  # a Bearer token to accept besides the key
+    try:
+        server = contract.reference_server(key, args.flavour, tokens=(token,) if token else (),
+                                           base_path=args.base_path, host=args.host,
+                                           port=args.port, verbose=not args.quiet)
+    except OSError as exc:
+        print(f"infocheck serve: cannot listen on {args.host}:{args.port}: {exc.strerror}",
+              file=sys.stderr)
+        return 2
+    for line in contract.server_banner(server, args.flavour):
+        print(line, flush=True)
+    if generated:
+        print(f"generated key for this run (set INFOCHECK_API_KEY to choose one): {key}", flush=True)
+    server.serve_forever()
+    return 0
