@@ -18,7 +18,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-VENV = ROOT / ".venv"
+# INFOCHECK_VENV: another environment for another Python (CI checks command 1 under each).
+VENV = ROOT / os.environ.get("INFOCHECK_VENV", ".venv")
 LOCK = ROOT / "requirements.lock"
 PROJECT = ROOT / "pyproject.toml"
 STAMP = VENV / ".infocheck-lock.sha256"
@@ -96,24 +97,6 @@ def lock() -> int:
     return 0
 
 
-# pytest finds its rootdir (and so pytest.ini and the plugin) from path-like arguments before it
-# knows the plugin's options; "--waivers FILE" outside the repository would mislead it, while
-# "--waivers=FILE" is one argument and cannot.
-PATH_OPTIONS = ("--waivers", "--infocheck-json")
-
-
-def join_path_options(args: list[str]) -> list[str]:
-    joined, i = [], 0
-    while i < len(args):
-        if args[i] in PATH_OPTIONS and i + 1 < len(args):
-            joined.append(f"{args[i]}={args[i + 1]}")
-            i += 2
-        else:
-            joined.append(args[i])
-            i += 1
-    return joined
-
-
 def main(argv: list[str]) -> int:
     if sys.version_info < (3, 11):
         die(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}", EXIT_USAGE)
@@ -124,10 +107,15 @@ def main(argv: list[str]) -> int:
     python = ensure_venv()
     if argv[0] == "mutate":
         return mutate(python, argv[1:])
-    command = [str(python), "-m", "pytest", *join_path_options(argv[1:])]
-    # Each from its own folder, so pytest finds that folder's pytest.ini: the suites' at the
-    # root, the self-tests' in tests/ (where the conformance plugin is not loaded).
-    os.chdir(ROOT if argv[0] == "suite" else ROOT / "tests")
+    if argv[0] == "suite":
+        # The infocheck command: it gives pytest its configuration and rootdir explicitly, so
+        # no option's spelling (--policy /elsewhere/p.json) can change what is collected.
+        command = [str(python), "-m", "infocheck", *argv[1:]]
+    else:
+        # From tests/, so pytest finds the self-tests' pytest.ini (the conformance plugin is
+        # installed there but inert: nothing asks for it).
+        command = [str(python), "-m", "pytest", *argv[1:]]
+        os.chdir(ROOT / "tests")
     if os.name == "nt":
         return subprocess.call(command)
     os.execv(command[0], command)

@@ -33,9 +33,9 @@ def command_ini() -> Path:
 
 
 REPOSITORY_INI_HEAD = (
-    "# Derived from infocheck/command.ini, the one source of infocheck's pytest defaults, plus\n"
-    "# testpaths for `python -m pytest` run from a clone. tests/test_units.py checks that the two\n"
-    "# agree; change command.ini and copy its text here.\n")
+    "# Derived from infocheck/command.ini, the one source of infocheck's pytest defaults, plus the\n"
+    "# testpaths a clone's `python -m pytest` collects from. Do not edit: change command.ini, then\n"
+    "# write this file with infocheck.bundle.repository_ini() (a self-test checks they agree).\n")
 
 
 def repository_ini() -> str:

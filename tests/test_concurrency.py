@@ -113,8 +113,11 @@ def test_a_429_pauses_every_shard(tmp_path):
         run = run_suite(tmp_path, endpoint=server.url, html=False, env={"INFOCHECK_CONCURRENCY": "4"})
     assert run.code == 0, run.stdout[-2000:]
     [paused] = ThrottlesOnce.throttled_at
-    during = [t for t, *_ in handler.seen if paused + 0.35 < t < paused + 0.9]
-    assert during == [], f"{len(during)} request(s) arrived while the target asked for a pause"
+    # Without the pause, four shards against loopback send dozens of requests in this window;
+    # with it, only those the other three shards already had in flight may arrive (however
+    # late a loaded machine delivers them), and no new one until the second asked for is over.
+    during = [t for t, *_ in handler.seen if paused + 0.05 < t < paused + 0.95]
+    assert len(during) <= 3, f"{len(during)} request(s) arrived while the target asked for a pause"
     assert run.report["requests"]["throttled"] == 1
 
 

@@ -68,7 +68,8 @@ def test_unusable_endpoint_stops_the_run_with_one_line(tmp_path, behaviour, says
         run = run_suite(tmp_path, "--request-timeout", str(TIMEOUT), fresh=True, endpoint=server.url)
     assert run.code == 2, run.stdout[-2000:]
     assert says in run.stdout
-    assert run.seconds < TIMEOUT + 5  # Python and pytest start-up included
+    # From the run's start to its verdict, however slowly a loaded machine starts Python.
+    assert run.report["duration_seconds"] < TIMEOUT + 5 and run.seconds < 60
     assert "Traceback" not in run.stdout + run.stderr
     assert not run.leaks()
 

@@ -22,7 +22,9 @@ from infocheck.wire.secret import Scrubber
 from infocheck.contracts.info.server import InfoHandler, ReferenceServer, Refusal, Settings
 
 TIMEOUT = 1.0
-GRACE = 0.75   # thread and socket wake-up, on a loaded 2-core machine
+# The tarpits would hold a request 20 s or for ever: the deadline's message says it cut them,
+# and a margin this wide holds however loaded the machine is (thread and socket wake-up).
+GRACE = 5.0
 ESCAPES = ("\x1b", "\r", "\x9b", "\u202e")   # what would move the cursor or reorder text
 
 
@@ -75,7 +77,9 @@ def test_a_run_against_a_tarpit_ends_with_exit_2_within_timeout_and_5_s(tmp_path
     with RawServer(TARPITS["status line and headers dripped"]) as server:
         run = run_suite(tmp_path, "--request-timeout", "2", *workers, endpoint=server.url, fresh=True)
     assert run.code == 2, run.stdout[-2000:]
-    assert "within 2 s" in run.stdout and run.seconds < 2 + 5
+    assert "within 2 s" in run.stdout and run.seconds < 60
+    # From the run's start to its verdict, however slowly a loaded machine starts Python.
+    assert run.report["duration_seconds"] < 2 + 5
 
 
 # -- secrets: every encoding an echo can take -----------------------------------------------

@@ -131,3 +131,27 @@ def test_the_public_surface_resolves(venv, tmp_path):
         "    assert baseline is working_baseline and deployment in infocheck_config.deployments\n")
     result = run([venv / "infocheck", "-q", "-k", "promised", tmp_path], cwd=tmp_path)
     assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout[-3000:]  # a deployment each
+
+
+# As on Windows: no fcntl to import, no os.fork to call. Set before anything is imported.
+WITHOUT_POSIX = "import os, sys; sys.modules['fcntl'] = None; del os.fork\n"
+
+
+def test_without_fork_and_fcntl_an_unrelated_project_is_untouched_and_infocheck_passes(venv, tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "test_thing.py").write_text("def test_ok():\n    assert 1\n")
+    unrelated = run([venv / "python", "-c", WITHOUT_POSIX + "import pytest; sys.exit(pytest.main(['-q', "
+                     "'-p', 'no:cacheprovider']))"], cwd=project)
+    assert unrelated.returncode == 0, unrelated.stdout[-2000:] + unrelated.stderr[-2000:]
+    assert "1 passed" in unrelated.stdout and "infocheck" not in (unrelated.stdout + unrelated.stderr).lower()
+    default = clean_env()
+    del default["INFOCHECK_CONCURRENCY"]   # the default, 5: it cannot shard here, and says so
+    checked = run([venv / "python", "-c", WITHOUT_POSIX + "from infocheck.cli import main; "
+                   "sys.exit(main(['-q']))"], cwd=tmp_path, env=default)
+    assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-2000:]
+    report = json.loads((tmp_path / "reports" / "infocheck.json").read_text())
+    assert report["verdict"] == "CONFORMANT"
+    assert report["configuration"]["concurrency"] == (
+        "5 (this platform has no os.fork, so the tests run one after another)")
+    assert "Traceback" not in checked.stdout + checked.stderr

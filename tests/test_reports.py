@@ -1,12 +1,14 @@
 """The conformance report and the CI gate: JSON against its schema, JUnit properties, the
 HTML summary, waivers, markers, and the same outcome under pytest-xdist."""
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from faults import FlatServerlessErrors, IgnoresTheScheme, NoDate
-from harness import ROOT, run_suite, serve
+from harness import ROOT, clean_env, run_suite, serve
 from infocheck.bundle import schema_errors, validator
 from infocheck.contracts.info.server import DEFAULT_MODELS
 
@@ -159,10 +161,25 @@ def test_must_and_not_slow_markers(tmp_path):
     assert not any("date" in line for line in lines)  # HTTP-DATE is a SHOULD
 
 
-def test_run_py_joins_path_options_so_pytest_keeps_its_rootdir():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("run", ROOT / "run.py")
-    run_py = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(run_py)
-    assert run_py.join_path_options(["--waivers", "/x/w.yaml", "-q", "--infocheck-json", "o.json"]) == \
-        ["--waivers=/x/w.yaml", "-q", "--infocheck-json=o.json"]
+def test_run_py_suite_collects_the_suites_whatever_the_spelling_of_a_path_option(tmp_path):
+    """`--policy /elsewhere/p.json` (a space) once made pytest take /elsewhere as its rootdir and
+    collect what was there; `--requirements` ran the project's own self-tests."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "p.json").write_text('{"levels": {"HTTP-DATE": "IGNORED"}}')
+    (elsewhere / "test_trap.py").write_text("def test_trap():\n    assert False\n")
+    result = subprocess.run([sys.executable, str(ROOT / "run.py"), "suite", "-q", "-p", "no:randomly",
+                             "--policy", str(elsewhere / "p.json"), "--requirements",
+                             str(ROOT / "docs" / "team-example" / "acme-requirements.json")],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120, env=clean_env())
+    report = json.loads((tmp_path / "reports" / "infocheck.json").read_text())
+    tests = {r["test"] for r in report["results"]}
+    assert tests and all(t.startswith("suites/info/") for t in tests), sorted(tests)[:5]
+    assert "test_trap" not in result.stdout and "tests/test_" not in result.stdout
+    verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
+    assert verdicts["HTTP-DATE"] == "ignored" and "ACME-PROVIDER" in verdicts
+
+
+def test_the_repository_pytest_ini_is_derived_from_the_command_s():
+    from infocheck.bundle import repository_ini
+    assert (ROOT / "pytest.ini").read_text() == repository_ini(), "write pytest.ini from repository_ini()"

@@ -138,8 +138,12 @@ class CommandToken(TokenCredential):
 
 
 def _kill_group(process: subprocess.Popen) -> None:
+    """The command and whatever it started (its own session on POSIX; itself on Windows)."""
     try:
-        os.killpg(process.pid, signal.SIGKILL)
+        if hasattr(os, "killpg"):
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
     except OSError:
         pass
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import stat
 
 from infocheck.configuration.knobs import ConfigError
@@ -21,6 +22,7 @@ from infocheck.wire.printable import printable
 FILE_LIMIT = 1024 * 1024      # bytes of a fleet, waiver, policy or catalogue file
 MAX_DEPTH = 32                # nesting of such a file: none needs more than five levels
 SHOWN = 80                    # characters of a value quoted in a message
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class FileError(ConfigError):
@@ -110,7 +112,7 @@ def load_json(data: bytes, shown: str, what: str = "file", depth: int = MAX_DEPT
         raise FileError(f"{shown}: the {what} is not valid JSON ({printable(str(exc), 200)})") from None
 
 
-class _Duplicate(ValueError):
+class _Duplicate(Exception):   # not a ValueError: strict_json turns those into "not JSON"
     def __init__(self, key):
         super().__init__(key)
         self.key = key
@@ -121,9 +123,10 @@ def _load_yaml(text: str, shown: str, what: str, depth: int):
         import yaml
     except ImportError:  # pragma: no cover - PyYAML is a dependency
         raise FileError(f"{shown}: reading YAML needs PyYAML; give the {what} as .json") from None
-    loader = _loader(yaml)(text)
-    loader.max_depth = depth
+    loader = None
     try:
+        loader = _loader(yaml)(text)     # its reader refuses control characters at once
+        loader.max_depth = depth
         return loader.get_single_data()
     except _FileProblem as problem:
         raise FileError(f"{shown}{_line(problem.mark)}: {problem}") from None
@@ -135,7 +138,8 @@ def _load_yaml(text: str, shown: str, what: str, depth: int):
     except RecursionError:
         raise FileError(f"{shown}: the {what} is nested too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _line(mark) -> str:
@@ -230,7 +234,7 @@ def date(value, place: str) -> dt.date:
     """A calendar date written YYYY-MM-DD."""
     raw = expect(value, str, place).strip()
     try:
-        if len(raw) != 10:   # fromisoformat also takes 20250501 and week dates
+        if not DATE.fullmatch(raw):   # fromisoformat also takes 20250501 and week dates
             raise ValueError(raw)
         return dt.date.fromisoformat(raw)
     except ValueError:
