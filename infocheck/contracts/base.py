@@ -64,6 +64,10 @@ class Contract:
         """Rows of the configuration table the contract adds (how requests are routed)."""
         return []
 
+    def banner_rows(self, config) -> list[tuple[str, str]]:
+        """What the verdict banner says of the run's route and models, besides its endpoint."""
+        return self.rows(config)
+
     def request_cap(self, api_versions: tuple[str, ...]) -> int:
         return REQUESTS_PER_VERSION * max(1, len(api_versions))
 

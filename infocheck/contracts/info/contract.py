@@ -85,6 +85,9 @@ class InfoContract(Contract):
         from infocheck.contracts.info.client import route_description
         return [("routed to", route_description(config))]
 
+    def banner_rows(self, config) -> list[tuple[str, str]]:
+        return self.rows(config) + [("deployments", ", ".join(config.deployments) or "none")]
+
     # -- running ----------------------------------------------------------------------------
 
     def client(self, probe, config, shared, recorded):
