@@ -11,7 +11,7 @@ from faults import FAULTS, EchoesTheCredential, NoProviderName
 from harness import KEY, run_suite, serve
 from infocheck.fleet import file as fleet
 from infocheck.fleet import model as fleet_report
-from infocheck.fleet.merge import diff
+from infocheck.fleet.merge import diff as diff_of
 from infocheck.fleet.render import diff_lines
 from infocheck.cli import main as infocheck
 from infocheck.bundle import validator
@@ -147,10 +147,12 @@ def test_the_fleet_page_shows_the_verdict_and_a_target_by_requirement_matrix(fle
     page = run.outputs["infocheck.html"]
     assert page.index('id="infocheck-verdict"') < page.index('id="infocheck-fleet-matrix"')
     assert "<h2>NOT CONFORMANT</h2>" in page
-    for name in EXPECTED:
-        assert f'<tr data-target="{name}">' in page and f'id="target-{name}"' in page
-    row = page.split('<tr data-target="no-provider">')[1].split("</tr>")[0]
-    assert 'title="failed"' in row and "1 failed" in row
+    for name, (verdict, _) in EXPECTED.items():   # a row each; a section for those that did not pass
+        assert f'<tr data-target="{name}" class="ic-{"pass" if verdict == "CONFORMANT" else "fail"}">' in page
+        assert (f'id="target-{name}"' in page) == (verdict != "CONFORMANT")
+    row = page.split('<tr data-target="no-provider"')[1].split("</tr>")[0]
+    assert 'title="failed"' in row and "failed SHAPE-MODELINFO" in row    # why, in one line
+    assert page.index('data-target="no-provider"') < page.index('data-target="conformant"')
     detail = page.split('id="target-no-provider"')[1].split('class="ic-target"')[0]
     assert "<details><summary>exchanges</summary>" in detail and "&gt; GET " in detail
     assert "<script" not in page
@@ -181,7 +183,7 @@ def test_no_key_of_any_target_reaches_any_file_of_the_fleet_run(fleet_run):
 def test_merging_the_slices_of_a_fleet_gives_the_fleet(fleet_run, tmp_path, capsys):
     run, *_ = fleet_run
     for k in (1, 2):
-        part = dict(run.report, targets=fleet.select(run.report["targets"], (k, 2)))
+        part = fleet_report.document(fleet.select(run.report["targets"], (k, 2)))
         (tmp_path / f"reports-{k}").mkdir()
         (tmp_path / f"reports-{k}" / "infocheck.json").write_text(json.dumps(part))
     code = infocheck(["merge", str(tmp_path / "reports-1/infocheck.json"),
@@ -221,7 +223,15 @@ def test_merge_refuses_what_is_not_an_infocheck_report(tmp_path, capsys):
 def target(name, verdict, requirements):
     code = {"CONFORMANT": 0, "NOT CONFORMANT": 1, "COULD NOT TEST": 2}[verdict]
     return {"name": name, "verdict": verdict, "exit_code": code, "endpoint": None, "detail": None,
-            "problem": None, "result": {"requirements": [{"id": i, "verdict": v} for i, v in requirements.items()]}}
+            "problem": None, "result": {"requirements": [
+                {"id": i, "verdict": v, "level": "MUST", "area": "a", "statement": "s", "messages": []}
+                for i, v in requirements.items()]}}
+
+
+def diff(old, new):
+    """diff reads targets' summaries, as merge makes them."""
+    return diff_of([fleet_report.summarize(t) for t in old["targets"]],
+                   [fleet_report.summarize(t) for t in new["targets"]])
 
 
 def test_diff_lists_regressions_fixes_and_new_targets_and_fails_on_a_regression():
@@ -234,6 +244,7 @@ def test_diff_lists_regressions_fixes_and_new_targets_and_fails_on_a_regression(
         target("b", "CONFORMANT", {"SHAPE-200": "passed", "HTTP-DATE": "finding"}),
         target("c", "NOT CONFORMANT", {"SHAPE-200": "failed"})])
     changes = diff(old, new)
+    assert changes["unresolved"] == []
     assert changes["regressions"] == [{"target": "a", "requirement": "HTTP-DATE", "was": "passed", "now": "finding"}]
     assert changes["fixes"] == [
         {"target": "b", "requirement": None, "was": "NOT CONFORMANT", "now": "CONFORMANT"},
@@ -253,12 +264,12 @@ def test_the_fleet_exit_code(codes, fleet_code):
 
 def test_diff_of_two_runs_from_the_command(fleet_run, tmp_path, capsys):
     run, reports, _ = fleet_run
-    better = dict(run.report, targets=[t for t in run.report["targets"] if t["name"] == "conformant"])
+    better = fleet_report.document([t for t in run.report["targets"] if t["name"] == "conformant"])
     (tmp_path / "better.json").write_text(json.dumps(better))
     assert infocheck(["diff", str(tmp_path / "better.json"), str(reports / "infocheck.json")]) == 0
     assert "new target: no-provider" in capsys.readouterr().out
     no_provider = next(t for t in run.report["targets"] if t["name"] == "no-provider")
-    was_fine = dict(run.report, targets=[dict(all_passed(no_provider))])
+    was_fine = fleet_report.document([dict(all_passed(no_provider))])
     (tmp_path / "was-fine.json").write_text(json.dumps(was_fine))
     assert infocheck(["diff", str(tmp_path / "was-fine.json"), str(reports / "infocheck.json")]) == 1
     assert "REGRESSION: no-provider SHAPE-MODELINFO: passed → failed" in capsys.readouterr().out

@@ -55,6 +55,7 @@ class Target:
     secrets: tuple[str, ...] = ()          # the key read from api_key_env, to mask in any output
     reads: tuple[str, ...] = ()            # the environment variables it takes secrets from
     contract: str = "info"
+    index: int = 0                         # its place in the fleet file (1 is the first)
 
 
 def read(path: str, environ: dict, prefixes: tuple[str, ...] = ()) -> list[Target]:
@@ -71,7 +72,7 @@ def read(path: str, environ: dict, prefixes: tuple[str, ...] = ()) -> list[Targe
         raise FleetError(f"{where}: the fleet has no targets")
     targets, seen = [], {}
     for index, entry in enumerate(document["targets"], 1):
-        target = _target(entry, f"{where}, target {index}", environ, prefixes)
+        target = _target(entry, index, f"{where}, target {index}", environ, prefixes)
         folded = target.name.lower()   # report folders: names that differ in case would collide
         if folded in seen:
             raise FleetError(f"{where}, target {index} ({target.name}): name: the name is already "
@@ -90,7 +91,7 @@ def select(targets: list[Target], fleet_slice: tuple[int, int] | None) -> list[T
     return targets[k - 1::n]
 
 
-def _target(entry, where: str, environ: dict, prefixes: tuple[str, ...]) -> Target:
+def _target(entry, index: int, where: str, environ: dict, prefixes: tuple[str, ...]) -> Target:
     if not isinstance(entry, dict):
         raise FleetError(f"{where}: a target is a mapping of keys (name, endpoint, ...)")
     name = entry.get("name")
@@ -128,7 +129,7 @@ def _target(entry, where: str, environ: dict, prefixes: tuple[str, ...]) -> Targ
     except ConfigError as error:
         raise FleetError(f"{where}: {_field_of(str(error))}") from None
     return Target(name, tuple(sorted(env.items())), settings.endpoint, tuple(secrets), tuple(reads),
-                  settings.contract_name)
+                  settings.contract_name, index)
 
 
 def refused_variable(name: str, prefixes: tuple[str, ...] = ()) -> str:

@@ -1,89 +1,234 @@
 """`infocheck merge` and `infocheck diff`: fleet reports combined and compared from their JSON
-alone, without touching the network. A report handed to them is a file we do not trust: read
-through the one loader (configuration/files.py), validated against schemas/ before use."""
+alone, without touching the network.
+
+A report handed to them is a file we do not trust. It is read through the one loader
+(configuration/files.py), checked against schemas/, and then for what a schema cannot say: every
+number within range, every verdict the one its exit code means, a fleet's exit code the one its
+targets' give, a link to a target's full report one that infocheck writes. A merge holds each
+target's summary, not its whole result (those are spooled to disk and written out as read), so
+that ten thousand targets fit in a CI runner's memory."""
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
+import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 from infocheck.bundle import validator
 from infocheck.configuration import files
 from infocheck.fleet import model, render
 from infocheck.fleet.file import NAME
-from infocheck.judging.judge import EXIT_USAGE
+from infocheck.judging.judge import EXIT_INTERNAL, EXIT_USAGE, VERDICTS
 from infocheck.wire.printable import printable
 
 INPUT_LIMIT = 256 * 1024 * 1024
-REPORT_DEPTH = 16     # a report is never deeper than a few levels
+REPORT_DEPTH = 16          # a report is never deeper than a few levels
+NUMBER_LIMIT = 10 ** 12    # no count, duration or code in a report comes near it
+DETAIL = re.compile(r"(targets/[A-Za-z0-9._-]{1,64}/)?infocheck\.html")   # the links infocheck writes
 
 
 class ReportError(Exception):
-    """An input report cannot be used; the message names the file."""
+    """An input report cannot be used; the message names the file and says why in words."""
 
+
+# -- reading one report ----------------------------------------------------------------------
 
 def load(path: str) -> list[dict]:
     """The targets of a report: a fleet report's, or a single run's as one target named after
-    the folder that holds it (reports-eastus2/infocheck.json is target reports-eastus2)."""
+    the folder that holds it (reports-eastus2/infocheck.json is target reports-eastus2). Each
+    target's `detail` is made absolute (or None where it is not a link infocheck writes)."""
+    shown = files.where(path)
     try:
         data = files.read_bytes(path, INPUT_LIMIT, "report")
-        doc = files.load_json(data, files.where(path), "report", REPORT_DEPTH)
+        doc = files.load_json(data, shown, "report", REPORT_DEPTH)
     except files.FileError as error:
         raise ReportError(str(error)) from None
+    _numbers_in_range(doc, shown)
     fleet = isinstance(doc, dict) and doc.get("report") == "fleet"
     problem = next(iter(validator("infocheck-fleet" if fleet else "infocheck-report").iter_errors(doc)), None)
     if problem is not None:
-        raise ReportError(f"{files.where(path)}: not an infocheck {'fleet ' if fleet else ''}report "
-                          f"({printable(problem.json_path, 200)}: {printable(problem.message, 200)})")
+        raise ReportError(f"{shown}: not an infocheck {'fleet ' if fleet else ''}report: "
+                          f"{_in_words(problem)}")
+    folder = Path(path).resolve().parent
     if fleet:
-        return [dict(t, detail=None) for t in doc["targets"]]
-    name = Path(path).resolve().parent.name
+        targets = doc["targets"]
+        for target in targets:
+            _agrees(target["verdict"], target["exit_code"], f"{shown}: target {target['name']}")
+            if target["result"] is not None:
+                _agrees(target["result"]["verdict"], target["result"]["exit_code"],
+                        f"{shown}: target {target['name']}'s result")
+            target["detail"] = _link(folder, target.get("detail"))
+        _agrees(doc["verdict"], doc["exit_code"], shown)
+        if doc["exit_code"] != model.fleet_exit(t["exit_code"] for t in targets):
+            raise ReportError(f"{shown}: not an infocheck fleet report: its exit code "
+                              f"{doc['exit_code']} is not the one its targets' give")
+        return targets
+    _agrees(doc["verdict"], doc["exit_code"], shown)
+    name = folder.name
     if not NAME.fullmatch(name):
-        raise ReportError(f"{files.where(path)}: a single run's report is named after its folder, "
+        raise ReportError(f"{shown}: a single run's report is named after its folder, "
                           f"and {files.quoted(name)} is not a target name (letters, digits, . _ -)")
-    return [model.target_entry(name, doc)]
+    return [model.target_entry(name, doc, detail=_link(folder, "infocheck.html"))]
 
 
-def merged(paths: list[str]) -> dict:
-    targets, seen = [], {}
-    for path in paths:
+def _numbers_in_range(doc, shown: str) -> None:
+    stack = [(doc, "$")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, bool) or item is None or isinstance(item, str):
+            continue
+        if isinstance(item, (int, float, Decimal)):
+            if not (abs(item) <= NUMBER_LIMIT):     # also false for NaN
+                raise ReportError(f"{shown}: not an infocheck report: the number at "
+                                  f"{printable(where, 200)} is out of any range a report has")
+        elif isinstance(item, dict):
+            stack.extend((value, f"{where}.{key}") for key, value in item.items())
+        elif isinstance(item, list):
+            stack.extend((value, f"{where}[{index}]") for index, value in enumerate(item))
+
+
+def _in_words(problem) -> str:
+    """A schema violation as a person reads it: where, and what was expected there."""
+    where = ".".join(str(p) for p in problem.absolute_path) or "the document"
+    return printable(f"{where}: {problem.message}", 300)
+
+
+def _agrees(verdict: str, code: int, where: str) -> None:
+    if VERDICTS.get(code) != verdict:
+        raise ReportError(f"{where}: not an infocheck report: the verdict {files.quoted(verdict)} "
+                          f"is not what exit code {code} means")
+
+
+def _link(folder: Path, detail) -> str | None:
+    """An input's link to a target's full report, made absolute; only a link infocheck writes
+    itself is kept (a report's text is not a place to take a URL from)."""
+    if not isinstance(detail, str) or not DETAIL.fullmatch(detail):
+        return None
+    found = folder / detail
+    return str(found) if found.is_file() else None
+
+
+# -- merging --------------------------------------------------------------------------------
+
+class Merge:
+    """Many reports as one fleet: each target's summary in memory, its entry on disk."""
+
+    def __init__(self):
+        self.summaries: list[dict] = []
+        self._spool = tempfile.TemporaryFile()
+        self._places: list[tuple[int, int]] = []   # each entry's offset and length in the spool
+        self._seen: dict[str, str] = {}
+        self._next_index = 0
+
+    def add(self, path: str) -> None:
         for target in load(path):
-            if target["name"].lower() in seen:
+            folded = target["name"].lower()
+            if folded in self._seen:
                 raise ReportError(f"{files.where(path)}: target {target['name']} is also in "
-                                  f"{seen[target['name'].lower()]}")
-            seen[target["name"].lower()] = files.where(path)
-            targets.append(target)
-    return model.document(targets)
+                                  f"{self._seen[folded]}")
+            self._seen[folded] = files.where(path)
+            self._next_index += 1
+            target.setdefault("index", self._next_index)
+            data = json.dumps(target, ensure_ascii=False).encode("utf-8")
+            self._places.append((self._spool.tell(), len(data)))
+            self._spool.write(data)
+            self.summaries.append(model.summarize(target))
+
+    def head(self) -> dict:
+        return model.head(self.summaries)
+
+    def entries(self):
+        """The targets' entries, read back one at a time, in the fleet file's order."""
+        order = sorted(range(len(self._places)), key=lambda i: self.summaries[i]["index"] or 0)
+        for i in order:
+            offset, length = self._places[i]
+            self._spool.seek(offset)
+            yield json.loads(self._spool.read(length))
+
+    def write_json(self, path: Path) -> None:
+        base = path.resolve().parent
+        head = json.dumps(self.head(), indent=2, ensure_ascii=False)
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(head[:-2] + ',\n  "targets": [')
+            for number, entry in enumerate(self.entries()):
+                entry["detail"] = _relative(entry["detail"], base)
+                out.write(("," if number else "") + "\n    " + json.dumps(entry, ensure_ascii=False))
+            out.write("\n  ]\n}\n")
+
+    def html(self, path: Path) -> str:
+        """The page, its links relative to where it is written."""
+        base = path.resolve().parent
+        summaries = [dict(s, detail=_relative(s["detail"], base)) for s in self.summaries]
+        return render.html(self.head(), summaries)
+
+    def close(self) -> None:
+        self._spool.close()
 
 
-SEVERITY = {"failed": 2, "finding": 1}
-TARGET_SEVERITY = {"CONFORMANT": 0, "COULD NOT TEST": 1, "NOT CONFORMANT": 2}
+def _relative(detail: str | None, base: Path) -> str | None:
+    if detail is None:
+        return None
+    return os.path.relpath(detail, base).replace(os.sep, "/")
 
 
-def diff(old: dict, new: dict) -> dict:
-    """What changed per target and requirement. A regression is a requirement that fails (or
-    earns a SHOULD finding) where it did not, or a target whose verdict got worse; a fix is
-    the reverse. Targets only in one run are listed, never counted as regressions."""
-    before = {t["name"]: t for t in old["targets"]}
-    after = {t["name"]: t for t in new["targets"]}
-    changes = {"regressions": [], "fixes": [], "new_targets": sorted(set(after) - set(before)),
-               "removed_targets": sorted(set(before) - set(after))}
-    for name in [n for n in after if n in before]:
-        was, now = before[name], after[name]
-        rank_was = TARGET_SEVERITY.get(was["verdict"], 3)
-        rank_now = TARGET_SEVERITY.get(now["verdict"], 3)
-        if rank_now != rank_was:
-            kind = "regressions" if rank_now > rank_was else "fixes"
+def merged(paths: list[str]) -> Merge:
+    found = Merge()
+    try:
+        for path in paths:
+            found.add(path)
+    except BaseException:
+        found.close()
+        raise
+    if not found.summaries:
+        found.close()
+        raise ReportError("the reports hold no target: nothing was checked, so nothing can be "
+                          "judged conformant (was every job's --fleet-slice empty?)")
+    return found
+
+
+# -- diff --------------------------------------------------------------------------------------
+
+BAD = {"failed": 2, "finding": 1}
+
+
+def diff(old: list[dict], new: list[dict]) -> dict:
+    """What changed per target and requirement, between two runs' summaries.
+
+    A requirement's regression: it fails, or earns a SHOULD finding, where it did neither or
+    less. Its fix: it failed or earned a finding, and now passes; a failure that is now not
+    tested, skipped, ignored or waived is not a fix but `unresolved`: the evidence is gone, not
+    the fault. A target's regression: it was CONFORMANT and is not, or its verdict changed
+    between two that are not CONFORMANT (NOT CONFORMANT to COULD NOT TEST loses the evidence);
+    its fix: it is now CONFORMANT. Names compare without regard to case, as merge compares
+    them. Targets only in one run are listed, never counted as regressions."""
+    before = {s["name"].lower(): s for s in old}
+    after = {s["name"].lower(): s for s in new}
+    changes = {"regressions": [], "fixes": [], "unresolved": [],
+               "new_targets": sorted(after[n]["name"] for n in set(after) - set(before)),
+               "removed_targets": sorted(before[n]["name"] for n in set(before) - set(after))}
+    for key in [n for n in after if n in before]:
+        was, now = before[key], after[key]
+        name = now["name"]
+        if was["verdict"] != now["verdict"]:
+            kind = "fixes" if now["verdict"] == "CONFORMANT" else "regressions"
             changes[kind].append({"target": name, "requirement": None,
                                   "was": was["verdict"], "now": now["verdict"]})
-        old_verdicts, new_verdicts = model.verdicts_of(was), model.verdicts_of(now)
-        for requirement_id, verdict in new_verdicts.items():
-            previous = old_verdicts.get(requirement_id, "not run")
-            if SEVERITY.get(verdict, 0) != SEVERITY.get(previous, 0):
-                kind = "regressions" if SEVERITY.get(verdict, 0) > SEVERITY.get(previous, 0) else "fixes"
-                changes[kind].append({"target": name, "requirement": requirement_id,
-                                      "was": previous, "now": verdict})
+        for requirement_id in dict.fromkeys(list(was["verdicts"]) + list(now["verdicts"])):
+            previous = was["verdicts"].get(requirement_id, "not run")
+            verdict = now["verdicts"].get(requirement_id, "not run")
+            if previous == verdict:
+                continue
+            change = {"target": name, "requirement": requirement_id, "was": previous, "now": verdict}
+            if BAD.get(verdict, 0) > BAD.get(previous, 0):
+                changes["regressions"].append(change)
+            elif previous in BAD and verdict == "passed":
+                changes["fixes"].append(change)
+            elif previous in BAD and verdict not in BAD:
+                changes["unresolved"].append(change)
     changes["exit_code"] = 1 if changes["regressions"] else 0
     return changes
 
@@ -97,18 +242,26 @@ def merge_main(argv: list[str]) -> int:
     parser.add_argument("--html", metavar="PATH", help="write the fleet HTML report here")
     parser.add_argument("--json", metavar="PATH", help="write the fleet JSON report here")
     args = parser.parse_args(argv)
+    return _guarded("merge", lambda: _merge(args))
+
+
+def _merge(args) -> int:
+    outputs = [Path(p) for p in (args.json, args.html) if p]
+    for path in outputs:
+        _writable(path)
+    found = merged(args.reports)
     try:
-        doc = merged(args.reports)
-    except ReportError as error:
-        return _usage(error)
-    for path, text in ((args.json, json.dumps(doc, indent=2, ensure_ascii=False) + "\n"),
-                       (args.html, render.html(doc) if args.html else "")):
-        if path:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            Path(path).write_text(text, encoding="utf-8")
-    for line in render.summary_lines(doc):
-        print(line)
-    return doc["exit_code"]
+        if args.json:
+            _write(Path(args.json), found.write_json)
+        if args.html:
+            page = found.html(Path(args.html))
+            _write(Path(args.html), lambda path: path.write_text(page, encoding="utf-8"))
+        head = found.head()
+        for line in render.summary_lines(head, found.summaries):
+            print(line)
+        return head["exit_code"]
+    finally:
+        found.close()
 
 
 def diff_main(argv: list[str]) -> int:
@@ -118,15 +271,63 @@ def diff_main(argv: list[str]) -> int:
     parser.add_argument("new", metavar="NEW.json")
     parser.add_argument("--json", metavar="PATH", help="write the changes as JSON here")
     args = parser.parse_args(argv)
-    try:
-        changes = diff(merged([args.old]), merged([args.new]))
-    except ReportError as error:
-        return _usage(error)
+    return _guarded("diff", lambda: _diff(args))
+
+
+def _diff(args) -> int:
     if args.json:
-        Path(args.json).write_text(json.dumps(changes, indent=2) + "\n", encoding="utf-8")
+        _writable(Path(args.json))
+    summaries = []
+    for path in (args.old, args.new):
+        found = merged([path])
+        summaries.append(found.summaries)
+        found.close()
+    changes = diff(*summaries)
+    if args.json:
+        _write(Path(args.json), lambda path: path.write_text(json.dumps(changes, indent=2) + "\n",
+                                                                encoding="utf-8"))
     for line in render.diff_lines(changes):
         print(line)
     return changes["exit_code"]
+
+
+class _Unwritable(Exception):
+    pass
+
+
+def _writable(path: Path) -> None:
+    """Before anything is read: an output that cannot be written is a usage error now, not a
+    traceback after the work."""
+    folder = path.resolve().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise _Unwritable(f"{files.where(path)}: is a folder; give a file to write")
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise _Unwritable(f"{files.where(path)}: cannot write there ({exc.strerror or exc})") from None
+
+
+def _write(path: Path, write) -> None:
+    try:
+        write(path)
+    except OSError as exc:
+        raise _Unwritable(f"{files.where(path)}: cannot write there ({exc.strerror or exc})") from None
+
+
+def _guarded(command: str, work) -> int:
+    """A usage error is exit 4, one line; infocheck's own failure is exit 3, one line (never
+    1, which would read as a verdict on the endpoints)."""
+    try:
+        return work()
+    except (ReportError, _Unwritable) as error:
+        print(f"infocheck {command}: {printable(str(error), 2000)}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:   # noqa: BLE001 - whatever broke is infocheck's, said in one line
+        print(f"infocheck {command}: internal error: {type(error).__name__}: "
+              f"{printable(str(error), 500)}", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 class _Parser(argparse.ArgumentParser):
@@ -138,8 +339,3 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser(command: str, description: str) -> argparse.ArgumentParser:
     return _Parser(prog=f"infocheck {command}", description=description)
-
-
-def _usage(error: Exception) -> int:
-    print(f"infocheck: {error}", file=sys.stderr)
-    return EXIT_USAGE

@@ -1,6 +1,7 @@
 """A fleet's results as data: the fleet document (reports/infocheck.json of a fleet run or a
-merge), each target's entry in it, and its one pure judge. Everything here reads results only;
-nothing talks to the network or runs a test."""
+merge), each target's entry in it, the summary of a target that the page, the terminal and diff
+read (small, so that a merge of thousands of targets holds summaries, not whole results), and
+the fleet's one pure judge. Nothing here talks to the network or runs a test."""
 from __future__ import annotations
 
 from infocheck import __version__
@@ -14,12 +15,14 @@ FLEET_EXPLAINED = {
     EXIT_INTERNAL: "infocheck itself failed on a target; this says nothing about that endpoint",
     EXIT_USAGE: "a target's run was misconfigured",
 }
+MESSAGES_KEPT = 3     # messages of a requirement that did not pass, in a summary
+PASSING = ("passed", "skipped", "not run", "ignored")
 
 
 def fleet_exit(codes) -> int:
     """The fleet's exit code from its targets': a usage error first (the run is not what was
     asked for); then, as in a single run, a MUST failure before infocheck's own error; then a
-    target not tested; else 0. An empty fleet slice is 0: it had nothing to check."""
+    target not tested; else 0."""
     codes = list(codes)
     for code in (EXIT_USAGE, 1, EXIT_INTERNAL, EXIT_UNTESTABLE):
         if code in codes:
@@ -27,25 +30,29 @@ def fleet_exit(codes) -> int:
     return next((c for c in codes if c != 0), 0)
 
 
-def target_entry(name: str, result: dict | None, problem: str = "", detail: str | None = None) -> dict:
-    """One target of the fleet: its name, verdict and full result (None when its run left no
-    result, which is infocheck's own failure)."""
+def target_entry(name: str, result: dict | None, problem: str = "", detail: str | None = None,
+                 index: int | None = None) -> dict:
+    """One target of the fleet: its name, its place in the fleet file, its verdict and full
+    result (None when its run left no result, which is infocheck's own failure)."""
+    entry = {"name": name}
+    if index is not None:
+        entry["index"] = index
     if result is None:
-        return {"name": name, "verdict": VERDICTS[EXIT_INTERNAL], "exit_code": EXIT_INTERNAL,
-                "endpoint": None, "detail": detail, "problem": problem or "the run left no result",
-                "result": None}
+        return dict(entry, verdict=VERDICTS[EXIT_INTERNAL], exit_code=EXIT_INTERNAL, endpoint=None,
+                    detail=detail, problem=problem or "the run left no result", result=None)
     for test in result.get("results", []):   # each test's result names its target
         test["target"] = name
-    return {"name": name, "verdict": result["verdict"], "exit_code": result["exit_code"],
-            "endpoint": result["configuration"].get("endpoint"), "detail": detail,
-            "problem": problem or None, "result": result}
+    return dict(entry, verdict=result["verdict"], exit_code=result["exit_code"],
+                endpoint=result["configuration"].get("endpoint"), detail=detail,
+                problem=problem or None, result=result)
 
 
-def document(targets: list[dict], fleet_slice: str | None = None) -> dict:
-    code = fleet_exit(t["exit_code"] for t in targets)
-    counts = {}
-    for t in targets:
-        counts[t["verdict"]] = counts.get(t["verdict"], 0) + 1
+def head(summaries: list[dict], fleet_slice: str | None = None) -> dict:
+    """The fleet document without its targets: verdict, exit code, counts."""
+    code = fleet_exit(s["exit_code"] for s in summaries)
+    counts: dict[str, int] = {}
+    for s in summaries:
+        counts[s["verdict"]] = counts.get(s["verdict"], 0) + 1
     return {
         "infocheck": __version__,
         "report": "fleet",
@@ -53,27 +60,56 @@ def document(targets: list[dict], fleet_slice: str | None = None) -> dict:
         "verdict": verdict_words(code),
         "exit_code": code,
         "explanation": FLEET_EXPLAINED.get(code, f"a target's run ended with exit status {code}")
-        if targets else "no targets in this run",
+        if summaries else "no targets in this run",
         "slice": fleet_slice,
         "counts": counts,
-        "targets": targets,
     }
+
+
+def document(targets: list[dict], fleet_slice: str | None = None) -> dict:
+    return dict(head([summarize(t) for t in targets], fleet_slice), targets=targets)
 
 
 def contract_of(target: dict) -> str:
     """The contract a target's run checked (a report from before contracts: info)."""
-    return (target["result"] or {}).get("contract") or "info"
+    return (target.get("result") or {}).get("contract") or "info"
 
 
-def requirements(targets: list[dict]) -> list[dict]:
-    """Every requirement any target's result names, in the order results list them, each once
-    per contract (its `contract` added)."""
-    seen: dict[tuple[str, str], dict] = {}
-    for t in targets:
-        for r in (t["result"] or {}).get("requirements", []):
-            seen.setdefault((contract_of(t), r["id"]), dict(r, contract=contract_of(t)))
-    return list(seen.values())
+def summarize(entry: dict) -> dict:
+    """What the page, the terminal and diff read of a target: its verdict and why, each
+    requirement's verdict, and the messages of what did not pass (a few of each)."""
+    result = entry.get("result") or {}
+    requirements = result.get("requirements", [])
+    return {
+        "name": entry["name"], "index": entry.get("index"), "verdict": entry["verdict"],
+        "exit_code": entry["exit_code"], "endpoint": entry.get("endpoint"),
+        "detail": entry.get("detail"), "problem": entry.get("problem"),
+        "contract": contract_of(entry), "explanation": result.get("explanation", ""),
+        "api_versions": list(result.get("api_versions", [])),
+        "sent": result.get("requests", {}).get("sent", 0),
+        "duration": result.get("duration_seconds", 0), "notices": list(result.get("notices", [])),
+        "verdicts": {r["id"]: r["verdict"] for r in requirements},
+        "levels": {r["id"]: r["level"] for r in requirements},
+        "meta": {r["id"]: {"area": r["area"], "statement": r["statement"]} for r in requirements},
+        "failing": [{"id": r["id"], "level": r["level"], "statement": r["statement"],
+                     "verdict": r["verdict"], "messages": r["messages"][:MESSAGES_KEPT],
+                     "exchanges": r.get("exchanges", [])[:1]}
+                    for r in requirements if r["verdict"] not in PASSING],
+    }
 
 
-def verdicts_of(target: dict) -> dict[str, str]:
-    return {r["id"]: r["verdict"] for r in (target["result"] or {}).get("requirements", [])}
+def why(summary: dict) -> str:
+    """A target that did not pass, in one line: the reason it could not be tested, or the MUST
+    requirements it failed."""
+    failed = [i for i, v in summary["verdicts"].items() if v == "failed"]
+    if summary["verdict"] == "CONFORMANT":
+        findings = [i for i, v in summary["verdicts"].items() if v == "finding"]
+        return f"findings: {', '.join(findings)}" if findings else ""
+    if failed:
+        return "failed " + ", ".join(failed[:6]) + (f" and {len(failed) - 6} more" if len(failed) > 6 else "")
+    return summary["problem"] or summary["explanation"]
+
+
+def ordered(summaries: list[dict]) -> list[dict]:
+    """The targets in the fleet file's order (by their index, where they have one)."""
+    return sorted(summaries, key=lambda s: (s["index"] is None, s["index"] or 0))

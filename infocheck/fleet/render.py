@@ -1,45 +1,48 @@
-"""A fleet document for people: the HTML page (from the Jinja2 templates, with the same banner a
-single run has) and the terminal's lines, for a fleet and for a diff of two runs. Reads the
-document only."""
+"""A fleet for people: the HTML page (from the Jinja2 templates, with the banner a single run
+has) and the terminal's lines, for a fleet and for a diff of two runs. Reads target summaries
+(fleet/model.py), so a page of ten thousand targets costs what its rows cost, no more.
+
+The page answers "which target, which requirement, why" on its first screen: the verdict, then
+the target × requirement matrix with the targets that did not pass first, each row one line
+with the reason in words; a link shows only those targets, without JavaScript. A section per
+target that did not pass, or earned findings, follows; the others are their row and a link."""
 from __future__ import annotations
 
-from infocheck.fleet.model import contract_of, requirements, verdicts_of
+from infocheck import contracts
+from infocheck.fleet.model import ordered, why
 from infocheck.judging.outcome import ORDER
 from infocheck.reports.templates import render
 from infocheck.wire.printable import printable
 
 SYMBOLS = {"failed": "✗", "waived": "w", "finding": "!", "not tested": "–", "passed": "✓",
            "skipped": "s", "not run": "·", "ignored": "i"}
-MESSAGES_SHOWN = 3
+MATRIX_COLUMNS = 150   # requirements shown as columns; a team's beyond them only in sections
+WHY_SHOWN = 160
 
 
 # -- terminal ------------------------------------------------------------------------------
 
-def summary_lines(doc: dict) -> list[str]:
+def summary_lines(head: dict, summaries: list[dict]) -> list[str]:
     lines = []
-    width = max((len(t["name"]) for t in doc["targets"]), default=4)
-    for t in doc["targets"]:
-        result = t["result"] or {}
-        failed = [i for i, v in verdicts_of(t).items() if v == "failed"]
-        sent = result.get("requests", {}).get("sent", 0)
-        why = (f"failed {', '.join(failed[:6])}{' …' if len(failed) > 6 else ''}" if failed
-               else t["problem"] or result.get("explanation", ""))
-        lines.append(printable(f"{t['name']:<{width}}  {t['verdict']:<14} exit {t['exit_code']}  "
-                               f"{sent:>3} requests  {printable(why, 200)}", 600))
-    lines.append(printable(f"fleet: {doc['verdict']}: {doc['explanation']} "
-                           f"({len(doc['targets'])} target(s); exit {doc['exit_code']})", 600))
+    width = max((len(s["name"]) for s in summaries), default=4)
+    for s in ordered(summaries):
+        lines.append(printable(f"{s['name']:<{width}}  {s['verdict']:<14} exit {s['exit_code']}  "
+                               f"{s['sent']:>3} requests  {printable(why(s) or s['explanation'], 200)}", 600))
+    lines.append(printable(f"fleet: {head['verdict']}: {head['explanation']} "
+                           f"({len(summaries)} target(s); exit {head['exit_code']})", 600))
     return lines
 
 
 def diff_lines(changes: dict) -> list[str]:
     lines = []
-    for kind, word in (("regressions", "REGRESSION"), ("fixes", "fixed")):
+    for kind, word in (("regressions", "REGRESSION"), ("fixes", "fixed"), ("unresolved", "no longer checked")):
         for c in changes[kind]:
             what = c["requirement"] or "verdict"
             lines.append(printable(f"{word}: {c['target']} {what}: {c['was']} → {c['now']}", 600))
     lines += [printable(f"new target: {n}", 300) for n in changes["new_targets"]]
     lines += [printable(f"removed target: {n}", 300) for n in changes["removed_targets"]]
     lines.append(f"{len(changes['regressions'])} regression(s), {len(changes['fixes'])} fix(es), "
+                 f"{len(changes['unresolved'])} failure(s) no longer checked, "
                  f"{len(changes['new_targets'])} new and {len(changes['removed_targets'])} removed "
                  f"target(s) (exit {changes['exit_code']})")
     return lines
@@ -47,50 +50,73 @@ def diff_lines(changes: dict) -> list[str]:
 
 # -- HTML ----------------------------------------------------------------------------------
 
-def html(doc: dict) -> str:
-    """The fleet page: the verdict and a target × requirement matrix at the top, written into
-    the page (no JavaScript), then each target's banner and requirements."""
-    targets = doc["targets"]
-    known = requirements(targets)
-    several = len({r["contract"] for r in known}) > 1
+def columns(summaries: list[dict]) -> tuple[list[dict], int]:
+    """The matrix's columns: every registered contract's requirements that a target reports,
+    in catalogue order, then a team's in the order they first appear, up to MATRIX_COLUMNS;
+    and how many were left to the targets' sections."""
+    present = {}
+    for s in summaries:
+        for requirement_id, meta in s["meta"].items():
+            present.setdefault((s["contract"], requirement_id), meta)
+    chosen: dict[tuple[str, str], dict] = {}
+    for contract in contracts.every():
+        for requirement_id in contract.catalogue:
+            if (contract.name, requirement_id) in present:
+                chosen[(contract.name, requirement_id)] = present[(contract.name, requirement_id)]
+    for key, meta in present.items():
+        if len(chosen) >= MATRIX_COLUMNS:
+            break
+        chosen.setdefault(key, meta)
+    found = [{"contract": c, "id": i, "area": m["area"], "statement": m["statement"]}
+             for (c, i), m in chosen.items()]
+    return found, len(present) - len(found)
+
+
+def html(head: dict, summaries: list[dict]) -> str:
+    """The fleet page."""
+    shown, left_out = columns(summaries)
+    several = len({c["contract"] for c in shown}) > 1
     groups: dict[tuple[str, str], list[dict]] = {}
-    for r in known:
-        groups.setdefault((r["contract"], r["area"]), []).append(r)
-    columns = [r for group in groups.values() for r in group]
+    for column in shown:
+        groups.setdefault((column["contract"], column["area"]), []).append(column)
+    flat = [c for group in groups.values() for c in group]
+    targets = ordered(summaries)
+    failing_first = [s for s in targets if s["verdict"] != "CONFORMANT"] + \
+                    [s for s in targets if s["verdict"] == "CONFORMANT"]
     rows = []
-    for t in targets:
-        verdicts, mine = verdicts_of(t), contract_of(t)
-        cells = [verdicts.get(r["id"], "not run") if r["contract"] == mine else "not run" for r in columns]
-        counts = [(v, sum(1 for x in verdicts.values() if x == v)) for v in ORDER]
-        rows.append({"name": t["name"], "verdict": t["verdict"],
-                     "cells": [{"verdict": v, "symbol": SYMBOLS.get(v, "?")} for v in cells],
-                     "tally": ", ".join(f"{n} {v}" for v, n in counts if n)})
+    for s in failing_first:
+        cells = [s["verdicts"].get(c["id"], "not run") if c["contract"] == s["contract"] else "" for c in flat]
+        rows.append({"name": s["name"], "verdict": s["verdict"], "passed": s["verdict"] == "CONFORMANT",
+                     "why": printable(why(s), WHY_SHOWN), "detail": s["detail"],
+                     "section": _has_section(s),
+                     "cells": [{"verdict": v, "symbol": SYMBOLS.get(v, "")} for v in cells]})
     footer = [{"verdict": verdict,
-               "counts": [sum(1 for t in targets if contract_of(t) == r["contract"]
-                              and verdicts_of(t).get(r["id"]) == verdict) for r in columns]}
+               "counts": [sum(1 for s in summaries if s["contract"] == c["contract"]
+                              and s["verdicts"].get(c["id"]) == verdict) for c in flat]}
               for verdict in ("failed", "passed")]
-    facts = [("targets", ", ".join(f"{n} {v}" for v, n in doc["counts"].items()) or "none"),
-             ("slice", doc["slice"] or "the whole fleet"), ("infocheck", doc["infocheck"])]
-    return render("fleet.html.j2", verdict=doc["verdict"],
-                  explanation=f"{doc['explanation']} (exit {doc['exit_code']})", facts=facts,
+    facts = [("targets", ", ".join(f"{n} {v}" for v, n in head["counts"].items()) or "none"),
+             ("slice", head["slice"] or "the whole fleet"), ("infocheck", head["infocheck"])]
+    not_passing = sum(1 for s in summaries if s["verdict"] != "CONFORMANT")
+    return render("fleet.html.j2", verdict=head["verdict"],
+                  explanation=f"{head['explanation']} (exit {head['exit_code']})", facts=facts,
                   legend=[{"verdict": str(v), "symbol": SYMBOLS[v]} for v in ORDER],
                   groups=[{"name": f"{contract}: {area}" if several else area, "columns": group}
                           for (contract, area), group in groups.items()],
-                  rows=rows, footer=footer, targets=[_target(t) for t in targets])
+                  rows=rows, footer=footer, left_out=left_out, not_passing=not_passing,
+                  targets=[_section(s) for s in targets if _has_section(s)])
 
 
-def _target(t: dict) -> dict:
-    result = t["result"] or {}
-    facts = [("endpoint", t["endpoint"] or "-"), ("contract", contract_of(t)),
-             ("api-versions", ", ".join(v or "none" for v in result.get("api_versions", [])) or "-"),
-             ("requests sent", result.get("requests", {}).get("sent", 0)),
-             ("duration", f"{result.get('duration_seconds', 0)} s")]
-    if t["detail"]:
-        facts.append(("full report with transcripts", t["detail"]))
-    text = t["problem"] or result.get("explanation", "")
-    return {"name": t["name"], "verdict": t["verdict"], "text": f"{text} (exit {t['exit_code']})",
-            "facts": facts, "notices": result.get("notices", []), "detail": t["detail"],
-            "requirements": [{"id": r["id"], "level": r["level"], "statement": r["statement"],
-                              "verdict": r["verdict"], "messages": r["messages"][:MESSAGES_SHOWN],
-                              "exchanges": r.get("exchanges", [])}
-                             for r in result.get("requirements", [])]}
+def _has_section(s: dict) -> bool:
+    return s["verdict"] != "CONFORMANT" or bool(s["failing"])
+
+
+def _section(s: dict) -> dict:
+    facts = [("endpoint", s["endpoint"] or "-"), ("contract", s["contract"]),
+             ("api-versions", ", ".join(v or "none" for v in s["api_versions"]) or "-"),
+             ("requests sent", s["sent"]), ("duration", f"{s['duration']} s")]
+    if s["detail"]:
+        facts.append(("full report with transcripts", s["detail"]))
+    text = s["problem"] or s["explanation"]
+    return {"name": s["name"], "verdict": s["verdict"], "text": f"{text} (exit {s['exit_code']})",
+            "facts": facts, "notices": s["notices"], "detail": s["detail"],
+            "requirements": [dict(r, verdict=r["verdict"]) for r in s["failing"]]}

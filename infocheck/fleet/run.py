@@ -3,7 +3,13 @@
 Each target runs in a process of its own (the same pytest command, with the target's settings
 as environment variables), so it has its own request cap, Retry-After waits, circuit breaker
 and credential, and one that hangs, refuses or throttles holds up only its own slot. The
-README's 'A fleet in one run' says why processes and not threads or xdist workers."""
+README's 'A fleet in one run' says why processes and not threads or xdist workers.
+
+A target knows only its own secret: its process (and its token command) gets an environment
+without the other targets' secret variables. The parent knows them all, and the tokens each run
+obtained (fleet/channel.py), and scrubs every file under the report folder with all of them,
+target by target, so that what must be withheld is that target's text alone; a target whose
+answers carried another target's credential fails the contract's no-echo requirement."""
 from __future__ import annotations
 
 import json
@@ -15,9 +21,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from infocheck import contracts
 from infocheck.configuration.knobs import FLEET_TARGET_FIELDS, KNOBS
 from infocheck.fleet import file as fleet
 from infocheck.fleet import model, render
+from infocheck.fleet.channel import Channel
+from infocheck.judging.judge import EXIT_INTERNAL, EXIT_USAGE, verdict_words
 from infocheck.reports.junit import combined as junit
 from infocheck.wire.printable import printable
 from infocheck.wire.secret import Scrubber, Secret
@@ -28,6 +37,11 @@ DROPPED_OPTIONS = ("--fleet", "--fleet-slice", "--fleet-jobs", "--fleet-env-pref
 RESULT_LIMIT = 64 * 1024 * 1024
 CHILD_ENV_DROPPED = {k.env for k in KNOBS if k.field in FLEET_TARGET_FIELDS + (
     "fleet", "fleet_slice", "fleet_jobs", "fleet_env_prefixes")}
+TARGET_FILES = ("output.txt", "infocheck.json", "infocheck.html", "junit.xml")
+
+
+class FleetError(fleet.FleetError):
+    """The fleet run cannot start (its report folder cannot be written, its slice is empty)."""
 
 
 def child_arguments(args) -> list[str]:
@@ -52,42 +66,98 @@ class FleetRun:
         self.lock = threading.Lock()
 
     def run(self) -> int:
-        targets = fleet.select(fleet.read(self.settings.fleet, dict(os.environ), self.settings.fleet_env_prefixes),
-                               self.settings.fleet_slice)
-        self.scrubber = Scrubber([Secret(s) for t in targets for s in t.secrets])
+        """The fleet's exit code; infocheck's own failure here is exit 3, in one line."""
+        try:
+            return self._run()
+        except fleet.FleetError:
+            raise
+        except Exception as error:   # noqa: BLE001 - whatever broke is infocheck's, said in one line
+            self.write(f"infocheck fleet: internal error: {type(error).__name__}: "
+                       f"{printable(str(error), 500)}")
+            return EXIT_INTERNAL
+
+    def _run(self) -> int:
+        everything = fleet.read(self.settings.fleet, dict(os.environ), self.settings.fleet_env_prefixes)
+        targets = fleet.select(everything, self.settings.fleet_slice)
         shown = f"{self.settings.fleet_slice[0]}/{self.settings.fleet_slice[1]}" if self.settings.fleet_slice else None
+        if not targets:
+            raise FleetError(f"INFOCHECK_FLEET_SLICE / --fleet-slice: slice {shown} selects none of the "
+                             f"fleet's {len(everything)} target(s); give a slice count N of at most "
+                             f"{len(everything)}")
+        self._writable()
+        # Every secret the fleet may read: the parent masks them all, in every target's files.
+        self.reads = {name for t in everything for name in t.reads}
+        self.secrets = [Secret(s) for t in targets for s in t.secrets]
         self.write(f"infocheck fleet: {len(targets)} target(s){f' (slice {shown})' if shown else ''}, "
-                   f"{min(self.settings.fleet_jobs, max(1, len(targets)))} at a time")
+                   f"{min(self.settings.fleet_jobs, len(targets))} at a time")
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=self.settings.fleet_jobs) as pool:
             entries = list(pool.map(self.check, targets))
+        scrubber = Scrubber(self.secrets)
+        entries = [self.scrubbed(entry, target, scrubber) for entry, target in zip(entries, targets)]
         doc = model.document(entries, shown)
-        self.write_reports(doc, targets)
-        for line in render.summary_lines(doc):
-            self.write(self.scrubber.text(line))
+        self.write_reports(doc, targets, scrubber)
+        for line in render.summary_lines(doc, [model.summarize(e) for e in entries]):
+            self.write(scrubber.text(line))
         self.write(f"fleet wall time: {time.monotonic() - started:.1f} s")
         return doc["exit_code"]
+
+    def _writable(self) -> None:
+        """Before any request: the report folder and files can be written (a file where the
+        folder should be is a usage error now, not a traceback after every target ran)."""
+        places = [self.folder] + [p.parent for p in self.paths.values() if p is not None]
+        for folder in places:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                probe = folder / ".infocheck-write-check"
+                probe.write_text("")
+                probe.unlink()
+            except OSError as exc:
+                raise FleetError(f"{printable(str(folder), 300)}: the report folder cannot be written "
+                                 f"({exc.strerror or exc}); give --infocheck-json, --html and "
+                                 "--junitxml paths in a folder you can write") from None
+        for path in self.paths.values():
+            if path is not None and path.is_dir():
+                raise FleetError(f"{printable(str(path), 300)}: is a folder, not a report file")
+
+    def environment(self, target: fleet.Target) -> dict:
+        """The target's run's environment: this process's, without the fleet's own settings and
+        without any variable a target of the fleet takes a secret from, plus its own."""
+        env = {k: v for k, v in os.environ.items() if k not in CHILD_ENV_DROPPED and k not in self.reads}
+        env.update(target.environ)
+        return env
 
     def check(self, target: fleet.Target) -> dict:
         folder = self.folder / target.name
         folder.mkdir(parents=True, exist_ok=True)
         result_path = folder / "infocheck.json"
         result_path.unlink(missing_ok=True)
-        env = {k: v for k, v in os.environ.items() if k not in CHILD_ENV_DROPPED}
-        env.update(target.environ)
+        env = self.environment(target)
+        channel = Channel()
+        named, passing = channel.child_environment()
+        env.update(named)
         command = [sys.executable, "-m", "pytest", *child_arguments(self.args),
                    f"--infocheck-json={result_path}", f"--html={folder / 'infocheck.html'}",
                    f"--junitxml={folder / 'junit.xml'}"]
         started = time.monotonic()
         with open(folder / "output.txt", "wb") as output:
-            code = subprocess.run(command, cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
-                                  stdout=output, stderr=subprocess.STDOUT).returncode
-        self._scrub_file(folder / "output.txt")
+            try:
+                process = subprocess.Popen(command, cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
+                                           stdout=output, stderr=subprocess.STDOUT, **passing)
+            except OSError:
+                channel.abandon()
+                raise
+            channel.started()
+            code = process.wait()
+        with self.lock:
+            self.secrets.extend(channel.finished())
         result, problem = self._result(result_path, code)
         detail = os.path.relpath(folder / "infocheck.html", self._report_folder())
-        entry = model.target_entry(target.name, result, problem, detail.replace(os.sep, "/"))
-        if result is not None and result["exit_code"] != code:
-            entry["exit_code"] = code   # e.g. the run was stopped before it judged itself
+        entry = model.target_entry(target.name, result, problem, detail.replace(os.sep, "/"),
+                                   index=target.index)
+        if result is not None and result["exit_code"] != code:   # stopped before it judged itself
+            entry.update(exit_code=code, verdict=verdict_words(code),
+                         problem=f"the run ended with exit {code}; its result says exit {result['exit_code']}")
         with self.lock:
             self.write(f"  {target.name}: {entry['verdict']} (exit {entry['exit_code']}) "
                        f"in {time.monotonic() - started:.1f} s")
@@ -104,22 +174,74 @@ class FleetRun:
             return None, (f"the run ended with exit {code} and left no result; its terminal output "
                           f"is in {path.parent.name}/output.txt")
 
-    def _scrub_file(self, path: Path) -> None:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        path.write_text(self.scrubber.text(text), encoding="utf-8")
+    def scrubbed(self, entry: dict, target: fleet.Target, scrubber: Scrubber) -> dict:
+        """The target's section and files masked with every secret of the fleet. A secret found
+        there that its own run did not know was another target's: the endpoint sent it, so the
+        target fails the contract's no-echo requirement."""
+        entry, found = scrub_data(entry, scrubber)
+        for name in TARGET_FILES:
+            path = self.folder / target.name / name
+            if path.is_file():
+                text = path.read_text(encoding="utf-8", errors="replace")
+                masked = scrubber.text(text)
+                found = found or masked != text
+                path.write_text(masked, encoding="utf-8")
+        return echoed_elsewhere(entry) if found else entry
 
     def _report_folder(self) -> Path:
         return (self.paths["html"] or self.paths["json"] or self.folder).parent
 
-    def write_reports(self, doc: dict, targets) -> None:
+    def write_reports(self, doc: dict, targets, scrubber: Scrubber) -> None:
         if self.paths["json"]:
-            self._save(self.paths["json"], json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+            self._save(self.paths["json"], json.dumps(doc, indent=2, ensure_ascii=False) + "\n", scrubber)
         if self.paths["html"]:
-            self._save(self.paths["html"], render.html(doc))
+            summaries = [model.summarize(t) for t in doc["targets"]]
+            self._save(self.paths["html"], render.html(doc, summaries), scrubber)
         if self.paths["junit"]:
             self._save(self.paths["junit"], junit([(t.name, self.folder / t.name / "junit.xml")
-                                                   for t in targets]))
+                                                   for t in targets]), scrubber)
 
-    def _save(self, path: Path, text: str) -> None:
+    def _save(self, path: Path, text: str, scrubber: Scrubber) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.scrubber.text(text), encoding="utf-8")
+        path.write_text(scrubber.text(text), encoding="utf-8")   # a no-op: each part is scrubbed
+
+
+def scrub_data(data, scrubber: Scrubber):
+    """Every string in `data` masked on its own (a text that cannot be masked in place is
+    withheld alone, not the whole document), and whether any secret was there."""
+    found = False
+
+    def clean(item):
+        nonlocal found
+        if isinstance(item, str):
+            masked = scrubber.text(item)
+            found = found or masked != item
+            return masked
+        if isinstance(item, dict):
+            return {clean(k) if isinstance(k, str) else k: clean(v) for k, v in item.items()}
+        if isinstance(item, list):
+            return [clean(v) for v in item]
+        return item
+
+    return clean(data), found
+
+
+ECHO_MESSAGE = ("the endpoint's answers carried a credential of another target of this fleet "
+                "(masked or withheld in these reports); an endpoint never sends a credential")
+
+
+def echoed_elsewhere(entry: dict) -> dict:
+    """The target fails its contract's no-echo requirement: its answers carried a credential
+    its own run did not send."""
+    result = entry.get("result")
+    if result is None:
+        return entry
+    echo = contracts.get(result.get("contract") or contracts.DEFAULT).catalogue.echo
+    for requirement in result.get("requirements", []):
+        if requirement["id"] == echo:
+            requirement["verdict"] = "failed"
+            requirement["messages"] = [f"[MUST {echo}] {ECHO_MESSAGE}"] + requirement["messages"]
+    if result["exit_code"] not in (1, EXIT_USAGE):
+        result.update(exit_code=1, verdict=verdict_words(1), explanation="a MUST requirement failed")
+    entry = dict(entry, exit_code=result["exit_code"], verdict=result["verdict"])
+    return entry

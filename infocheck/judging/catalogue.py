@@ -24,7 +24,7 @@ NAMESPACE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
 TEAM_ID = re.compile(r"[A-Z0-9]+(-[A-Z0-9]+)+")
 TEAM_KNOB = "INFOCHECK_REQUIREMENTS / --requirements"
 SHIPPED_KEYS = ("$comment", "contract", "areas", "markers", "universal", "fixed", "positive",
-                "requirements")
+                "echo", "requirements")
 
 
 class CatalogueError(ConfigError):
@@ -55,6 +55,7 @@ class Shape:
     universal: tuple[str, ...] = ()
     fixed: tuple[str, ...] = ()
     positive: str = ""
+    echo: str = ""             # the requirement an answer carrying a credential fails
 
 
 class Catalogue(Mapping):
@@ -90,6 +91,10 @@ class Catalogue(Mapping):
     @property
     def positive(self) -> str:
         return self.shape.positive
+
+    @property
+    def echo(self) -> str:
+        return self.shape.echo
 
     def marker(self, area: str) -> str:
         """`-m auth`, `-m http`, `-m response`; a team's area by its first word."""
@@ -147,7 +152,7 @@ def _shipped(contract) -> Catalogue:
     shape = Shape(document.get("contract", contract.name), tuple(document.get("areas", ())),
                   tuple(dict(document.get("markers", {})).items()),
                   tuple(document.get("universal", ())), tuple(document.get("fixed", ())),
-                  document.get("positive", ""))
+                  document.get("positive", ""), document.get("echo", ""))
     found: dict[str, Requirement] = {}
     for value in document.get("requirements", []):
         requirement = entry(value, f"{name}: {value.get('id') if isinstance(value, dict) else value}")
@@ -156,10 +161,10 @@ def _shipped(contract) -> Catalogue:
         if requirement.area not in shape.areas:
             raise CatalogueError(f"{name}: {requirement.id} has an unknown area")
         found[requirement.id] = requirement
-    for listed in shape.universal + shape.fixed + ((shape.positive,) if shape.positive else ()):
+    for listed in shape.universal + shape.fixed + tuple(filter(None, (shape.positive, shape.echo))):
         if listed not in found:
-            raise CatalogueError(f"{name}: {listed} is named as universal, fixed or positive but "
-                                 "not declared")
+            raise CatalogueError(f"{name}: {listed} is named as universal, fixed, positive or echo "
+                                 "but not declared")
     return Catalogue(found, shape=shape)
 
 

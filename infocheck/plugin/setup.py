@@ -28,7 +28,8 @@ def context(config, given: dict, environ: dict) -> RunContext:
     if settings.embedded:
         settings = embedded(config, settings)
     settings = replace(settings, concurrency_note=concurrency_note(config, settings))
-    scrubber = Scrubber([settings.api_key] if settings.api_key else [])
+    from infocheck.fleet.channel import reporter
+    scrubber = Scrubber([settings.api_key] if settings.api_key else [], on_add=reporter())
     policy = Policy(catalogue, tuple(waivers), settings.fail_on_should)
     rows = [(name, catalogue.describe_policy() if name == "policy" else value)
             for name, value in settings.describe()]

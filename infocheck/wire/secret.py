@@ -154,14 +154,17 @@ def decoded_views(text: str) -> list[str]:
 class Scrubber:
     """Finds and masks every known secret form in text or bytes."""
 
-    def __init__(self, secrets: list[Secret] | None = None):
+    def __init__(self, secrets: list[Secret] | None = None, on_add=None):
         self._folded: set[str] = set()   # lower-cased, matched without regard to case
         self._exact: set[str] = set()    # base64 runs, matched with case
         self._pattern = None
+        self._on_add = on_add            # told of each secret added (a fleet's parent hears of tokens)
         for secret in secrets or []:
             self.add(secret)
 
     def add(self, secret: Secret) -> None:
+        if self._on_add is not None:
+            self._on_add(secret)
         value = secret.reveal()
         self._folded |= {f.lower() for f in secret_forms(value)}
         self._exact |= base64_forms(value)

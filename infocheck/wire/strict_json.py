@@ -8,6 +8,7 @@ lone surrogates are refused, and any number of digits is read.
 from __future__ import annotations
 
 import json
+import math
 import re
 from decimal import Decimal
 from itertools import accumulate
@@ -33,6 +34,12 @@ def _number(text: str):
     return int(text) if len(text) <= 4000 else Decimal(text)
 
 
+def _float(text: str):
+    number = float(text)
+    # 1e999 is a JSON number, not an infinity: read it exactly, as a long integer is.
+    return Decimal(text) if math.isinf(number) else number
+
+
 def depth(data: bytes) -> int:
     """The deepest nesting of arrays and objects, strings skipped: the highest running sum of
     +1 per opening and -1 per closing bracket (0 for any other byte), summed in C."""
@@ -50,7 +57,7 @@ def loads(data: bytes, object_pairs_hook=None):
         raise NotJSON(f"nested {nested} levels deep; infocheck reads at most {MAX_DEPTH}")
     try:
         document = json.loads(text, parse_constant=_refuse_constant, parse_int=_number,
-                              object_pairs_hook=object_pairs_hook)
+                              parse_float=_float, object_pairs_hook=object_pairs_hook)
     except NotJSON:
         raise
     except (ValueError, RecursionError) as exc:

@@ -1,0 +1,109 @@
+"""The private way a fleet target's run tells its parent the secrets it obtained (a token from its
+token command or Azure Identity), so that the parent can mask them in every file of the fleet's
+report, the other targets' included: never a file, never the terminal, only a pipe the parent
+opened for that run and reads itself.
+
+The parent hands the child the pipe's write end and names it in INFOCHECK_FLEET_CHANNEL (a file
+descriptor on POSIX; an inherited handle on Windows). The child writes one JSON line per secret.
+What arrives is as untrusted as anything else: bounded in size and count, and a secret is only
+kept if it is one infocheck could have used (visible ASCII, at least 16 characters)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+
+from infocheck.wire.secret import Secret, credential_problem
+
+VARIABLE = "INFOCHECK_FLEET_CHANNEL"
+LINE_LIMIT = 64 * 1024   # bytes of one message: a token is a few KiB
+MESSAGES_LIMIT = 64      # a run obtains a token, and renews it every 45 minutes at most
+
+
+# -- the child's end ---------------------------------------------------------------------------
+
+def reporter(environ=os.environ):
+    """A function that tells the parent of a secret, or None outside a fleet's run. The
+    variable is taken out of the environment here, so no process this run starts (an xdist
+    worker, a token command) writes to a descriptor number that is not the pipe there."""
+    named = environ.pop(VARIABLE, "")
+    if not named:
+        return None
+    try:
+        if named.startswith("handle:"):          # Windows: an inherited handle
+            import msvcrt
+            fd = msvcrt.open_osfhandle(int(named.split(":", 1)[1]), os.O_WRONLY)
+        else:
+            fd = int(named)
+        out = os.fdopen(fd, "wb", buffering=0)
+    except (ValueError, OSError, ImportError):
+        return None
+    lock = threading.Lock()
+
+    def tell(secret: Secret) -> None:
+        line = json.dumps({"secret": secret.reveal()}).encode() + b"\n"
+        with lock:
+            try:
+                out.write(line)
+            except OSError:
+                pass    # the parent is gone: nothing to tell
+
+    return tell
+
+
+# -- the parent's end --------------------------------------------------------------------------
+
+class Channel:
+    """One target's pipe: opened before its run starts, read until the run ends."""
+
+    def __init__(self):
+        self._read, self._write = os.pipe()
+        self.secrets: list[Secret] = []
+        self._thread: threading.Thread | None = None
+
+    def child_environment(self) -> tuple[dict, dict]:
+        """The variable that names the pipe to the child, and how subprocess must pass it."""
+        if os.name == "nt":   # pragma: no cover - Windows: the handle is inherited explicitly
+            import msvcrt
+            handle = msvcrt.get_osfhandle(self._write)
+            os.set_handle_inheritable(handle, True)
+            info = subprocess.STARTUPINFO()
+            info.lpAttributeList = {"handle_list": [handle]}
+            return {VARIABLE: f"handle:{handle}"}, {"startupinfo": info, "close_fds": True}
+        return {VARIABLE: str(self._write)}, {"pass_fds": (self._write,)}
+
+    def started(self) -> None:
+        """The child has its copy of the write end: ours is closed, so the pipe ends with it."""
+        os.close(self._write)
+        self._thread = threading.Thread(target=self._drain, daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        with os.fdopen(self._read, "rb") as pipe:
+            while True:
+                line = pipe.readline(LINE_LIMIT + 1)
+                if not line:
+                    return
+                if len(self.secrets) >= MESSAGES_LIMIT or len(line) > LINE_LIMIT:
+                    continue
+                try:
+                    value = json.loads(line)["secret"]
+                except (ValueError, KeyError, TypeError):
+                    continue
+                if isinstance(value, str) and credential_problem(value) is None:
+                    self.secrets.append(Secret(value))
+
+    def finished(self, timeout: float = 10.0) -> list[Secret]:
+        """Every secret the run reported, once its pipe is closed."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return list(self.secrets)
+
+    def abandon(self) -> None:
+        """The run never started: both ends are closed here."""
+        for fd in (self._read, self._write):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
