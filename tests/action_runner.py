@@ -88,7 +88,7 @@ def run_action(action_dir: Path, workspace: Path, python_bin: Path, inputs: dict
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
                               cwd=workspace, env=step_env, capture_output=True, text=True,
                               timeout=timeout)
-        outputs = dict(line.split("=", 1) for line in output_file.read_text().splitlines() if "=" in line)
+        outputs = read_outputs(output_file.read_text())
         if "id" in step:
             step_outputs[step["id"]] = outputs
         result.steps.append(StepResult(name, "success" if done.returncode == 0 else "failure",
@@ -96,6 +96,27 @@ def run_action(action_dir: Path, workspace: Path, python_bin: Path, inputs: dict
     result.outputs = {name: evaluate(spec["value"]) for name, spec in action.get("outputs", {}).items()}
     result.summary = summary.read_text()
     return result
+
+
+def read_outputs(text: str) -> dict:
+    """GITHUB_OUTPUT as GitHub reads it: `name=value` lines, and `name<<DELIMITER` followed by
+    the value's lines up to the delimiter alone on a line."""
+    outputs, lines = {}, iter(text.splitlines())
+    for line in lines:
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            value = []
+            for following in lines:
+                if following == delimiter:
+                    break
+                value.append(following)
+            else:
+                raise AssertionError(f"GITHUB_OUTPUT: {name} has no closing delimiter")
+            outputs[name] = "\n".join(value)
+        elif "=" in line:
+            name, value = line.split("=", 1)
+            outputs[name] = value
+    return outputs
 
 
 def _stand_in(uses: str, given: dict, name: str, workspace: Path, artifacts: Path) -> StepResult:

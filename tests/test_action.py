@@ -60,3 +60,18 @@ def test_inputs_never_become_commands(action, tmp_path):
     result = run(action, tmp_path, args="$(touch pwned) `touch pwned`", deployments="a;touch pwned")
     assert result.failed and result.outputs["exit-code"] == "4"   # an argument pytest cannot find
     assert not (tmp_path / "pwned").exists() and not list(tmp_path.glob("*pwned*"))
+
+
+def test_a_stale_report_never_decides_the_outputs(action, tmp_path):
+    stale = tmp_path / "reports"
+    stale.mkdir()
+    (stale / "infocheck.json").write_text('{"verdict": "CONFORMANT\\nexit-code=0"}')
+    result = run(action, tmp_path, args="--no-such-option")   # pytest stops before any report
+    assert result.failed and result.outputs == {"exit-code": "4", "verdict": "NO REPORT"}
+    assert "infocheck: NO REPORT (exit 4)" in result.summary
+
+
+def test_an_output_value_cannot_forge_another_output():
+    from action_runner import read_outputs
+    forged = "exit-code<<D\n4\nD\nverdict<<D\nCONFORMANT\nexit-code=0\nD\n"
+    assert read_outputs(forged) == {"exit-code": "4", "verdict": "CONFORMANT\nexit-code=0"}

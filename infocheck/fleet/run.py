@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from infocheck import contracts
-from infocheck.configuration.knobs import FLEET_TARGET_FIELDS, KNOBS
+from infocheck.configuration.knobs import FLEET_TARGET_FIELDS, KNOBS, ConfigError
 from infocheck.fleet import file as fleet
 from infocheck.fleet import model, render
 from infocheck.fleet.channel import Channel
@@ -69,7 +69,7 @@ class FleetRun:
         """The fleet's exit code; infocheck's own failure here is exit 3, in one line."""
         try:
             return self._run()
-        except fleet.FleetError:
+        except ConfigError:
             raise
         except Exception as error:   # noqa: BLE001 - whatever broke is infocheck's, said in one line
             self.write(f"infocheck fleet: internal error: {type(error).__name__}: "
@@ -84,6 +84,7 @@ class FleetRun:
             raise FleetError(f"INFOCHECK_FLEET_SLICE / --fleet-slice: slice {shown} selects none of the "
                              f"fleet's {len(everything)} target(s); give a slice count N of at most "
                              f"{len(everything)}")
+        self._files_of_the_run(targets)
         self._writable()
         # Every secret the fleet may read: the parent masks them all, in every target's files.
         self.reads = {name for t in everything for name in t.reads}
@@ -101,6 +102,15 @@ class FleetRun:
             self.write(scrubber.text(line))
         self.write(f"fleet wall time: {time.monotonic() - started:.1f} s")
         return doc["exit_code"]
+
+    def _files_of_the_run(self, targets) -> None:
+        """The run's own files (a team's catalogues, the policy, the waivers) apply to every
+        target: checked here, once per contract, before any request."""
+        from infocheck.judging import catalogue, waivers
+        for name in dict.fromkeys(t.contract for t in targets):
+            known = catalogue.load(self.settings.requirements, self.settings.policy, contracts.get(name))
+            if self.settings.waivers:
+                waivers.load(self.settings.waivers, known)
 
     def _writable(self) -> None:
         """Before any request: the report folder and files can be written (a file where the

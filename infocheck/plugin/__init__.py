@@ -66,6 +66,10 @@ def pytest_configure(config):
     try:
         context = setup.context(config, options.given_options(config), dict(os.environ))
     except ConfigError as error:
+        from infocheck.judging.judge import EXIT_USAGE
+        from infocheck.reports.json_report import write_stopped
+        if not is_worker(config):
+            write_stopped(config, str(error), EXIT_USAGE)
         raise pytest.UsageError(str(error)) from None
     config.stash[CONTEXT] = context
     collection.register_markers(config, context.catalogue)

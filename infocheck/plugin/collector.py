@@ -15,6 +15,7 @@ from infocheck.plugin.outcomes import outcome_of
 from infocheck.wire.printable import printable
 
 REASON_LIMIT = 2000
+INTERRUPTED, NO_TESTS_COLLECTED = 2, 5   # pytest's own exit codes
 
 
 @dataclass(eq=False)   # a pytest plugin: pluggy keeps plugins in sets
@@ -76,8 +77,17 @@ class Results:
         return requirement_verdicts(self.catalogue, self.tests.values(), api_version)
 
     def finish(self, exitstatus: int) -> int:
-        """The session has ended: every result counted as the policy says, and the exit code."""
+        """The session has ended: every result counted as the policy says, and the exit code
+        (one of infocheck's five: pytest's "no tests collected" is a usage error here, and an
+        interruption says so)."""
         self.finished = time.time()
+        exitstatus = int(exitstatus)
+        if exitstatus == NO_TESTS_COLLECTED:
+            self.stop("no test was selected: -k, -m or the folders given matched none of the "
+                      "contract's tests")
+            exitstatus = EXIT_USAGE
+        elif exitstatus == INTERRUPTED and self.stopped is None:
+            self.stop("the run was interrupted before its end; nothing was judged")
         self.tests = {t.nodeid: t for t in settled(self.tests.values(), self.policy)}
         self.status = judge(int(exitstatus), self.tests.values(), self.policy,
                             misused=bool(self.misused), internal=bool(self.internal))
