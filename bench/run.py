@@ -3,7 +3,8 @@
 prints requests sent and wall seconds; times how fast a hanging endpoint, and a tarpit that
 drips its answer a byte a second, are reported; then, side by side with sequential runs in the
 same invocation, a run against an endpoint that answers in 250 ms (--concurrency 1, 4 and the
-default 5) and a fleet of 40 local endpoints (one --fleet run, then 40 single runs).
+default 5) and a fleet of 40 local endpoints (one --fleet run, then 40 single runs); and the
+time and peak memory of `infocheck merge` of 10,000 targets (20 slice reports of 500).
 
     .venv/bin/python bench/run.py            (after python3 run.py suite has set up .venv/)
     .venv/bin/python bench/run.py --quick    (leaves out the 40 single runs, about 3 minutes)
@@ -24,6 +25,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 TARGET_REQUESTS, TARGET_SECONDS, TIMEOUT = 200, 15.0, 2.0
 LATENCY, LATENCY_TARGET = 0.25, 6.0
 FLEET_SIZE, FLEET_TARGET = 40, 60.0
+MERGE_TARGETS, MERGE_SLICES, MERGE_MEMORY_TARGET = 10_000, 20, 2048   # MiB: well inside a CI runner
 KEY = "bench-KEY-0123456789abcdefghijklmnopqrstuv"
 
 
@@ -58,6 +60,7 @@ def main() -> int:
         ok = ok and result.returncode == 2 and seconds < TIMEOUT + 5
     ok = latency() and ok
     ok = fleet(quick="--quick" in sys.argv) and ok
+    ok = merge_at_scale() and ok
     return 0 if ok else 1
 
 
@@ -154,6 +157,44 @@ def fleet(quick: bool) -> bool:
         hanging.close()
         for server in servers:
             server.stop()
+
+
+def merge_at_scale() -> bool:
+    """`infocheck merge` of 10,000 targets, as 20 slice reports of 500 (each target a real
+    single run's result), to JSON and HTML: wall time and the merge process's peak memory."""
+    import copy
+    import resource
+
+    from infocheck.fleet import model
+
+    with tempfile.TemporaryDirectory() as folder:
+        result, _ = suite(f"--infocheck-json={folder}/one.json", env=key_env())
+        one = json.loads((Path(folder) / "one.json").read_text())
+        per = MERGE_TARGETS // MERGE_SLICES
+        paths = []
+        for k in range(MERGE_SLICES):
+            entries = [model.target_entry(f"t{k * per + i:05d}", copy.deepcopy(one), index=k * per + i + 1)
+                       for i in range(per)]
+            path = Path(folder) / f"reports-{k}" / "infocheck.json"
+            path.parent.mkdir()
+            path.write_text(json.dumps(model.document(entries)))
+            paths.append(str(path))
+        size = sum(Path(p).stat().st_size for p in paths) / 2**20
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        started = time.monotonic()
+        merged = subprocess.run([sys.executable, "-m", "infocheck", "merge", *paths, "--json",
+                                 f"{folder}/fleet.json", "--html", f"{folder}/fleet.html"],
+                                cwd=ROOT, capture_output=True, text=True)
+        seconds = time.monotonic() - started
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024   # KiB on Linux
+        page = (Path(folder) / "fleet.html").stat().st_size / 2**20 if merged.returncode == 0 else 0
+        written = json.loads((Path(folder) / "fleet.json").read_text())["targets"] if merged.returncode == 0 else []
+    print(f"merge of {MERGE_TARGETS} targets ({MERGE_SLICES} reports, {size:.0f} MiB): exit "
+          f"{merged.returncode}, {seconds:.1f} s wall, peak memory {peak:.0f} MiB, page {page:.1f} MiB"
+          + ("" if peak > before / 1024 else " (peak may be an earlier child's)"))
+    met = merged.returncode == 0 and len(written) == MERGE_TARGETS and peak <= MERGE_MEMORY_TARGET
+    print(f"  target: every target merged, in at most {MERGE_MEMORY_TARGET} MiB: {'met' if met else 'MISSED'}")
+    return met
 
 
 def serve(sock, behaviour, stop):

@@ -119,6 +119,7 @@ class Merge:
 
     def __init__(self):
         self.summaries: list[dict] = []
+        self.metas: dict = {}
         self._spool = tempfile.TemporaryFile()
         self._places: list[tuple[int, int]] = []   # each entry's offset and length in the spool
         self._seen: dict[str, str] = {}
@@ -136,7 +137,7 @@ class Merge:
             data = json.dumps(target, ensure_ascii=False).encode("utf-8")
             self._places.append((self._spool.tell(), len(data)))
             self._spool.write(data)
-            self.summaries.append(model.summarize(target))
+            self.summaries.append(model.summarize(target, self.metas))
 
     def head(self) -> dict:
         return model.head(self.summaries)
@@ -163,7 +164,7 @@ class Merge:
         """The page, its links relative to where it is written."""
         base = path.resolve().parent
         summaries = [dict(s, detail=_relative(s["detail"], base)) for s in self.summaries]
-        return render.html(self.head(), summaries)
+        return render.html(self.head(), summaries, self.metas)
 
     def close(self) -> None:
         self._spool.close()

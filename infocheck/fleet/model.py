@@ -4,6 +4,8 @@ read (small, so that a merge of thousands of targets holds summaries, not whole 
 the fleet's one pure judge. Nothing here talks to the network or runs a test."""
 from __future__ import annotations
 
+import sys
+
 from infocheck import __version__
 from infocheck.judging.judge import EXIT_INTERNAL, EXIT_UNTESTABLE, EXIT_USAGE, VERDICTS, verdict_words
 
@@ -75,22 +77,26 @@ def contract_of(target: dict) -> str:
     return (target.get("result") or {}).get("contract") or "info"
 
 
-def summarize(entry: dict) -> dict:
+def summarize(entry: dict, metas: dict | None = None) -> dict:
     """What the page, the terminal and diff read of a target: its verdict and why, each
-    requirement's verdict, and the messages of what did not pass (a few of each)."""
+    requirement's verdict, and the messages of what did not pass (a few of each). What a
+    requirement is (its area and statement) goes into `metas`, shared by every target, once."""
     result = entry.get("result") or {}
     requirements = result.get("requirements", [])
+    contract = contract_of(entry)
+    if metas is not None:
+        for r in requirements:
+            metas.setdefault((contract, r["id"]), {"area": r["area"], "statement": r["statement"]})
     return {
         "name": entry["name"], "index": entry.get("index"), "verdict": entry["verdict"],
         "exit_code": entry["exit_code"], "endpoint": entry.get("endpoint"),
         "detail": entry.get("detail"), "problem": entry.get("problem"),
-        "contract": contract_of(entry), "explanation": result.get("explanation", ""),
+        "contract": contract, "explanation": result.get("explanation", ""),
         "api_versions": list(result.get("api_versions", [])),
         "sent": result.get("requests", {}).get("sent", 0),
         "duration": result.get("duration_seconds", 0), "notices": list(result.get("notices", [])),
-        "verdicts": {r["id"]: r["verdict"] for r in requirements},
-        "levels": {r["id"]: r["level"] for r in requirements},
-        "meta": {r["id"]: {"area": r["area"], "statement": r["statement"]} for r in requirements},
+        # Interned: ten thousand targets share one copy of each ID and verdict word.
+        "verdicts": {sys.intern(r["id"]): sys.intern(r["verdict"]) for r in requirements},
         "failing": [{"id": r["id"], "level": r["level"], "statement": r["statement"],
                      "verdict": r["verdict"], "messages": r["messages"][:MESSAGES_KEPT],
                      "exchanges": r.get("exchanges", [])[:1]}

@@ -50,14 +50,12 @@ def diff_lines(changes: dict) -> list[str]:
 
 # -- HTML ----------------------------------------------------------------------------------
 
-def columns(summaries: list[dict]) -> tuple[list[dict], int]:
+def columns(metas: dict) -> tuple[list[dict], int]:
     """The matrix's columns: every registered contract's requirements that a target reports,
     in catalogue order, then a team's in the order they first appear, up to MATRIX_COLUMNS;
-    and how many were left to the targets' sections."""
-    present = {}
-    for s in summaries:
-        for requirement_id, meta in s["meta"].items():
-            present.setdefault((s["contract"], requirement_id), meta)
+    and how many were left to the targets' sections. `metas`: (contract, ID) → area and
+    statement, as the targets' summaries gathered them."""
+    present = metas
     chosen: dict[tuple[str, str], dict] = {}
     for contract in contracts.every():
         for requirement_id in contract.catalogue:
@@ -72,9 +70,9 @@ def columns(summaries: list[dict]) -> tuple[list[dict], int]:
     return found, len(present) - len(found)
 
 
-def html(head: dict, summaries: list[dict]) -> str:
+def html(head: dict, summaries: list[dict], metas: dict) -> str:
     """The fleet page."""
-    shown, left_out = columns(summaries)
+    shown, left_out = columns(metas)
     several = len({c["contract"] for c in shown}) > 1
     groups: dict[tuple[str, str], list[dict]] = {}
     for column in shown:

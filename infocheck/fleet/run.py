@@ -205,8 +205,9 @@ class FleetRun:
         if self.paths["json"]:
             self._save(self.paths["json"], json.dumps(doc, indent=2, ensure_ascii=False) + "\n", scrubber)
         if self.paths["html"]:
-            summaries = [model.summarize(t) for t in doc["targets"]]
-            self._save(self.paths["html"], render.html(doc, summaries), scrubber)
+            metas: dict = {}
+            summaries = [model.summarize(t, metas) for t in doc["targets"]]
+            self._save(self.paths["html"], render.html(doc, summaries, metas), scrubber)
         if self.paths["junit"]:
             self._save(self.paths["junit"], junit([(t.name, self.folder / t.name / "junit.xml")
                                                    for t in targets]), scrubber)
