@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
 from infocheck.contracts.info import strategies
+from infocheck.contracts import strategies as every_contract
 from infocheck.configuration.knobs import ConfigError
 from infocheck.contracts.info.contract import validate_api_version
 from infocheck.wire.secret import NEAR_MISSES
@@ -59,8 +60,8 @@ def test_incidental_headers_are_unknown_x_headers_plus_each_optional_one():
     values = samples(strategies.incidental_headers())
     for headers in values:
         unknown = [n for n in headers if n.startswith("x-") and n != "x-ms-client-request-id"]
-        assert unknown and not any(n.startswith(strategies.MEANINGFUL) for n in unknown)
-        assert headers.get("Accept", "application/json") in strategies.JSON_ACCEPTS
+        assert unknown and not any(n.startswith(every_contract.MEANINGFUL) for n in unknown)
+        assert headers.get("Accept", "application/json") in every_contract.JSON_ACCEPTS
     for optional in ("Accept", "x-ms-client-request-id", "traceparent"):
         assert any(optional in headers for headers in values), optional
     assert len({frozenset(h.items()) for h in values}) > DRAWS // 2

@@ -26,6 +26,7 @@ class Config:
     auth_header_given: str | None = None  # --auth-header, if given; else each version's default
     deployments: tuple[str, ...] = ()
     model: str | None = None
+    info_model_name: str | None = None    # (models) what /info of the same deployment names
     timeout: float = 10.0
     max_requests: int = 300
     concurrency: int = 5

@@ -167,8 +167,9 @@ def _concurrency_row(c) -> str:
 
 KNOBS = (
     Knob("contract_name", "--contract", "INFOCHECK_CONTRACT",
-         "the contract to check: info (GET /info of the Azure AI Model Inference API) or another "
-         "registered contract (see the README).", parse=_contract, default="info",
+         "the contract to check: info (GET /info of the Azure AI Model Inference API, retired "
+         "26 August 2026) or models (GET /models of the OpenAI v1 API).", parse=_contract,
+         default="info",
          rows=(("contract", lambda c: f"{c.contract_name}: {c.contract.title}"),), fleet_key="contract"),
     Knob("endpoint", "--endpoint", "INFOCHECK_ENDPOINT",
          "base URL of the endpoint (the contract appends its route). Absent: test the embedded "
@@ -195,13 +196,16 @@ KNOBS = (
          parse=_auth_header, fleet_key="auth_header"),
     Knob("deployments", "--deployment", "INFOCHECK_DEPLOYMENTS",
          "a deployment to query through azureml-model-deployment (repeatable; env: comma list).",
-         parse=_names("deployment"), default=(), form="list",
-         rows=(("deployments", lambda c: ", ".join(c.deployments) or "none"),), fleet_key="deployments"),
+         parse=_names("deployment"), default=(), form="list", fleet_key="deployments"),
     Knob("model", "--model", "INFOCHECK_MODEL",
          "the model (or deployment) the gate is about: asked for by name where the contract "
          "has a way to (the model query parameter of 2025-04-01 and later for info).",
          parse=lambda v, label: header_safe(str(v), label, "model name"),
          rows=(("model", lambda c: c.model or "none"),), fleet_key="model"),
+    Knob("info_model_name", "--info-model-name", "INFOCHECK_INFO_MODEL_NAME",
+         "(models contract) the model_name that /info of the same deployment names: the v1 list "
+         "should serve it too (a fleet target's same_as sets it).",
+         parse=lambda v, label: header_safe(str(v), label, "model name")),
     Knob("timeout", "--request-timeout", "INFOCHECK_TIMEOUT",
          "seconds to wait for each request (connect, and the whole answer).",
          parse=_number(float, 0.1, 300), default="10",

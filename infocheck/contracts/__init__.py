@@ -12,6 +12,7 @@ from importlib import import_module
 # name -> the package whose CONTRACT it is. The first is the default.
 REGISTERED = {
     "info": "infocheck.contracts.info",
+    "models": "infocheck.contracts.models",
 }
 DEFAULT = next(iter(REGISTERED))
 

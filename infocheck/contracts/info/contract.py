@@ -81,12 +81,15 @@ class InfoContract(Contract):
     def target_url(self, endpoint: str) -> str:
         return info_url(endpoint)
 
+    def check(self, config) -> None:
+        if config.info_model_name:
+            raise ConfigError("INFOCHECK_INFO_MODEL_NAME / --info-model-name: it is for --contract "
+                              "models (what /info names, compared with the v1 list)")
+
     def rows(self, config) -> list[tuple[str, str]]:
         from infocheck.contracts.info.client import route_description
-        return [("routed to", route_description(config))]
-
-    def banner_rows(self, config) -> list[tuple[str, str]]:
-        return self.rows(config) + [("deployments", ", ".join(config.deployments) or "none")]
+        return [("deployments", ", ".join(config.deployments) or "none"),
+                ("routed to", route_description(config))]
 
     # -- running ----------------------------------------------------------------------------
 

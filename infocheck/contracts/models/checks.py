@@ -1,0 +1,236 @@
+"""The v1 models API's checks: small functions that take `Exchange`s (and the Models read from
+them) and raise one `CheckFailure` naming the requirement, what was expected, what came back,
+how to reproduce it, and where a real server is known to answer so, what that is and what to
+do about it."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from infocheck.bundle import folder, schema_errors, validator
+from infocheck.contracts import checking
+from infocheck.contracts.checking import SHOWN_PROBLEMS, fail, first, parsed_json, shown, summary
+from infocheck.wire.exchange import Exchange
+from infocheck.wire.printable import printable
+
+BASES = "/openai/v1 (Azure) or /v1"
+OLDER_AZURE_MEMBERS = ("capabilities", "lifecycle_status", "created_at", "deprecation")
+
+
+# -- universal: every exchange -------------------------------------------------------------
+
+def universal(ex: Exchange) -> None:
+    checking.no_echo(ex, "MODELS-NO-ECHO")
+    checking.answered(ex, "MODELS-NO-5XX")
+
+
+# -- the list ------------------------------------------------------------------------------
+
+def list_200(ex: Exchange) -> None:
+    universal(ex)
+    if ex.status != 200:
+        hint = ""
+        if ex.status in (401, 403):
+            hint = " (if the key is right, the endpoint refuses it; check --api-key and --auth-header)"
+        elif ex.status == 404:
+            hint = f" (no models route at this base; the base URL ends in {BASES})"
+        fail("MODELS-LIST-200", "200 OK", summary(ex) + hint, ex)
+
+
+def list_json(ex: Exchange) -> None:
+    checking.json_media_type(ex, "MODELS-LIST-JSON")
+
+
+def list_shape(ex: Exchange) -> list[dict]:
+    """The Models the list names (raises if it is not a ListModelsResponse)."""
+    body = parsed_json(ex, "MODELS-LIST-SHAPE")
+    problems = schema_errors(validator("models/list"), body)
+    if problems:
+        fail("MODELS-LIST-SHAPE", '{"object": "list", "data": [Model, ...]}',
+             first(problems, SHOWN_PROBLEMS, lambda p: printable(p, 200), "; ") + _list_note(body), ex)
+    return body["data"]
+
+
+def _list_note(body) -> str:
+    if isinstance(body, dict) and "data" in body and body["data"] is None:
+        return (" (data is null: Ollama answers so when it has no model; an empty list is "
+                "\"data\": [])")
+    items = body.get("data") if isinstance(body, dict) else None
+    if isinstance(items, list) and items and isinstance(items[0], dict) and \
+            any(m in items[0] for m in OLDER_AZURE_MEMBERS) and "owned_by" not in items[0]:
+        return (" (this is the older Azure shape of GET /openai/models?api-version=2024-10-21, "
+                "with capabilities and created_at; the v1 Model has created and owned_by)")
+    return ""
+
+
+def unique_ids(models: list[dict], ex: Exchange) -> None:
+    seen, twice = set(), []
+    for model in models:
+        if model["id"] in seen:
+            twice.append(model["id"])
+        seen.add(model["id"])
+    if twice:
+        fail("MODELS-UNIQUE-IDS", "each id once in the list",
+             "listed more than once: " + first(sorted(set(twice)), 10, lambda i: shown(i, 80)), ex)
+
+
+@lru_cache(maxsize=None)
+def placeholders() -> dict[int, str]:
+    path = folder("fixtures") / "models" / "placeholders.json"
+    return {int(k): v for k, v in json.loads(path.read_text(encoding="utf-8"))["placeholders"].items()}
+
+
+def created_real(models: list[dict], ex: Exchange) -> None:
+    for model in models:
+        if model["created"] in placeholders():
+            fail("MODELS-CREATED-REAL", "created: when the model was created (Unix seconds)",
+                 f"{shown(model['id'], 80)} has created {model['created']}: "
+                 f"{placeholders()[model['created']]}", ex)
+    owners = {m["owned_by"] for m in models}
+    times = {m["created"] for m in models}
+    if len(models) > 1 and len(owners) > 1 and len(times) == 1:
+        fail("MODELS-CREATED-REAL", "created: when each model was created",
+             f"every model, of {len(owners)} owners, has created {next(iter(times))}: a "
+             "placeholder, not a time", ex)
+
+
+def created_stable(first_list: list[dict], second_list: list[dict], first_ex: Exchange,
+                   second_ex: Exchange) -> None:
+    before = {m["id"]: m["created"] for m in first_list}
+    moved = [(m["id"], before[m["id"]], m["created"]) for m in second_list
+             if m["id"] in before and m["created"] != before[m["id"]]]
+    if moved:
+        model_id, was, now = moved[0]
+        fail("MODELS-CREATED-STABLE", "the same created in two listings",
+             f"{shown(model_id, 80)} listed with created {was}, then {now}"
+             + (" (it is the time of the request, as vLLM and llama.cpp report it)" if now > was else ""),
+             first_ex, second_ex)
+
+
+# -- retrieve -----------------------------------------------------------------------------
+
+def retrieve_200(ex: Exchange, asked: str) -> dict:
+    """The Model retrieved (raises unless 200 with a JSON Model)."""
+    universal(ex)
+    if ex.status != 200:
+        fail("MODELS-RETRIEVE-200", f"200 with the Model {shown(asked, 80)}",
+             summary(ex) + _retrieve_note(ex), ex)
+    body = parsed_json(ex, "MODELS-RETRIEVE-200")
+    problems = schema_errors(validator("models/model"), body)
+    if problems:
+        fail("MODELS-RETRIEVE-200", "a Model: id, object \"model\", created, owned_by",
+             first(problems, SHOWN_PROBLEMS, lambda p: printable(p, 200), "; "), ex)
+    return body
+
+
+def _retrieve_note(ex: Exchange) -> str:
+    body = ex.json_or_none()
+    if ex.status == 404 and body == {"detail": "Not Found"}:
+        return (" — no retrieve route: GET /models/{id} answers FastAPI's 404 (vLLM has none, vllm "
+                "PR #43127); put a gateway that serves it in front, or waive MODELS-RETRIEVE-200 "
+                "until the server does")
+    if ex.status == 404:
+        return " — the endpoint lists this id but does not serve GET /models/{id} for it"
+    return ""
+
+
+def retrieve_id(model: dict, asked: str, ex: Exchange) -> None:
+    if model["id"] != asked:
+        fail("MODELS-RETRIEVE-ID", f"the Model whose id is {shown(asked, 80)}",
+             f"the Model {shown(model['id'], 80)}", ex)
+
+
+def retrieve_matches(listed: dict, retrieved: dict, list_ex: Exchange, ex: Exchange) -> None:
+    different = sorted(name for name in set(listed) | set(retrieved)
+                       if name not in ("id", "created") and listed.get(name) != retrieved.get(name))
+    if different:
+        name = different[0]
+        fail("MODELS-RETRIEVE-MATCHES", f"{name} as listed: {shown(listed.get(name), 80)}",
+             f"{name} retrieved: {shown(retrieved.get(name), 80)}"
+             + (f" (and {len(different) - 1} more member(s))" if len(different) > 1 else ""), list_ex, ex)
+    if listed.get("created") != retrieved.get("created"):
+        fail("MODELS-CREATED-STABLE", f"created as listed: {listed.get('created')}",
+             f"created retrieved: {shown(retrieved.get('created'), 40)}", list_ex, ex)
+
+
+def unknown_404(ex: Exchange) -> None:
+    universal(ex)
+    if ex.status != 404:
+        hint = " (a model it does not serve, answered as if it did)" if ex.status == 200 else ""
+        fail("MODELS-UNKNOWN-404", "404 Not Found", summary(ex) + hint, ex)
+
+
+def slash_id(ex: Exchange, asked: str) -> None:
+    universal(ex)
+    model = ex.json_or_none()
+    if ex.status != 200 or not isinstance(model, dict) or model.get("id") != asked:
+        fail("MODELS-SLASH-ID", f"200 with the Model {shown(asked, 80)}, its slash sent as %2F",
+             summary(ex), ex)
+
+
+# -- refusals ------------------------------------------------------------------------------
+
+def refused(ex: Exchange, requirement: str) -> None:
+    universal(ex)
+    if ex.status not in (401, 403):
+        hint = ""
+        if ex.status == 200:
+            hint = (" — the endpoint does not check credentials (llama.cpp's models route and Ollama "
+                    "are public by design): put it behind a gateway that does, or, on a private "
+                    "network, set the authentication requirements aside with a policy")
+        fail(requirement, "401 or 403", summary(ex) + hint, ex)
+    body = ex.json_or_none()
+    if isinstance(body, dict) and (body.get("object") in ("list", "model") or isinstance(body.get("data"), list)):
+        fail(requirement, "a refusal without the model list or a Model",
+             f"{ex.status_line()} that carries {shown(body.get('object') or 'data', 40)}", ex)
+
+
+def error_shape(ex: Exchange) -> None:
+    body = ex.json_or_none()
+    problems = schema_errors(validator("models/error"), body) if body is not None else ["not JSON"]
+    if problems:
+        note = ""
+        if isinstance(body, dict) and "detail" in body:
+            note = " — FastAPI's {\"detail\": ...} body (vLLM's 404, any FastAPI server's default)"
+        elif isinstance(body, dict) and isinstance(body.get("error"), str):
+            note = " — a string where the error object is due (vLLM's 401 answers so)"
+        fail("MODELS-ERROR-SHAPE", '{"error": {"message": "...", ...}}',
+             f"{ex.status_line()}, body {ex.excerpt(160)}{note}", ex)
+
+
+# -- the same outcome, whatever else is sent ------------------------------------------------
+
+def ids_of(ex: Exchange):
+    body = ex.json_or_none()
+    data = body.get("data") if isinstance(body, dict) else None
+    return sorted(m.get("id") for m in data if isinstance(m, dict) and isinstance(m.get("id"), str)) \
+        if isinstance(data, list) else None
+
+
+def same_list(first_ex: Exchange, second: Exchange, requirement: str, what: str) -> None:
+    universal(second)
+    if first_ex.status != second.status:
+        fail(requirement, f"the same status as {what} ({first_ex.status_line()})", summary(second),
+             first_ex, second)
+    if first_ex.status == 200 and ids_of(first_ex) != ids_of(second):
+        fail(requirement, f"the same models as {what}: {shown(ids_of(first_ex), 200)}",
+             shown(ids_of(second), 200), first_ex, second)
+
+
+# -- identity ------------------------------------------------------------------------------
+
+def served(name: str, models: list[dict], retrieved: Exchange | None, requirement: str,
+           list_ex: Exchange, why: str) -> None:
+    """`name` is listed, or retrievable (on Azure the list is the resource's catalogue, and a
+    deployment's name may only be retrievable)."""
+    if any(m["id"] == name for m in models):
+        return
+    body = retrieved.json_or_none() if retrieved is not None else None
+    if retrieved is not None and retrieved.status == 200 and isinstance(body, dict) and body.get("id") == name:
+        return
+    close = [m["id"] for m in models if m["id"].lower() == name.lower()]
+    fail(requirement, f"{shown(name, 80)} ({why}) in the list or retrievable",
+         f"not among the {len(models)} listed"
+         + (f" (listed in another letter case: {shown(close[0], 80)})" if close else "")
+         + (f"; GET /models/{name} answered {retrieved.status_line()}" if retrieved is not None else ""),
+         *(ex for ex in (list_ex, retrieved) if ex is not None))

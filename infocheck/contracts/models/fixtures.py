@@ -1,0 +1,64 @@
+"""The v1 models API's fixtures, for its suites and a team's own tests: the client a test sends
+through, the positive exchange (the list), the Models it names, and the ids worth retrieving."""
+from __future__ import annotations
+
+import pytest
+
+from infocheck.contracts.models import checks
+from infocheck.contracts.models.client import ModelsClient
+from infocheck.plugin.preflight import credential_knobs
+from infocheck.wire.exchange import Exchange
+from infocheck.wire.probe import NotTested
+
+RETRIEVED = 3    # listed ids retrieved, within the request budget (and --model's, always)
+
+
+@pytest.fixture
+def models(infocheck_config, api_version, infocheck_probe, infocheck_shared, infocheck_recorded) -> ModelsClient:
+    """The client a test sends its requests through; its exchanges go into the report."""
+    return ModelsClient(infocheck_probe, infocheck_config.for_version(api_version), infocheck_shared,
+                        infocheck_recorded)
+
+
+@pytest.fixture
+def listing(models) -> Exchange:
+    """GET {base}/models with the credential: the positive exchange, sent once a run."""
+    if not models.probe.has_credential:
+        raise NotTested("no credential given (INFOCHECK_API_KEY, INFOCHECK_TOKEN_COMMAND or "
+                        "--azure-identity), so the positive path cannot be checked")
+    exchange = models.once()
+    if exchange.status in (401, 403):
+        raise NotTested(f"the endpoint refused the credential ({exchange.status_line()}); check "
+                        f"{credential_knobs(models.config)}")
+    return exchange
+
+
+@pytest.fixture
+def working_listing(listing) -> Exchange:
+    """A refusal only means something if the positive request succeeds: require it."""
+    if listing.status != 200:
+        raise NotTested(f"the list got {listing.status_line()} (see MODELS-LIST-200), so a refusal "
+                        "here would prove nothing")
+    return listing
+
+
+@pytest.fixture
+def listed(working_listing) -> list[dict]:
+    """The Models the list names; a list that is not one leaves nothing to retrieve."""
+    try:
+        return checks.list_shape(working_listing)
+    except checks.checking.CheckFailure:
+        raise NotTested("the list is not a ListModelsResponse (see MODELS-LIST-SHAPE), so there "
+                        "is nothing to retrieve") from None
+
+
+@pytest.fixture
+def retrieved_ids(listed, infocheck_config) -> list[str]:
+    """The listed ids a run retrieves: a few, the first of each owner first."""
+    by_owner = []
+    for model in listed:
+        if model["id"] not in by_owner and model["owned_by"] not in {
+                m["owned_by"] for m in listed if m["id"] in by_owner}:
+            by_owner.append(model["id"])
+    rest = [m["id"] for m in listed if m["id"] not in by_owner]
+    return (by_owner + rest)[:RETRIEVED]
