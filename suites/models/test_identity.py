@@ -8,7 +8,7 @@ requirement = pytest.mark.requirement
 
 
 def retrieved_if_unlisted(models, listed, name):
-    return None if any(m["id"] == name for m in listed) else models.once(model=name)
+    return None if any(m["id"] == name for m in listed) else models.once(model=name, encode_slash=False)
 
 
 @requirement("MODELS-MODEL-SERVED")

@@ -1,0 +1,226 @@
+"""Faulty variants of the models reference server: each breaks one requirement of the models
+contract by overriding one step, and declares what the suite must report against it, exactly."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from infocheck.contracts.models.server import ModelsHandler, Refusal
+
+
+@dataclass
+class Fault:
+    handler: type
+    failed: set
+    findings: set = field(default_factory=set)
+    args: tuple = ()
+
+
+FAULTS: dict[str, Fault] = {}
+MODEL = ("--model", "gpt-4o-mini")
+
+
+def fault(failed=(), findings=(), args=MODEL):
+    def register(handler):
+        FAULTS[handler.__name__] = Fault(handler, set(failed), set(findings), tuple(args))
+        return handler
+    return register
+
+
+# -- MUST ----------------------------------------------------------------------------------
+
+@fault(failed={"MODELS-LIST-200"})
+class ListAnswers202(ModelsHandler):
+    def listing(self):
+        raise Refusal(202, "Accepted", "come back later")
+
+
+@fault(failed={"MODELS-LIST-JSON"})
+class ListAsText(ModelsHandler):
+    def content_type(self):
+        return "text/plain"
+
+
+@fault(failed={"MODELS-LIST-SHAPE"})
+class CreatedAsAString(ModelsHandler):
+    def model_body(self, model):
+        return dict(model, created=str(model["created"]))
+
+
+@fault(failed={"MODELS-LIST-SHAPE"})
+class DataIsNull(ModelsHandler):
+    def listing(self):
+        return {"object": "list", "data": None}
+
+
+@fault(failed={"MODELS-LIST-SHAPE"})   # the list is not one: nothing is retrieved from it
+class CreatedAsAFloat(ModelsHandler):
+    def model_body(self, model):
+        return dict(model, created=model["created"] + 0.5)
+
+
+@fault(failed={"MODELS-RETRIEVE-200"}, findings={"MODELS-ERROR-SHAPE"})
+class NoRetrieveRoute(ModelsHandler):
+    """vLLM's way: the list only; FastAPI's 404 for everything under it."""
+    def retrieve(self, model_id):
+        raise Refusal(404, "NotFound", "Not Found")
+
+    def send_refusal(self, refusal, head=False):
+        if refusal.status == 404:
+            return self.send_json(404, {"detail": "Not Found"}, {}, head)
+        super().send_refusal(refusal, head)
+
+
+@fault(failed={"MODELS-RETRIEVE-ID"})
+class RetrievesTheDefaultModel(ModelsHandler):
+    def retrieve(self, model_id):
+        super().retrieve(model_id)
+        return self.model_body(self.listed()[0])
+
+
+@fault(failed={"MODELS-UNKNOWN-404"})
+class AnswersAnyModel(ModelsHandler):
+    def retrieve(self, model_id):
+        try:
+            return super().retrieve(model_id)
+        except Refusal:
+            return {"id": model_id, "object": "model", "created": 1700000000, "owned_by": "system"}
+
+
+@fault(failed={"MODELS-UNKNOWN-404"})
+class BadRequestForAnUnknownModel(ModelsHandler):
+    def retrieve(self, model_id):
+        try:
+            return super().retrieve(model_id)
+        except Refusal:
+            raise Refusal(400, "invalid_request_error", "No such model.") from None
+
+
+@fault(failed={"MODELS-NO-5XX"})       # a server error first: every check stands on it
+class CrashesOnAnUnknownModel(ModelsHandler):
+    def retrieve(self, model_id):
+        try:
+            return super().retrieve(model_id)
+        except Refusal:
+            raise Refusal(500, "InternalServerError", "KeyError: model") from None
+
+
+@fault(failed={"MODELS-AUTH-MISSING"})
+class ListWithoutCredentials(ModelsHandler):
+    def authenticate(self):
+        if self.headers.get("Authorization") or self.headers.get("api-key"):
+            super().authenticate()
+
+
+@fault(failed={"MODELS-AUTH-WRONG-KEY"})
+class AcceptsAnyHexKey(ModelsHandler):
+    def authenticate(self):
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme == "Bearer" and token and all(c in "0123456789abcdef" for c in token):
+            return
+        super().authenticate()
+
+
+@fault(failed={"MODELS-AUTH-NEAR-MISS"})
+class CaseInsensitiveKey(ModelsHandler):
+    def authenticate(self):
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme == "Bearer" and token.lower() == self.settings.api_key.lower():
+            return
+        super().authenticate()
+
+
+@fault(failed={"MODELS-AUTH-MISSING", "MODELS-AUTH-WRONG-KEY", "MODELS-AUTH-NEAR-MISS"})
+class RefusesWithTheList(ModelsHandler):
+    def send_refusal(self, refusal, head=False):
+        if refusal.status != 401:
+            return super().send_refusal(refusal, head)
+        self.send_json(401, dict(self.listing(), error={"code": "401", "message": "no"}), {}, head)
+
+
+@fault(failed={"MODELS-NO-ECHO"})
+class EchoesTheKey(ModelsHandler):
+    def authenticate(self):
+        try:
+            super().authenticate()
+        except Refusal as refusal:
+            offered = self.headers.get("Authorization") or self.headers.get("api-key")
+            if offered:
+                refusal.message = f"The credentials {offered!r} are not valid."
+            raise
+
+
+@fault(failed={"MODELS-NO-5XX"})
+class CrashesOnAnUnknownHeader(ModelsHandler):
+    def authenticate(self):
+        if any(k.lower().startswith("x-") and not k.lower().startswith("x-ms-") for k in self.headers):
+            raise Refusal(502, "BadGateway", "upstream confused")
+        super().authenticate()
+
+
+@fault(failed={"MODELS-MODEL-SERVED"})
+class DoesNotServeTheModel(ModelsHandler):
+    def listed(self):
+        return [m for m in super().listed() if m["id"] != "gpt-4o-mini"]
+
+
+# -- SHOULD --------------------------------------------------------------------------------
+
+@fault(findings={"MODELS-UNIQUE-IDS"})
+class ListsAModelTwice(ModelsHandler):
+    def listed(self):
+        return super().listed() + super().listed()[:1]
+
+
+@fault(findings={"MODELS-CREATED-STABLE"})
+class CreatedIsTheRequestTime(ModelsHandler):
+    ticks = [0]
+
+    def model_body(self, model):
+        type(self).ticks[0] += 1
+        return dict(model, created=1800000000 + type(self).ticks[0])
+
+
+@fault(findings={"MODELS-CREATED-REAL"})
+class CreatedIsZero(ModelsHandler):
+    def model_body(self, model):
+        return dict(model, created=0)
+
+
+@fault(findings={"MODELS-CREATED-REAL"})
+class OneCreatedForEveryOwner(ModelsHandler):
+    def model_body(self, model):
+        return dict(model, created=1700000000)
+
+
+@fault(findings={"MODELS-RETRIEVE-MATCHES"})
+class RetrievesAnotherOwner(ModelsHandler):
+    def retrieve(self, model_id):
+        return dict(super().retrieve(model_id), owned_by="someone-else")
+
+
+@fault(findings={"MODELS-SLASH-ID"})
+class NoEncodedSlash(ModelsHandler):
+    def route(self):
+        found = super().route()
+        if found and found[0] == "model" and "%2F" in self.path:
+            return "model", "no such", found[2]
+        return found
+
+
+@fault(findings={"MODELS-UNKNOWN-QUERY"})
+class RefusesUnknownQuery(ModelsHandler):
+    def check_api_version(self, query):
+        if set(query) - {"api-version"}:
+            raise Refusal(400, "invalid_request_error", "Unknown parameter.")
+        super().check_api_version(query)
+
+
+@fault(findings={"MODELS-ERROR-SHAPE"})
+class FastApiErrors(ModelsHandler):
+    def send_refusal(self, refusal, head=False):
+        self.send_json(refusal.status, {"detail": refusal.message}, refusal.headers, head)
+
+
+@fault(findings={"MODELS-SAME-AS-INFO"}, args=MODEL + ("--info-model-name", "phi3-mini"))
+class ServesAnotherModelThanInfoNames(ModelsHandler):
+    pass

@@ -1,0 +1,160 @@
+"""The models contract end to end: the embedded reference server passes with no finding and in
+fewer requests than info's; each faulty server is caught by exactly its requirements; each real
+server's flavour is graded fairly (what breaks a MUST fails, a deviation is a finding) and told
+what to do about it; and a wrong base URL, a wrong contract, or the info surface get one line."""
+import ast
+import json
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from faults_models import FAULTS
+from harness import KEY, ROOT, clean_env, run_suite
+from infocheck import contracts
+from infocheck.contracts.models.server import ModelsHandler, ModelsSettings, ReferenceServer
+from infocheck.judging.catalogue import builtin
+
+MODELS = contracts.get("models")
+CATALOGUE = builtin(MODELS)
+
+
+def serve_models(handler=ModelsHandler, base_path="/v1"):
+    return ReferenceServer(ModelsSettings(api_key=KEY, base_path=base_path), handler).start()
+
+
+def verdicts(run) -> dict:
+    return {r["id"]: r["verdict"] for r in run.report["requirements"]}
+
+
+def test_the_embedded_reference_server_is_conformant_with_no_findings_in_few_requests(tmp_path):
+    run = run_suite(tmp_path, "--contract", "models", key=None)
+    assert run.code == 0, run.stdout[-3000:]
+    assert not run.must_failed and not run.findings
+    assert run.report["contract"] == "models" and "contract: models" in run.stdout
+    assert run.report["requests"]["sent"] < 63        # info's, on a smaller surface
+    assert {r["id"] for r in run.report["requirements"]} == set(CATALOGUE)
+    assert all(t.startswith("suites/models/") for t in (r["test"] for r in run.report["results"]))
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_each_fault_is_caught_by_exactly_its_requirements(tmp_path, name):
+    fault = FAULTS[name]
+    with serve_models(fault.handler) as server:
+        run = run_suite(tmp_path, "--contract", "models", *fault.args, endpoint=server.url,
+                        html="MODELS-NO-ECHO" in fault.failed)
+    assert run.code == (1 if fault.failed else 0), run.stdout[-3000:] + run.stderr[-2000:]
+    assert (run.must_failed, run.findings) == (fault.failed, fault.findings), run.stdout[-3000:]
+    assert not run.leaks()
+
+
+def suite_tests():
+    found = []
+    for path in sorted((ROOT / "suites" / "models").glob("test_*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                found.append([arg.value for d in node.decorator_list if isinstance(d, ast.Call)
+                              and getattr(d.func, "id", getattr(d.func, "attr", "")) == "requirement"
+                              for arg in d.args])
+    return found
+
+
+def test_every_requirement_has_a_test_and_a_fault_at_its_level():
+    tested = {i for ids in suite_tests() for i in ids}
+    assert all(suite_tests()) and tested == set(CATALOGUE)
+    caught = set().union(*(f.failed | f.findings for f in FAULTS.values()))
+    assert caught == set(CATALOGUE)
+    for name, fault in FAULTS.items():
+        assert all(CATALOGUE[r].level == "MUST" for r in fault.failed), name
+        assert all(CATALOGUE[r].level == "SHOULD" for r in fault.findings), name
+    assert CATALOGUE.positive == "MODELS-LIST-200" and CATALOGUE.echo == "MODELS-NO-ECHO"
+
+
+# -- real servers, graded fairly -----------------------------------------------------------------
+
+FLAVOURS = {
+    "reference": (set(), set(), None),
+    "azure-v1": (set(), set(), None),
+    "vllm": ({"MODELS-RETRIEVE-200"}, {"MODELS-CREATED-STABLE", "MODELS-ERROR-SHAPE"},
+             "no retrieve route: GET /models/{id} answers FastAPI's 404"),
+    "llama-cpp": ({"MODELS-RETRIEVE-200", "MODELS-AUTH-MISSING", "MODELS-AUTH-WRONG-KEY",
+                   "MODELS-AUTH-NEAR-MISS"}, {"MODELS-CREATED-STABLE"},
+                  "the endpoint does not check credentials"),
+    "ollama": ({"MODELS-AUTH-MISSING", "MODELS-AUTH-WRONG-KEY", "MODELS-AUTH-NEAR-MISS"}, set(),
+               "the endpoint does not check credentials"),
+    "tgi": (set(), {"MODELS-CREATED-REAL"}, "created 0: 0, the Unix epoch"),
+    "litellm": (set(), {"MODELS-CREATED-REAL"}, "LiteLLM's constant"),
+}
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_each_real_server_is_graded_fairly_and_told_what_to_do(tmp_path, flavour):
+    assert set(FLAVOURS) == set(MODELS.flavours)
+    failed, findings, advice = FLAVOURS[flavour]
+    server = MODELS.reference_server(KEY, flavour).start()
+    try:
+        model = ["--model", "contoso-gpt-4o-mini"] if flavour == "azure-v1" else []
+        run = run_suite(tmp_path, "--contract", "models", *model, endpoint=server.url, html=False)
+    finally:
+        server.stop()
+    assert (run.code, run.must_failed, run.findings) == (1 if failed else 0, failed, findings), \
+        run.stdout[-3000:]
+    if advice:
+        messages = " ".join(m for r in run.report["requirements"] for m in r["messages"])
+        assert advice in messages, messages[:2000]
+
+
+def test_a_flavour_serves_for_a_client_s_author(tmp_path):
+    server = subprocess.Popen([sys.executable, "-m", "infocheck", "serve",
+                               "--contract", "models", "--flavour", "vllm", "--port", "0", "--quiet"],
+                              stdout=subprocess.PIPE, text=True, env=clean_env(INFOCHECK_API_KEY=KEY))
+    try:
+        first = server.stdout.readline()
+        banner = first + server.stdout.readline()
+        url = first.split(": ", 1)[1].strip()
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {KEY}"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            listing = json.loads(answer.read())
+        assert listing["object"] == "list" and listing["data"][0]["owned_by"] == "vllm"
+        assert "contract models" in banner and "flavour vllm" in banner
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+# -- bad input: one line ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, says", [
+    (["--contract", "openai"], "'openai' is not a contract infocheck knows; it knows info, models"),
+    (["--contract", "models", "--endpoint", "https://r.openai.azure.com/openai/v1/models"],
+     "give the base URL, which ends in /openai/v1 (Azure) or /v1"),
+    (["--contract", "models", "--endpoint", "https://contoso.services.ai.azure.com/models"],
+     "infocheck adds /models itself"),
+    (["--contract", "models", "--api-version", "2024-10-21"], "not an api-version of the v1 API"),
+    (["--contract", "models", "--deployment", "d"], "the models contract has no deployment routing"),
+    (["--info-model-name", "phi3-mini"], "it is for --contract models"),
+])
+def test_a_wrong_contract_or_base_is_a_usage_error_in_one_line(tmp_path, args, says):
+    run = run_suite(tmp_path, *args, key=None, html=False)
+    assert run.code == 4
+    errors = [line for line in run.stderr.splitlines() if line.startswith("ERROR:")]
+    assert len(errors) == 1 and says in errors[0], run.stderr[-2000:]
+
+
+def test_the_info_surface_given_to_the_models_contract_says_which_base_to_give(tmp_path):
+    from harness import serve
+    with serve() as info_server:    # an /info endpoint: it has no /models route
+        run = run_suite(tmp_path, "--contract", "models", endpoint=info_server.url, html=False)
+    assert run.code == 2, run.stdout[-2000:]
+    assert "there is no OpenAI v1 models route there. Give the base URL that ends in /openai/v1" in run.stdout
+    assert run.report["requests"]["sent"] == 1
+
+
+def test_api_versions_of_the_v1_api(tmp_path):
+    with serve_models() as server:
+        run = run_suite(tmp_path, "--contract", "models", "--api-version", "all-known",
+                        "--discover-versions", endpoint=server.url, html=False)
+    assert run.code == 0, run.stdout[-2000:]
+    assert run.report["api_versions"] == ["", "v1", "preview"]
+    assert set(run.report["discovered_versions"]) == {"none", "v1", "preview"}
