@@ -205,7 +205,7 @@ KNOBS = (
     Knob("info_model_name", "--info-model-name", "INFOCHECK_INFO_MODEL_NAME",
          "(models contract) the model_name that /info of the same deployment names: the v1 list "
          "should serve it too (a fleet target's same_as sets it).",
-         parse=lambda v, label: header_safe(str(v), label, "model name")),
+         parse=lambda v, label: header_safe(str(v), label, "model name"), fleet_key="info_model_name"),
     Knob("timeout", "--request-timeout", "INFOCHECK_TIMEOUT",
          "seconds to wait for each request (connect, and the whole answer).",
          parse=_number(float, 0.1, 300), default="10",

@@ -86,6 +86,11 @@ class Contract:
         """Lines the header and the banner show about the positive answer (a retirement)."""
         return []
 
+    def identity(self, exchange) -> dict:
+        """What the positive answer says the endpoint serves ({} if nothing): kept in the
+        report, where a fleet compares the surfaces of one deployment."""
+        return {}
+
     def discover_versions(self, probe, config) -> dict[str, str]:
         return {}
 

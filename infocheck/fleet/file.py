@@ -40,7 +40,10 @@ CI_AND_CLOUD_PREFIXES = ("ACTIONS_", "SYSTEM_", "RUNNER_", "INFOCHECK_")
 KEY_KINDS = {"endpoint": str, "api_key_env": str, "token_command": str, "azure_identity": bool,
              "token_scope": str, "auth_header": str, "api_version": (str, list),
              "deployments": (str, list), "model": str, "max_requests": int,
-             "request_timeout": (int, float), "contract": str}
+             "request_timeout": (int, float), "contract": str, "same_as": str, "info_model_name": str}
+# Keys of a fleet file only: same_as links a models target to the info target of the same
+# deployment (its run is then told the model_name /info names, and checks the v1 list serves it).
+FLEET_ONLY_KEYS = ("same_as",)
 
 
 class FleetError(ConfigError):
@@ -56,6 +59,7 @@ class Target:
     reads: tuple[str, ...] = ()            # the environment variables it takes secrets from
     contract: str = "info"
     index: int = 0                         # its place in the fleet file (1 is the first)
+    same_as: str | None = None             # the info target of the same deployment (models only)
 
 
 def read(path: str, environ: dict, prefixes: tuple[str, ...] = ()) -> list[Target]:
@@ -79,7 +83,24 @@ def read(path: str, environ: dict, prefixes: tuple[str, ...] = ()) -> list[Targe
                              f"used by target {seen[folded]}")
         seen[folded] = index
         targets.append(target)
+    _links(targets, where)
     return targets
+
+
+def _links(targets: list[Target], where: str) -> None:
+    """same_as names another target of the fleet: the info target of the same deployment."""
+    by_name = {t.name.lower(): t for t in targets}
+    for target in targets:
+        if target.same_as is None:
+            continue
+        place = f"{where}, target {target.index} ({target.name}): same_as"
+        other = by_name.get(target.same_as.lower())
+        if other is None:
+            raise FleetError(f"{place}: no target of the fleet is named {files.quoted(target.same_as)}")
+        if target.contract != "models" or other.contract != "info":
+            raise FleetError(f"{place}: it links a target of contract models to the info target of "
+                             f"the same deployment (this one is {target.contract}, "
+                             f"{other.name} is {other.contract})")
 
 
 def select(targets: list[Target], fleet_slice: tuple[int, int] | None) -> list[Target]:
@@ -105,19 +126,18 @@ def _target(entry, index: int, where: str, environ: dict, prefixes: tuple[str, .
         if str(key).lower() in LITERAL_CREDENTIALS:
             raise FleetError(f"{where}: {shown}: a credential in the fleet file (not shown); keep it "
                              "in an environment variable and name that with api_key_env")
-        if key != "name" and key not in FLEET_KEYS:
+        if key != "name" and key not in FLEET_KEYS and key not in FLEET_ONLY_KEYS:
             raise FleetError(f"{where}: {shown}: unknown key; a target takes name, "
-                             + ", ".join(FLEET_KEYS))
+                             + ", ".join(list(FLEET_KEYS) + list(FLEET_ONLY_KEYS)))
     if "endpoint" not in entry:
         raise FleetError(f"{where}: endpoint: every target needs its endpoint URL")
     env, secrets, reads = {}, [], []
     for key, value in entry.items():
         if key == "name":
             continue
-        try:
-            files.expect(value, KEY_KINDS[key], f"{where}: {key}")
-        except files.FileError as error:
-            raise FleetError(str(error)) from None
+        _exact(value, KEY_KINDS[key], f"{where}: {key}")
+        if key in FLEET_ONLY_KEYS:
+            continue
         knob = KNOB_BY_FIELD[FLEET_KEYS[key]]
         if key == "api_key_env":
             reads.append(value)
@@ -129,7 +149,14 @@ def _target(entry, index: int, where: str, environ: dict, prefixes: tuple[str, .
     except ConfigError as error:
         raise FleetError(f"{where}: {_field_of(str(error))}") from None
     return Target(name, tuple(sorted(env.items())), settings.endpoint, tuple(secrets), tuple(reads),
-                  settings.contract_name, index)
+                  settings.contract_name, index, entry.get("same_as"))
+
+
+def _exact(value, kinds, place: str) -> None:
+    try:
+        files.expect(value, kinds, place)
+    except files.FileError as error:
+        raise FleetError(str(error)) from None
 
 
 def refused_variable(name: str, prefixes: tuple[str, ...] = ()) -> str:

@@ -92,8 +92,15 @@ class FleetRun:
         self.write(f"infocheck fleet: {len(targets)} target(s){f' (slice {shown})' if shown else ''}, "
                    f"{min(self.settings.fleet_jobs, len(targets))} at a time")
         started = time.monotonic()
+        self.done = {t.name.lower(): threading.Event() for t in targets}
+        self.identities: dict[str, dict] = {}
+        # An info target another links to (same_as) starts first: the pool takes targets in this
+        # order, so a models target never waits on one that has not started.
+        linked = {t.same_as.lower() for t in targets if t.same_as}
+        first = sorted(targets, key=lambda t: t.name.lower() not in linked)
         with ThreadPoolExecutor(max_workers=self.settings.fleet_jobs) as pool:
-            entries = list(pool.map(self.check, targets))
+            found = dict(zip((t.name for t in first), pool.map(self.check, first)))
+        entries = [found[t.name] for t in targets]
         scrubber = Scrubber(self.secrets)
         entries = [self.scrubbed(entry, target, scrubber) for entry, target in zip(entries, targets)]
         doc = model.document(entries, shown)
@@ -138,11 +145,18 @@ class FleetRun:
         return env
 
     def check(self, target: fleet.Target) -> dict:
+        try:
+            return self._check(target)
+        finally:   # whatever happened, a target linked to this one waits no longer
+            self.done[target.name.lower()].set()
+
+    def _check(self, target: fleet.Target) -> dict:
         folder = self.folder / target.name
         folder.mkdir(parents=True, exist_ok=True)
         result_path = folder / "infocheck.json"
         result_path.unlink(missing_ok=True)
         env = self.environment(target)
+        env.update(self.same_as(target))
         channel = Channel()
         named, passing = channel.child_environment()
         env.update(named)
@@ -162,6 +176,7 @@ class FleetRun:
         with self.lock:
             self.secrets.extend(channel.finished())
         result, problem = self._result(result_path, code)
+        self.identities[target.name.lower()] = (result or {}).get("identity") or {}
         detail = os.path.relpath(folder / "infocheck.html", self._report_folder())
         entry = model.target_entry(target.name, result, problem, detail.replace(os.sep, "/"),
                                    index=target.index)
@@ -172,6 +187,21 @@ class FleetRun:
             self.write(f"  {target.name}: {entry['verdict']} (exit {entry['exit_code']}) "
                        f"in {time.monotonic() - started:.1f} s")
         return entry
+
+    def same_as(self, target: fleet.Target) -> dict:
+        """A models target linked to its deployment's info target: told the model_name /info
+        named, once that target's run has ended (its own check says whether the list serves it)."""
+        if target.same_as is None:
+            return {}
+        linked = target.same_as.lower()
+        if linked not in self.done:
+            with self.lock:
+                self.write(f"  {target.name}: same_as {target.same_as} is not in this slice; the "
+                           "identity check (MODELS-SAME-AS-INFO) is skipped")
+            return {}
+        self.done[linked].wait()
+        name = self.identities.get(linked, {}).get("model_name")
+        return {"INFOCHECK_INFO_MODEL_NAME": name} if name else {}
 
     def _result(self, path: Path, code: int):
         """The target's result document, or why there is none (its terminal output is kept in

@@ -129,7 +129,11 @@ def pytest_runtestloop(session):
     probe = context.new_probe()
     try:
         context.preflight = preflight.preflight(probe, context.settings)
+        context.results.identity = context.contract.identity(context.preflight)
         context.results.notices.extend(context.contract.notices(context.preflight, context.settings))
+        terminal = config.pluginmanager.get_plugin("terminalreporter")
+        for notice in context.results.notices if terminal is not None else ():
+            terminal.write_line(f"infocheck: NOTE: {notice}", yellow=True, bold=True)
         if context.settings.discover_versions:
             context.results.discovered = context.contract.discover_versions(probe, context.settings)
     except preflight.Stop as stop:

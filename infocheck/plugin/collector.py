@@ -28,6 +28,7 @@ class Results:
     stopped: str | None = None        # why the run stopped before its tests (untestable, usage)
     discovered: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)   # what the endpoint says of itself (retiring)
+    identity: dict = field(default_factory=dict)       # what it says it serves (its model_name)
     status: int | None = None
     started: float = field(default_factory=time.time)
     finished: float | None = None

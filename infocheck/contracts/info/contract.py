@@ -12,6 +12,9 @@ from infocheck.contracts.base import Contract
 from infocheck.contracts.info import profiles
 
 API_VERSION_FORMAT = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(-preview)?$")  # ASCII digits only
+RETIRED = "26 August 2026"   # the Azure AI Model Inference API's retirement (azure-rest-api-specs #43907)
+SUCCESSOR = ("its successor is the OpenAI v1 API: check it with --contract models --endpoint "
+             "https://<resource>.openai.azure.com/openai/v1 (or services.ai.azure.com/openai/v1)")
 MISSING_MODEL = re.compile(r"no[ _]model|model[ _]name|(specify|provide|requires?)\b.*\bmodel|"
                            r"model\b.*\b(required|missing|not specified)", re.IGNORECASE)
 
@@ -101,12 +104,28 @@ class InfoContract(Contract):
         from infocheck.contracts.info.checks import error_code
         from infocheck.contracts.info.client import route
         from infocheck.contracts.checking import shown
+        if exchange.status == 410:
+            return (f"the endpoint no longer serves the Get Info API: {config.target_url()} answered "
+                    f"{exchange.status_line()}. The Azure AI Model Inference API retired on {RETIRED}; "
+                    + SUCCESSOR)
         if exchange.status == 400 and route(config) is None and names_missing_model(exchange):
             return (f"the endpoint needs a deployment or model: {config.target_url()} answered "
                     f"{exchange.status_line()} ({shown(error_code(exchange))}) to a request that "
                     "named none. Give one with --deployment NAME (INFOCHECK_DEPLOYMENTS) or --model "
                     "NAME (INFOCHECK_MODEL)")
         return None
+
+    def notices(self, exchange, config) -> list[str]:
+        """A retiring endpoint says so: Sunset (RFC 8594) and Deprecation (RFC 9745) headers."""
+        from infocheck.contracts.info.retirement import notices
+        return notices(exchange, SUCCESSOR)
+
+    def identity(self, exchange) -> dict:
+        """What the endpoint says it serves: the ModelInfo's model_name (a fleet's same_as
+        compares it with the v1 list of the same deployment)."""
+        body = exchange.json_or_none() if exchange.status == 200 else None
+        name = body.get("model_name") if isinstance(body, dict) else None
+        return {"model_name": name} if isinstance(name, str) and 0 < len(name) <= 200 else {}
 
     def discover_versions(self, probe, config) -> dict[str, str]:
         """Which known api-versions the endpoint accepts: one positive GET each."""
