@@ -3,7 +3,7 @@
 prints requests sent and wall seconds; times how fast a hanging endpoint, and a tarpit that
 drips its answer a byte a second, are reported; then, side by side with sequential runs in the
 same invocation, a run against an endpoint that answers in 250 ms (--concurrency 1, 4 and the
-default 5) and a fleet of 40 local endpoints (one --fleet run, then 40 single runs); and the
+default 5), the same for the models contract, and a fleet of 40 local endpoints (one --fleet run, then 40 single runs); and the
 time and peak memory of `infocheck merge` of 10,000 targets (20 slice reports of 500).
 
     .venv/bin/python bench/run.py            (after python3 run.py suite has set up .venv/)
@@ -59,6 +59,7 @@ def main() -> int:
               f"(timeout {TIMEOUT:g} s; target: within timeout + 5 s)")
         ok = ok and result.returncode == 2 and seconds < TIMEOUT + 5
     ok = latency() and ok
+    ok = models_latency() and ok
     ok = fleet(quick="--quick" in sys.argv) and ok
     ok = merge_at_scale() and ok
     return 0 if ok else 1
@@ -90,6 +91,32 @@ def latency() -> bool:
     met = ok and figures["5"][2] <= LATENCY_TARGET
     print(f"  target: at most {LATENCY_TARGET:g} s with the default --concurrency 5, the same "
           f"requests and verdict as --concurrency 1: {'met' if met else 'MISSED'}")
+    return met
+
+
+def models_latency() -> bool:
+    """The models contract against an endpoint that answers every request in 250 ms: requests
+    per conformant target (fewer than info's, its surface being smaller) and wall time."""
+    from infocheck.contracts.models.server import ModelsHandler, ModelsSettings, ReferenceServer
+
+    class Slow(ModelsHandler):
+        def serve(self, head):
+            time.sleep(LATENCY)
+            return super().serve(head)
+
+    figures = {}
+    with ReferenceServer(ModelsSettings(api_key=KEY, base_path="/v1"), Slow).start() as server:
+        for concurrency in ("1", "5"):
+            result, seconds = suite("--contract", "models", "--endpoint", server.url, "--model", "gpt-4o-mini",
+                                    "--concurrency", concurrency, env=key_env())
+            sent = int(re.search(r"requests sent: (\d+)", result.stdout)[1])
+            figures[concurrency] = (result.returncode, sent, seconds)
+            print(f"models contract, endpoint answering in {LATENCY * 1000:.0f} ms, --concurrency "
+                  f"{concurrency}: exit {result.returncode}, {sent} requests, {seconds:.1f} s wall")
+    met = all(code == 0 for code, _, _ in figures.values()) and figures["5"][1] == figures["1"][1] < 63 \
+        and figures["5"][2] <= LATENCY_TARGET
+    print(f"  target: fewer requests than info's 63, the same at --concurrency 1 and 5, at most "
+          f"{LATENCY_TARGET:g} s at 5: {'met' if met else 'MISSED'}")
     return met
 
 
