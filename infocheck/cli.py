@@ -1,22 +1,51 @@
-"""The `infocheck` command: the packaged conformance suites, run by pytest from any folder.
-
-    infocheck [pytest and infocheck options]    check an endpoint (the embedded server if none)
-    infocheck serve [--port 8000 ...]           the reference server
-    infocheck --fleet FLEET.yaml                 check every target of a fleet file, side by side
-    infocheck merge REPORT.json ... [--html F] [--json F]   combine fleet reports (no network)
-    infocheck diff OLD.json NEW.json            what changed; exit 1 on a regression
-    infocheck --version
-
-Every pytest option passes through (-n 4, -m auth, -k ...) and the exit codes are pytest's and
-infocheck's: 0 conformant, 1 a MUST failed, 2 could not test, 3 internal error, 4 usage error.
-Reports go under ./reports/ unless --html, --junitxml or --infocheck-json say otherwise.
-"""
+"""The `infocheck` command: the packaged conformance suites, run by pytest from any folder, and
+its subcommands. Every usage error, here and in the subcommands, reads `ERROR: ...` (pytest's
+own spelling) on one line and exits 4."""
 from __future__ import annotations
 
+import difflib
+import re
 import sys
 
 from infocheck import __version__
 from infocheck.bundle import command_ini, folder
+
+EXIT_USAGE = 4
+USAGE = """\
+usage: infocheck [options] [TESTS_FOLDER ...]
+       infocheck serve [--contract NAME] [--flavour NAME] [--port N]
+       infocheck merge REPORT.json ... [--html FILE] [--json FILE]
+       infocheck diff OLD.json NEW.json [--json FILE]
+       infocheck --version
+
+infocheck checks a model-serving endpoint against a contract and exits with its verdict:
+  --contract info     the Azure AI Model Inference Get Info API: GET {endpoint}/info
+                      (retired 26 August 2026 by Microsoft; its successor is the next one)
+  --contract models   the OpenAI v1 models API: GET {base}/models and /models/{id}, where the
+                      base ends in /openai/v1 (Azure) or /v1 (vLLM, llama.cpp, Ollama, TGI, LiteLLM)
+
+  --endpoint URL      the endpoint (INFOCHECK_ENDPOINT); none: the embedded reference server
+  INFOCHECK_API_KEY   the key (an environment variable: command lines show in process lists)
+  --model NAME        the model or deployment the gate is about
+  --fleet FILE        every target of a fleet file, side by side, into one report
+  --report-dir DIR    where the reports go (INFOCHECK_REPORT_DIR; default reports/):
+                      infocheck.html, infocheck.json, junit.xml (and a fleet's targets/)
+
+exit codes: 0 conformant, 1 a MUST requirement failed, 2 could not test (it says why),
+            3 infocheck itself broke, 4 a usage error
+
+subcommands:
+  serve   a contract's reference server, or a real server's flavour, for clients to test against
+  merge   combine the reports of fleet runs (CI matrix jobs) into one fleet report
+  diff    what changed between two runs; exit 1 on a regression
+
+Every knob is an option and an INFOCHECK_* variable: the infocheck options below, and
+docs/configuration.md. pytest's own options follow them (-m, -k, -n, ...).
+"""
+# pytest's options people use with infocheck, for the suggestion of a mistyped one.
+PYTEST_OPTIONS = ("--help", "--version", "--collect-only", "--html", "--junitxml", "--junit-xml",
+                  "--self-contained-html", "--hypothesis-profile", "--maxfail", "--exitfirst",
+                  "--verbose", "--quiet", "--capture", "--tb", "--numprocesses", "--dist")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] in (["--version"], ["version"]):
         print(f"infocheck {__version__}")
         return 0
+    if "-h" in args or "--help" in args:
+        print(USAGE)
+    else:
+        mistyped = suggestion(args)
+        if mistyped:
+            print(f"ERROR: {mistyped}", file=sys.stderr)
+            return EXIT_USAGE
     import pytest
 
     suites = folder("suites")
@@ -37,3 +73,22 @@ def main(argv: list[str] | None = None) -> int:
     # above the installed package can change what the suites are or how they report.
     return int(pytest.main(["-c", str(command_ini()), "--rootdir", str(suites.parent),
                             *args, str(suites)]))
+
+
+def suggestion(args: list[str]) -> str:
+    """An option that is not one, but near one of infocheck's: which was meant, in one line
+    (pytest's own message would be a usage block with its ini file's path)."""
+    from infocheck.configuration.knobs import KNOBS
+
+    ours = [k.option for k in KNOBS] + ["--infocheck-json", "--report-dir"]
+    known = set(ours) | set(PYTEST_OPTIONS)
+    for arg in args:
+        if arg == "--" :
+            break
+        name = arg.split("=", 1)[0]
+        if not re.fullmatch(r"--[a-z][a-z0-9-]*", name) or name in known:
+            continue
+        close = difflib.get_close_matches(name, ours, n=1, cutoff=0.75)
+        if close:
+            return f"infocheck: unknown option {name}; did you mean {close[0]}? (infocheck --help lists them)"
+    return ""

@@ -133,7 +133,7 @@ def run_suite(tmp_path: Path, *args: str, endpoint: str | None = None, key: str 
     reports = tmp_path / "reports"
     command = [sys.executable, "-m", "pytest", "-p", "no:randomly",
                *([f"--html={reports / 'infocheck.html'}"] if html else
-                 ["-o", "addopts=-p no:cacheprovider --assert=plain -rfE"]),
+                 ["-p", "no:html", "-o", "addopts=-p no:cacheprovider --assert=plain -rfE"]),
                f"--junitxml={reports / 'junit.xml'}",
                f"--infocheck-json={reports / 'infocheck.json'}", *args]
     if endpoint:

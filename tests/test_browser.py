@@ -89,7 +89,64 @@ def test_the_first_screen_shows_the_verdict_and_the_chart(tmp_path, failing_repo
     banner = [y for y, row in enumerate(rows) if count(row, RED) > 0.9 * width]
     assert len(banner) > 100, "no wide red verdict banner on the first screen"
     top, bottom = banner[0], banner[-1]
+    assert top < 250, "the verdict is not first: something (the Environment table?) is above it"
     written = sum(count(rows[y], WHITE) for y in range(top, bottom))
     assert written > 2000, "the banner carries no text"
     chart = [y for y in range(bottom, height) if count(rows[y], RED) > 10 and count(rows[y], GREEN) > 200]
     assert chart, "no chart row with a failed (red) and passed (green) segment below the banner"
+
+
+def fleet_page(tmp_path, count=100, failing=10):
+    """A fleet of `count` targets whose last `failing` did not pass, as the fleet page shows it."""
+    from infocheck.fleet import model, render
+    requirements = [f"SHAPE-{n}" for n in range(38)]
+    summaries = []
+    for i in range(count):
+        bad = i >= count - failing
+        summaries.append({
+            "name": f"eastus2-deployment-{i:03d}", "index": i + 1, "exit_code": 1 if bad else 0,
+            "verdict": "NOT CONFORMANT" if bad else "CONFORMANT", "endpoint": "https://e", "detail": None,
+            "problem": None, "contract": "info", "explanation": "", "api_versions": ["2025-05-01"],
+            "sent": 63, "duration": 5, "notices": [],
+            "verdicts": {r: ("failed" if bad and r == "SHAPE-3" else "passed") for r in requirements},
+            "failing": [{"id": "SHAPE-3", "level": "MUST", "statement": "s", "verdict": "failed",
+                         "messages": ["[MUST SHAPE-3] broke"], "exchanges": []}] if bad else []})
+    metas = {("info", r): {"area": "response shape", "statement": "s"} for r in requirements}
+    page = tmp_path / "fleet.html"
+    page.write_text(render.html(model.head(summaries), summaries, metas))
+    return page
+
+
+def badge_rows(shot) -> list[str]:
+    """Top down, each band of rows by the colour of its first wide run of red or green: the
+    banner, then each target's verdict badge (a matrix cell or a legend glyph is narrower)."""
+    width, height, rows = png.rows(shot.read_bytes())
+    kinds, last = [], None
+    for row in rows:
+        kind, run, colour = None, 0, None
+        for i in range(0, len(row), 3):
+            pixel = row[i:i + 3]
+            run = run + 1 if pixel == colour else 1
+            colour = pixel
+            if pixel in (RED, GREEN) and run >= 60:
+                kind = "red" if pixel == RED else "green"
+                break
+        if kind != last and kind is not None:
+            kinds.append(kind)
+        last = kind
+    return kinds
+
+
+def test_a_fleet_of_a_hundred_shows_its_failures_on_the_first_screen(tmp_path):
+    page = fleet_page(tmp_path)
+    shot = tmp_path / "fleet.png"
+    chromium(tmp_path, "--window-size=1280,1000", f"--screenshot={shot}", "--virtual-time-budget=5000",
+             page.as_uri())
+    kinds = badge_rows(shot)
+    # the banner (red), then the ten targets that did not pass, one line each, before any other
+    assert kinds[:1] == ["red"] and kinds.count("red") >= 11, kinds[:30]
+    assert kinds.index("green") > 10 if "green" in kinds else True
+    filtered = tmp_path / "filtered.png"
+    chromium(tmp_path, "--window-size=1280,1000", f"--screenshot={filtered}", "--virtual-time-budget=5000",
+             page.as_uri() + "#only-failing")
+    assert "green" not in badge_rows(filtered)[:12]   # without JavaScript: only those that did not pass

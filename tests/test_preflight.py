@@ -59,7 +59,7 @@ def test_a_working_endpoint_passes_with_one_request():
 def test_what_stops_the_run_and_how_it_says_so(given, code, says):
     stop = stopped(Probe(given))
     assert stop.code == code and says in stop.reason
-    assert stop.heading == ("infocheck: usage error: " if code == EXIT_USAGE
+    assert stop.heading == ("ERROR: " if code == EXIT_USAGE
                             else "infocheck: endpoint could not be tested: ")
 
 

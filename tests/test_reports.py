@@ -170,11 +170,12 @@ def test_run_py_suite_collects_the_suites_whatever_the_spelling_of_a_path_option
     (elsewhere / "test_trap.py").write_text("def test_trap():\n    assert False\n")
     result = subprocess.run([sys.executable, str(ROOT / "run.py"), "suite", "-q", "-p", "no:randomly",
                              "--policy", str(elsewhere / "p.json"), "--requirements",
-                             str(ROOT / "docs" / "team-example" / "acme-requirements.json")],
+                             str(ROOT / "docs" / "team-example" / "acme-requirements.json"),
+                             str(ROOT / "docs" / "team-example")],
                             cwd=tmp_path, capture_output=True, text=True, timeout=120, env=clean_env())
     report = json.loads((tmp_path / "reports" / "infocheck.json").read_text())
     tests = {r["test"] for r in report["results"]}
-    assert tests and all(t.startswith("suites/info/") for t in tests), sorted(tests)[:5]
+    assert tests and all(t.startswith(("suites/info/", "docs/team-example/")) for t in tests), sorted(tests)[:5]
     assert "test_trap" not in result.stdout and "tests/test_" not in result.stdout
     verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
     assert verdicts["HTTP-DATE"] == "ignored" and "ACME-PROVIDER" in verdicts

@@ -98,7 +98,9 @@ def team_run(tmp_path, body: str, *args):
     test = tmp_path / "team" / "test_mine.py"
     test.parent.mkdir()
     test.write_text(TEAM_TEST.format(body=body))
-    return run_suite(tmp_path, str(test), "--requirements",
+    # With the suites, as the infocheck command collects them: without a test of each MUST
+    # requirement (ACME's other one among them), a gate could pass by accident.
+    return run_suite(tmp_path, str(ROOT / "suites"), str(test), "--requirements",
                      str(EXAMPLE / "acme-requirements.json"), *args)
 
 
@@ -209,6 +211,6 @@ def test_the_terminal_is_scrubbed_even_of_what_pytest_itself_prints(tmp_path):
     test.parent.mkdir()
     test.write_text("import warnings\n\ndef test_warns(infocheck_config):\n"
                     "    warnings.warn('the key is ' + infocheck_config.api_key.reveal())\n")
-    run = run_suite(tmp_path, str(test.parent), "-W", "always")
+    run = run_suite(tmp_path, str(ROOT / "suites"), str(test.parent), "-W", "always")
     assert run.code == 0 and "the key is ***" in run.stdout, run.stdout[-2000:]
     assert run.leaks() == []

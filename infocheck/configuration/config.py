@@ -35,6 +35,7 @@ class Config:
     waivers: str | None = None
     requirements: tuple[str, ...] = ()
     policy: str | None = None
+    report_dir: str | None = None
     fleet: str | None = None
     fleet_slice: tuple[int, int] | None = None
     fleet_jobs: int = 8
@@ -42,6 +43,7 @@ class Config:
     api_version: str = ""                 # the version this Config is for (the first one of a run)
     embedded_server: bool = False         # endpoint is the reference server infocheck started
     concurrency_note: str = ""            # why the tests run otherwise than --concurrency says
+    credential_source: str = ""           # in a fleet: where the target's credential comes from
     body_limit: int = 1024 * 1024
     proxies: dict = field(default_factory=dict)
     ca_bundle: str | None = None

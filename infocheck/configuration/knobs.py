@@ -236,6 +236,10 @@ KNOBS = (
     Knob("policy", "--policy", "INFOCHECK_POLICY",
          "a JSON or YAML policy that changes requirement levels for this gate (MUST, SHOULD or "
          "IGNORED).", rows=(("policy", lambda c: c.policy or "none"),)),
+    Knob("report_dir", "--report-dir", "INFOCHECK_REPORT_DIR",
+         "the folder the reports go to: infocheck.html, infocheck.json, junit.xml, and a fleet's "
+         "targets/ (default reports/, or the folder of an --infocheck-json, --html or --junitxml "
+         "given alone); those options still win for their own file."),
     Knob("fleet", "--fleet", "INFOCHECK_FLEET",
          "a YAML or JSON fleet file: check every target it lists, side by side, into one report "
          "(see the README's 'A fleet in one run')."),

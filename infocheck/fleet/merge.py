@@ -92,9 +92,19 @@ def _numbers_in_range(doc, shown: str) -> None:
 
 
 def _in_words(problem) -> str:
-    """A schema violation as a person reads it: where, and what was expected there."""
-    where = ".".join(str(p) for p in problem.absolute_path) or "the document"
-    return printable(f"{where}: {problem.message}", 300)
+    """A schema violation as a person reads it: what is missing or wrong, and where."""
+    where = " → ".join(str(p) for p in problem.absolute_path)
+    place = f" in {where}" if where else ""
+    if problem.validator == "required":
+        missing = problem.message.split("'")[1] if problem.message.count("'") >= 2 else "a member"
+        said = f"it has no {missing}{place}, which every infocheck report has"
+    elif problem.validator == "additionalProperties":
+        said = f"it has members no infocheck report has{place}"
+    elif problem.validator in ("type", "enum", "const", "pattern", "minimum", "maximum", "minItems"):
+        said = f"{where or 'the document'} is not what an infocheck report holds there ({problem.message})"
+    else:
+        said = f"{where or 'the document'}: {problem.message}"
+    return printable(said, 300)
 
 
 def _agrees(verdict: str, code: int, where: str) -> None:
@@ -323,18 +333,17 @@ def _guarded(command: str, work) -> int:
     try:
         return work()
     except (ReportError, _Unwritable) as error:
-        print(f"infocheck {command}: {printable(str(error), 2000)}", file=sys.stderr)
+        print(f"ERROR: infocheck {command}: {printable(str(error), 2000)}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as error:   # noqa: BLE001 - whatever broke is infocheck's, said in one line
-        print(f"infocheck {command}: internal error: {type(error).__name__}: "
+        print(f"INTERNAL ERROR: infocheck {command}: {type(error).__name__}: "
               f"{printable(str(error), 500)}", file=sys.stderr)
         return EXIT_INTERNAL
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):   # a usage error is exit 4 here too, not argparse's 2
-        self.print_usage(sys.stderr)
-        print(f"infocheck {self.prog.split()[-1]}: {printable(message, 500)}", file=sys.stderr)
+    def error(self, message):   # a usage error is exit 4 here too, not argparse's 2; one line
+        print(f"ERROR: {self.prog}: {printable(message, 500)} ({self.prog} --help)", file=sys.stderr)
         sys.exit(EXIT_USAGE)
 
 

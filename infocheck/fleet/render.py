@@ -17,7 +17,7 @@ from infocheck.wire.printable import printable
 SYMBOLS = {"failed": "✗", "waived": "w", "finding": "!", "not tested": "–", "passed": "✓",
            "skipped": "s", "not run": "·", "ignored": "i"}
 MATRIX_COLUMNS = 150   # requirements shown as columns; a team's beyond them only in sections
-WHY_SHOWN = 160
+WHY_SHOWN = 2000   # the whole reason (itself bounded where it is made): never cut mid-word
 
 
 # -- terminal ------------------------------------------------------------------------------
@@ -27,7 +27,7 @@ def summary_lines(head: dict, summaries: list[dict]) -> list[str]:
     width = max((len(s["name"]) for s in summaries), default=4)
     for s in ordered(summaries):
         lines.append(printable(f"{s['name']:<{width}}  {s['verdict']:<14} exit {s['exit_code']}  "
-                               f"{s['sent']:>3} requests  {printable(why(s) or s['explanation'], 200)}", 600))
+                               f"{s['sent']:>3} requests  {why(s) or s['explanation']}", 4000))
     lines.append(printable(f"fleet: {head['verdict']}: {head['explanation']} "
                            f"({len(summaries)} target(s); exit {head['exit_code']})", 600))
     return lines

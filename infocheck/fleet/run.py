@@ -38,6 +38,9 @@ RESULT_LIMIT = 64 * 1024 * 1024
 CHILD_ENV_DROPPED = {k.env for k in KNOBS if k.field in FLEET_TARGET_FIELDS + (
     "fleet", "fleet_slice", "fleet_jobs", "fleet_env_prefixes")}
 TARGET_FILES = ("output.txt", "infocheck.json", "infocheck.html", "junit.xml")
+# How a target's run names where its credential came from, when the endpoint refuses it: the
+# fleet file's key (api_key_env: EASTUS2_KEY), not INFOCHECK_API_KEY, which a fleet forbids.
+CREDENTIAL_SOURCE = "INFOCHECK_FLEET_CREDENTIAL"
 
 
 class FleetError(fleet.FleetError):
@@ -157,6 +160,7 @@ class FleetRun:
         result_path.unlink(missing_ok=True)
         env = self.environment(target)
         env.update(self.same_as(target))
+        env[CREDENTIAL_SOURCE] = self.source(target)
         channel = Channel()
         named, passing = channel.child_environment()
         env.update(named)
@@ -187,6 +191,17 @@ class FleetRun:
             self.write(f"  {target.name}: {entry['verdict']} (exit {entry['exit_code']}) "
                        f"in {time.monotonic() - started:.1f} s")
         return entry
+
+    def source(self, target: fleet.Target) -> str:
+        where = f"{printable(str(self.settings.fleet), 300)}, target {target.index} ({target.name})"
+        environ = dict(target.environ)
+        if target.reads:
+            return f"api_key_env: {target.reads[0]} in {where}"
+        if "INFOCHECK_TOKEN_COMMAND" in environ:
+            return f"token_command in {where} (is its token for this resource, and not expired?)"
+        if "INFOCHECK_AZURE_IDENTITY" in environ:
+            return f"azure_identity in {where} (the identity's role on the resource)"
+        return f"the credential of {where}"
 
     def same_as(self, target: fleet.Target) -> dict:
         """A models target linked to its deployment's info target: told the model_name /info

@@ -30,23 +30,22 @@ def pytest_addoption(parser):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config):
-    """--fleet FILE: the run is the fleet's, each target checked by a single run of its own."""
-    if not options.asked_for(config) or not (config.getoption("infocheck_fleet")
-                                             or os.environ.get("INFOCHECK_FLEET", "").strip()):
+    """The reports' folder, before pytest-html and JUnit read their options; and --fleet FILE:
+    then the run is the fleet's, each target checked by a single run of its own."""
+    if not options.asked_for(config):
+        return None
+    from infocheck.plugin import report_paths
+    paths = report_paths.resolve(config)
+    if not (config.getoption("infocheck_fleet") or os.environ.get("INFOCHECK_FLEET", "").strip()):
         return None
     from infocheck.configuration.config import build_config
     from infocheck.configuration.knobs import ConfigError
     from infocheck.fleet.file import FleetError
     from infocheck.fleet.run import FleetRun
 
-    here = Path(config.invocation_params.dir)
-    json_path = config.getoption("infocheck_json") or config.getini("infocheck_json")
-    paths = {"json": json_path, "html": config.getoption("htmlpath", None),
-             "junit": getattr(config.option, "xmlpath", None)}
-    paths = {kind: (here / path if path else None) for kind, path in paths.items()}
     try:
         settings = build_config(options.given_options(config), dict(os.environ))
-        return FleetRun(settings, config.invocation_params.args, here, paths,
+        return FleetRun(settings, config.invocation_params.args, Path(config.invocation_params.dir), paths,
                         lambda line: print(line, flush=True)).run()
     except (ConfigError, FleetError) as error:
         raise pytest.UsageError(str(error)) from None
@@ -106,6 +105,31 @@ def pytest_collection_modifyitems(config, items):
     context = context_of(config)
     if context is not None:
         collection.mark(config, items, context.catalogue, is_worker(config))
+
+
+def pytest_collection_finish(session):
+    """After -m and -k: a MUST requirement no collected test declares stops the run (exit 4)
+    before any request; those left out on purpose are said once."""
+    config = session.config
+    context = context_of(config)
+    if context is None or config.option.collectonly:
+        return
+    missing, left_out = collection.unchecked(config, session.items, context.catalogue)
+    if missing:
+        problem = collection.unchecked_problem(missing, context.catalogue)
+        if not is_worker(config):
+            from infocheck.judging.judge import EXIT_USAGE
+            from infocheck.reports.json_report import write_stopped
+            write_stopped(config, problem, EXIT_USAGE)
+            raise pytest.UsageError(problem)
+        if session.items:
+            session.items[0].stash[collection.MISUSED] = problem
+    if left_out:
+        context.results.left_out = left_out
+        terminal = config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None and not is_worker(config):
+            terminal.write_line(f"infocheck: left out on purpose (-m/-k): {len(left_out)} MUST "
+                                f"requirement(s): {', '.join(left_out)}")
 
 
 def pytest_runtest_setup(item):

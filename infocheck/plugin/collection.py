@@ -12,6 +12,7 @@ from infocheck import bundle, contracts
 
 MISUSED = pytest.StashKey[str]()
 IN_SUITES = pytest.StashKey[bool]()
+DECLARED = pytest.StashKey[set]()     # every requirement a collected test declares
 
 
 def requirement_ids(item) -> tuple[str, ...]:
@@ -54,6 +55,7 @@ def mark(config, items, catalogue, worker: bool) -> None:
     (it would only cost requests); a test naming a requirement no catalogue declares is a
     usage error (an xdist worker cannot stop the run: the test's report says so)."""
     kept, ignored = [], []
+    declared = {i for item in items for i in requirement_ids(item)}
     for item in items:
         ids = requirement_ids(item)
         unknown = [i for i in ids if i not in catalogue]
@@ -71,6 +73,27 @@ def mark(config, items, catalogue, worker: bool) -> None:
         if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
             item.add_marker("slow")
         (ignored if ids and all(catalogue[i].ignored for i in ids) else kept).append(item)
+    config.stash[DECLARED] = declared    # only once every test names catalogued requirements
     if ignored:
         config.hook.pytest_deselected(items=ignored)
         items[:] = kept
+
+
+def unchecked(config, items, catalogue) -> tuple[list[str], list[str]]:
+    """After -m and -k have had their say: the MUST requirements no collected test declares
+    (a team's test folder forgotten: the gate must not pass by accident), and those only
+    deselected tests declare (left out on purpose)."""
+    if DECLARED not in config.stash:
+        return [], []    # the collection was refused already, for a reason of its own
+    declared = config.stash[DECLARED]
+    kept = {i for item in items for i in requirement_ids(item)}
+    musts = [r.id for r in catalogue.values() if r.level == "MUST"]
+    return [i for i in musts if i not in declared], [i for i in musts if i in declared and i not in kept]
+
+
+def unchecked_problem(missing: list[str], catalogue) -> str:
+    named = ", ".join(f"{i} (catalogue {catalogue[i].catalogue})" for i in missing[:8])
+    more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+    return (f"MUST requirement(s) {named}{more} are checked by no collected test: give the folder "
+            "of the tests that check them (infocheck TESTS_FOLDER --requirements FILE), set them "
+            "aside with a policy (IGNORED), or leave them out on purpose with -m or -k")

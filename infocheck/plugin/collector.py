@@ -29,6 +29,7 @@ class Results:
     discovered: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)   # what the endpoint says of itself (retiring)
     identity: dict = field(default_factory=dict)       # what it says it serves (its model_name)
+    left_out: list[str] = field(default_factory=list)  # MUST requirements deselected on purpose
     status: int | None = None
     started: float = field(default_factory=time.time)
     finished: float | None = None

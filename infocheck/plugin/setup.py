@@ -18,6 +18,7 @@ from infocheck.plugin.context import RunContext, is_worker
 from infocheck.wire.secret import Scrubber, Secret
 
 EMBEDDED = "infocheck_embedded"   # workerinput key: the controller's embedded server
+CREDENTIAL_SOURCE = "INFOCHECK_FLEET_CREDENTIAL"   # set by a fleet's parent (fleet/run.py)
 
 
 def context(config, given: dict, environ: dict) -> RunContext:
@@ -27,7 +28,8 @@ def context(config, given: dict, environ: dict) -> RunContext:
     waivers = waiver_file.load(settings.waivers, catalogue) if settings.waivers else ()
     if settings.embedded:
         settings = embedded(config, settings)
-    settings = replace(settings, concurrency_note=concurrency_note(config, settings))
+    settings = replace(settings, concurrency_note=concurrency_note(config, settings),
+                       credential_source=environ.get(CREDENTIAL_SOURCE, "")[:500])
     from infocheck.fleet.channel import reporter
     scrubber = Scrubber([settings.api_key] if settings.api_key else [], on_add=reporter())
     policy = Policy(catalogue, tuple(waivers), settings.fail_on_should)
@@ -86,5 +88,6 @@ def register(config, run: RunContext) -> None:
                          "infocheck-html")
         json_report = JsonReport(config, run.results, run.settings, run.scrubber, run.configuration)
         manager.register(json_report, "infocheck-json")
-        manager.register(TerminalSummary(run.results), "infocheck-terminal")
+        from infocheck.plugin.report_paths import written
+        manager.register(TerminalSummary(run.results, lambda: written(config)), "infocheck-terminal")
     scrub_terminal(config, run.scrubber)

@@ -40,6 +40,7 @@ def banner_facts(results, settings) -> list[tuple[str, str]]:
             ("started", dt.datetime.fromtimestamp(results.started).astimezone().isoformat(timespec="seconds")),
             ("duration", f"{(results.finished or results.started) - results.started:.1f} s"),
             ("requests sent", str(results.requests.sent)),
+            *([("left out on purpose", ", ".join(results.left_out))] if results.left_out else []),
             ("versions", f"infocheck {__version__}, Python {platform.python_version()}, "
              + ", ".join(f"{p} {_version(p)}" for p in PACKAGES))]
 
@@ -64,10 +65,26 @@ def chart(catalogue, verdicts) -> str:
                   legend=legend, legend_y=legend_y)
 
 
+def _test_line(t) -> dict:
+    return {"name": t.nodeid.split("::")[-1], "outcome": str(t.outcome),
+            "detail": t.summary if t.outcome in SHOWN_DETAIL else ""}
+
+
+def _version_line(version: str, verdict, tests) -> dict:
+    """A requirement under one api-version: its verdict, and what did not pass (in a few words)."""
+    bad = [t for t in tests if t.outcome in SHOWN_DETAIL and t.outcome != Outcome.SKIPPED]
+    detail = "; ".join(f"{t.nodeid.split('::')[-1].split('[')[0]}: {t.summary}" for t in bad[:2])
+    count = f"{len(tests)} test{'s' if len(tests) != 1 else ''}"
+    return {"name": version or "none", "outcome": str(verdict),
+            "detail": detail + (f" and {len(bad) - 2} more" if len(bad) > 2 else "") or count}
+
+
 def summary_html(results, settings, configuration) -> str:
     """infocheck's part of the page: banner, matrices, chart, configuration."""
     catalogue = results.catalogue
     verdicts = results.verdicts()
+    versions = list(settings.api_versions)
+    per = {v: results.verdicts(v) for v in versions} if len(versions) > 1 else {}
     areas = []
     for area in catalogue.areas:
         rows = []
@@ -75,17 +92,16 @@ def summary_html(results, settings, configuration) -> str:
             r = catalogue[requirement_id]
             if r.area != area:
                 continue
+            if per:   # one line per api-version, not every test of every version
+                lines = [_version_line(v, *per[v][requirement_id]) for v in versions]
+            else:
+                lines = [_test_line(t) for t in tests]
             rows.append({"id": r.id, "level": level(r), "statement": r.statement, "source": r.source,
-                         "verdict": str(verdict),
-                         "tests": [{"name": t.nodeid.split("::")[-1], "outcome": str(t.outcome),
-                                    "detail": t.summary if t.outcome in SHOWN_DETAIL else ""}
-                                   for t in tests]})
+                         "verdict": str(verdict), "tests": lines})
         if rows:
             areas.append({"name": area, "rows": rows})
-    versions = list(settings.api_versions)
     by_version = []
-    if len(versions) > 1:
-        per = {v: results.verdicts(v) for v in versions}
+    if per:
         by_version = [{"id": r.id, "level": level(r), "verdicts": [str(per[v][r.id][0]) for v in versions]}
                       for r in catalogue.values()]
     waivers = [{"subject": w.subject, "reason": w.reason, "expires": w.expires,
@@ -114,7 +130,19 @@ class HtmlReport:
         prefix.append(self.scrubber.text(summary_html(self.results, self.settings, self.configuration)))
 
     @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_table_html(self, report, data):
+    def pytest_html_results_table_row(self, report, cells):
+        """A run of several api-versions lists in pytest-html's table only the tests that did
+        not pass: the rest are the by-version matrix's cells, not hundreds of rows."""
         outcome = outcome_of(report)
-        if report.when == "call" and outcome is not None and outcome.transcript:
+        if len(self.settings.api_versions) > 1 and outcome is not None and (
+                outcome.outcome == Outcome.PASSED or (outcome.outcome is None and report.passed)):
+            del cells[:]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_html(self, report, data):
+        """A test that did not pass shows its exchanges (a passing one's would only make the
+        page heavy: a run of every api-version has hundreds)."""
+        outcome = outcome_of(report)
+        if report.when == "call" and outcome is not None and outcome.transcript \
+                and outcome.outcome != Outcome.PASSED:
             data.append(render("exchanges.html.j2", transcript=outcome.transcript))

@@ -15,9 +15,8 @@ from infocheck.wire.printable import printable
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):   # a usage error is exit 4 here too, not argparse's 2
-        self.print_usage(sys.stderr)
-        print(f"infocheck serve: {printable(message, 500)}", file=sys.stderr)
+    def error(self, message):   # a usage error is exit 4 here too, not argparse's 2; one line
+        print(f"ERROR: infocheck serve: {printable(message, 500)} (infocheck serve --help)", file=sys.stderr)
         sys.exit(EXIT_USAGE)
 
 
@@ -51,9 +50,9 @@ def main(argv=None) -> int:
                                            base_path=args.base_path, host=args.host,
                                            port=args.port, verbose=not args.quiet)
     except OSError as exc:
-        print(f"infocheck serve: cannot listen on {args.host}:{args.port}: {exc.strerror}",
+        print(f"ERROR: infocheck serve: cannot listen on {args.host}:{args.port}: {exc.strerror}",
               file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     for line in contract.server_banner(server, args.flavour):
         print(line, flush=True)
     if generated:
