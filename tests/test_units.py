@@ -331,12 +331,29 @@ def test_printable_keeps_newlines_when_asked_and_caps_length():
     assert printable("x" * 50, limit=10) == "x" * 10 + "… (50 characters)"
 
 
-def test_the_readme_configuration_table_has_a_row_for_every_knob():
+def test_the_configuration_page_has_a_row_for_every_knob():
     from infocheck.configuration.knobs import KNOBS
-    rows = [line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `--")]
+    rows = [line for line in (ROOT / "docs" / "configuration.md").read_text().splitlines()
+            if line.startswith("| `--")]
     for knob in KNOBS:
         assert any(f"`{knob.option}" in row and f"`{knob.env}`" in row for row in rows), knob.option
     assert len(rows) == len(KNOBS) + 1   # and --infocheck-json, which is an ini value too
+
+
+def test_the_requirements_page_lists_every_requirement_at_its_level():
+    from infocheck import contracts
+    page = (ROOT / "docs" / "requirements.md").read_text()
+    for contract in contracts.every():
+        for requirement in contract.catalogue.values():
+            assert f"| `{requirement.id}` | {requirement.level} |" in page, requirement.id
+
+
+def test_the_readme_is_one_screen_that_links_every_page():
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 80
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        assert f"docs/{page.name}" in readme or f"({page.name}" in "".join(
+            p.read_text() for p in (ROOT / "docs").glob("*.md")), page.name
 
 
 def test_head_with_a_body_is_a_finding_though_the_wire_never_delivers_one():

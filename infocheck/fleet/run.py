@@ -165,8 +165,9 @@ class FleetRun:
         named, passing = channel.child_environment()
         env.update(named)
         command = [sys.executable, "-m", "pytest", *child_arguments(self.args),
-                   f"--infocheck-json={result_path}", f"--html={folder / 'infocheck.html'}",
-                   f"--junitxml={folder / 'junit.xml'}"]
+                   f"--infocheck-json={result_path}", f"--junitxml={folder / 'junit.xml'}"]
+        if self.paths["html"] is not None:   # pytest-html is on: each target has its page too
+            command.append(f"--html={folder / 'infocheck.html'}")
         started = time.monotonic()
         with open(folder / "output.txt", "wb") as output:
             try:
@@ -184,6 +185,8 @@ class FleetRun:
         detail = os.path.relpath(folder / "infocheck.html", self._report_folder())
         entry = model.target_entry(target.name, result, problem, detail.replace(os.sep, "/"),
                                    index=target.index)
+        if result is None and code in (2, EXIT_USAGE):   # it said why on its terminal: say which it was
+            entry.update(exit_code=code, verdict=verdict_words(code))
         if result is not None and result["exit_code"] != code:   # stopped before it judged itself
             entry.update(exit_code=code, verdict=verdict_words(code),
                          problem=f"the run ended with exit {code}; its result says exit {result['exit_code']}")

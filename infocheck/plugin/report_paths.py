@@ -24,17 +24,20 @@ def folder(config, given: dict) -> str:
     return str(Path(alone).parent) if alone else "reports"
 
 
-def resolve(config) -> dict[str, Path]:
-    """Set pytest's own report options where they were not given; the three paths (absolute)."""
+def resolve(config) -> dict[str, Path | None]:
+    """Set pytest's own report options where they were not given; the three paths (absolute;
+    the HTML's None where pytest-html is switched off)."""
     given = explicit(config)
     base = folder(config, given)
     chosen = {kind: given[kind] or str(Path(base) / name) for kind, name in NAMES.items()}
     if config.pluginmanager.has_plugin("html"):
         config.option.htmlpath = chosen["html"]
+    else:
+        chosen["html"] = None
     config.option.xmlpath = chosen["junit"]
     config.option.infocheck_json = chosen["json"]
     here = Path(config.invocation_params.dir)
-    return {kind: here / path for kind, path in chosen.items()}
+    return {kind: here / path if path else None for kind, path in chosen.items()}
 
 
 def written(config) -> list[str]:
