@@ -213,7 +213,7 @@ def merged_code(capsys, *args) -> tuple[int, str]:
      "the number at $.duration_seconds is out of any range a report has"),
     (lambda r: json.dumps(r).replace('"duration_seconds": ', '"duration_seconds": 1e999, "x": '),
      "the number at $.duration_seconds is out of any range a report has"),
-    (lambda r: dict(r, requests=dict(r["requests"], sent=-1)), "requests.sent"),
+    (lambda r: dict(r, requests=dict(r["requests"], sent=-1)), "requests → sent is not what an infocheck report holds"),
 ])
 def test_a_tampered_report_is_not_a_report(tmp_path, capsys, a_report, tamper, says):
     code, said = merged_code(capsys, write_report(tmp_path, tamper(a_report)), "--json", str(tmp_path / "m.json"))
@@ -262,7 +262,7 @@ def test_when_merge_itself_breaks_it_says_so_with_exit_3_never_1(tmp_path, capsy
     failing = model.target_entry("a", dict(a_report, exit_code=1, verdict="NOT CONFORMANT"))
     monkeypatch.setattr(render, "summary_lines", lambda *a: 1 / 0)
     code, said = merged_code(capsys, write_report(tmp_path, model.document([failing])))
-    assert code == 3 and "infocheck merge: internal error: ZeroDivisionError" in said
+    assert code == 3 and "INTERNAL ERROR: infocheck merge: ZeroDivisionError" in said
 
 
 def test_merged_slices_come_back_in_the_fleet_file_s_order(tmp_path, capsys, a_report):
