@@ -92,6 +92,9 @@ def test_the_first_screen_shows_the_verdict_and_the_chart(tmp_path, failing_repo
     assert top < 250, "the verdict is not first: something (the Environment table?) is above it"
     written = sum(count(rows[y], WHITE) for y in range(top, bottom))
     assert written > 2000, "the banner carries no text"
+    # pytest-html paints every <p> black; on the red banner that line would not be read
+    dark = sum(1 for y in range(top, bottom) for i in range(0, width * 3, 3) if rows[y][i] < 80)
+    assert dark < 50, "dark writing on the red banner (pytest-html's p{color:black} won?)"
     chart = [y for y in range(bottom, height) if count(rows[y], RED) > 10 and count(rows[y], GREEN) > 200]
     assert chart, "no chart row with a failed (red) and passed (green) segment below the banner"
 
