@@ -163,7 +163,17 @@ def run_suite(tmp_path: Path, *args: str, endpoint: str | None = None, key: str 
 
 
 def checkout(destination: Path) -> Path:
-    """A copy of the repository as a clone has it: no environments, builds or reports."""
+    """A copy of the repository as a clone has it: no environments, builds or reports, and no
+    file .gitignore hides (a package once went missing from every clone that way)."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=ROOT, capture_output=True) if (ROOT / ".git").exists() else None
+    if listed is not None and listed.returncode == 0:
+        for name in filter(None, listed.stdout.decode().split("\0")):
+            source = ROOT / name
+            if source.is_file():   # a deleted file not yet committed is still listed
+                (destination / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, destination / name)
+        return destination
     anywhere = shutil.ignore_patterns(".git", ".venv*", "*.egg-info", "__pycache__", ".hypothesis")
 
     def ignored(folder: str, names: list[str]) -> set[str]:
