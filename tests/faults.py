@@ -3,27 +3,13 @@ and declares what the suite must report against it — exactly, no more and no l
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
+import credential_faults as credential
+from fault_registry import registry
 from infocheck.contracts.info.server import InfoHandler, Refusal
 
-@dataclass
-class Fault:
-    handler: type
-    failed: set              # MUST requirements that must fail
-    findings: set = field(default_factory=set)  # SHOULD requirements that must be findings
-    args: tuple = ()         # suite options the fault needs to show
-
-
-def fault(failed=(), findings=(), args=()):
-    def register(handler):
-        FAULTS[handler.__name__] = Fault(handler, set(failed), set(findings), tuple(args))
-        return handler
-    return register
-
-
-FAULTS: dict[str, Fault] = {}
+FAULTS, fault = registry()
 
 
 # -- MUST ----------------------------------------------------------------------------------
@@ -109,28 +95,18 @@ class CrashesOnMalformedApiVersion(InfoHandler):
 
 
 @fault(failed={"AUTH-MISSING"}, findings={"AUTH-401"})
-class OpenWithoutCredentials(InfoHandler):
-    def authenticate(self):
-        if self.headers.get("Authorization") or self.headers.get("api-key"):
-            super().authenticate()
+class OpenWithoutCredentials(credential.LetsNoCredentialThrough, InfoHandler):
+    pass
 
 
 @fault(failed={"AUTH-WRONG-KEY"})
-class AcceptsAnyHexToken(InfoHandler):
-    def authenticate(self):
-        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
-        if scheme == "Bearer" and token and all(c in "0123456789abcdef" for c in token):
-            return
-        super().authenticate()
+class AcceptsAnyHexToken(credential.AcceptsAnyHexBearer, InfoHandler):
+    pass
 
 
 @fault(failed={"AUTH-NEAR-MISS"})
-class CaseInsensitiveKey(InfoHandler):
-    def authenticate(self):
-        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
-        if scheme == "Bearer" and token.lower() == self.settings.api_key.lower():
-            return
-        super().authenticate()
+class CaseInsensitiveKey(credential.ComparesTheKeyIgnoringCase, InfoHandler):
+    pass
 
 
 def offered_bearer(handler) -> str:

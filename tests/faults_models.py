@@ -2,28 +2,12 @@
 contract by overriding one step, and declares what the suite must report against it, exactly."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+import credential_faults as credential
+from fault_registry import registry
 from infocheck.contracts.models.server import ModelsHandler, Refusal
 
-
-@dataclass
-class Fault:
-    handler: type
-    failed: set
-    findings: set = field(default_factory=set)
-    args: tuple = ()
-
-
-FAULTS: dict[str, Fault] = {}
 MODEL = ("--model", "gpt-4o-mini")
-
-
-def fault(failed=(), findings=(), args=MODEL):
-    def register(handler):
-        FAULTS[handler.__name__] = Fault(handler, set(failed), set(findings), tuple(args))
-        return handler
-    return register
+FAULTS, fault = registry(MODEL)
 
 
 # -- MUST ----------------------------------------------------------------------------------
@@ -105,28 +89,18 @@ class CrashesOnAnUnknownModel(ModelsHandler):
 
 
 @fault(failed={"MODELS-AUTH-MISSING"})
-class ListWithoutCredentials(ModelsHandler):
-    def authenticate(self):
-        if self.headers.get("Authorization") or self.headers.get("api-key"):
-            super().authenticate()
+class ListWithoutCredentials(credential.LetsNoCredentialThrough, ModelsHandler):
+    pass
 
 
 @fault(failed={"MODELS-AUTH-WRONG-KEY"})
-class AcceptsAnyHexKey(ModelsHandler):
-    def authenticate(self):
-        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
-        if scheme == "Bearer" and token and all(c in "0123456789abcdef" for c in token):
-            return
-        super().authenticate()
+class AcceptsAnyHexKey(credential.AcceptsAnyHexBearer, ModelsHandler):
+    pass
 
 
 @fault(failed={"MODELS-AUTH-NEAR-MISS"})
-class CaseInsensitiveKey(ModelsHandler):
-    def authenticate(self):
-        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
-        if scheme == "Bearer" and token.lower() == self.settings.api_key.lower():
-            return
-        super().authenticate()
+class CaseInsensitiveKey(credential.ComparesTheKeyIgnoringCase, ModelsHandler):
+    pass
 
 
 @fault(failed={"MODELS-AUTH-MISSING", "MODELS-AUTH-WRONG-KEY", "MODELS-AUTH-NEAR-MISS"})

@@ -91,8 +91,25 @@ class Contract:
         report, where a fleet compares the surfaces of one deployment."""
         return {}
 
+    def candidate_versions(self) -> tuple[str, ...]:
+        """What --discover-versions tries ("" for none sent)."""
+        return ()
+
     def discover_versions(self, probe, config) -> dict[str, str]:
-        return {}
+        """Which candidate api-versions the endpoint accepts: one positive request each."""
+        from infocheck.contracts.client import OnceCache
+        from infocheck.wire.probe import NotTested
+        found = {}
+        for version in self.candidate_versions():
+            client = self.client(probe, config.for_version(version), OnceCache(), [])
+            try:
+                exchange = probe.send(client.positive_request())
+            except NotTested as reason:
+                found[version or "none"] = f"not asked ({reason})"
+                continue
+            accepted = exchange.status == 200 and exchange.json_or_none() is not None
+            found[version or "none"] = ("accepted" if accepted else "refused") + f": {exchange.status_line()}"
+        return found
 
     def embedded_defaults(self) -> dict:
         """What a run against the embedded server asks for when the user named nothing:

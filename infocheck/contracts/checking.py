@@ -104,3 +104,15 @@ def parsed_json(ex: Exchange, requirement: str):
     except ValueError as exc:
         fail(requirement, "a JSON body",
              f"{ex.status_line()}, body not JSON ({printable(str(exc), 200)}): {ex.excerpt(120)}", ex)
+
+
+def same_answer(first_ex: Exchange, second: Exchange, requirement: str, what: str,
+                content, noun: str, limit: int) -> None:
+    """`second` answers as `first_ex` did (`what`): the same status and, on a 200, the same
+    `content` (a function of an exchange), which a failure calls the same `noun`."""
+    if first_ex.status != second.status:
+        fail(requirement, f"the same status as {what} ({first_ex.status_line()})", summary(second),
+             first_ex, second)
+    if first_ex.status == 200 and content(first_ex) != content(second):
+        fail(requirement, f"the same {noun} as {what}: {shown(content(first_ex), limit)}",
+             shown(content(second), limit), first_ex, second)

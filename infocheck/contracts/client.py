@@ -5,12 +5,15 @@ knows nothing of pytest: a request that cannot be answered raises `NotTested`, w
 reports as a skip."""
 from __future__ import annotations
 
+import secrets
+
 from infocheck.wire.exchange import Credential, Exchange, Request
 from infocheck.wire.probe import NotTested, Probe
 from infocheck.wire.secret import EXACT, KeyVariant
 
 DEFAULT = object()   # "as the run is configured", where None means "none at all"
 JSON_ACCEPT = ("Accept", "application/json")
+WRONG_KEY = secrets.token_hex(16)   # random, so never anyone's key; one a run, so once() shares it
 
 
 def credential_header(form: str, variant: KeyVariant = EXACT) -> tuple[str, Credential]:
@@ -46,6 +49,11 @@ class ContractClient:
 
     def credentials(self, variant: KeyVariant = EXACT, form: str | None = None) -> tuple:
         return (credential_header(form or self.config.auth_header, variant),)
+
+    def wrong_credentials(self) -> tuple:
+        """The configured header carrying a key that is nobody's."""
+        return (("Authorization", f"Bearer {WRONG_KEY}") if self.config.auth_header == "bearer"
+                else ("api-key", WRONG_KEY),)
 
     def request(self, **intent) -> Request:
         raise NotImplementedError

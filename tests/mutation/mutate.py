@@ -21,8 +21,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 TARGETS = json.loads((HERE / "targets.json").read_text())
 EQUIVALENT = json.loads((HERE / "equivalent.json").read_text())
-IGNORED = shutil.ignore_patterns(".git", ".venv", ".venv-mutation", "build", "reports",
-                                 "*.egg-info", "__pycache__", ".hypothesis")
+ANYWHERE = shutil.ignore_patterns(".git", ".venv*", "*.egg-info", "__pycache__", ".hypothesis")
+
+
+def ignored(folder: str, names: list[str]) -> set[str]:
+    """What the copy leaves out: build/ and reports/ only at the top (infocheck/reports/ is the
+    reporters' package)."""
+    top = {"build", "reports"} if Path(folder) == ROOT else set()
+    return set(ANYWHERE(folder, names)) | (top & set(names))
 
 
 def key(module: str, operator: str, line: str, target: str) -> tuple[str, str, str, str]:
@@ -60,7 +66,7 @@ def survivors_known() -> set:
 def mutate(module: str, cosmic_ray: str, python: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="infocheck-mutation-") as scratch:
         copy = Path(scratch) / "tree"
-        shutil.copytree(ROOT, copy, ignore=IGNORED)
+        shutil.copytree(ROOT, copy, ignore=ignored)
         tests = " ".join(json.dumps(a) if " " in a else f"tests/{a}" if a.endswith(".py") else a
                          for a in TARGETS[module])
         # With the self-tests' configuration; in-process and stopping at the first failure.

@@ -93,12 +93,7 @@ def status_is(ex: Exchange, status: int, requirement: str) -> None:
 
 def same_outcome(first: Exchange, second: Exchange, requirement: str, what: str) -> None:
     universal(second)
-    if first.status != second.status:
-        fail(requirement, f"the same status as {what} ({first.status_line()})", summary(second),
-             first, second)
-    if first.status == 200 and model_info_fields(first) != model_info_fields(second):
-        fail(requirement, f"the same ModelInfo as {what}: {shown(model_info_fields(first), 300)}",
-             shown(model_info_fields(second), 300), first, second)
+    checking.same_answer(first, second, requirement, what, model_info_fields, "ModelInfo", 300)
 
 
 # -- SHOULD: error answers -----------------------------------------------------------------

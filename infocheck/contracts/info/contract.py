@@ -127,21 +127,8 @@ class InfoContract(Contract):
         name = body.get("model_name") if isinstance(body, dict) else None
         return {"model_name": name} if isinstance(name, str) and 0 < len(name) <= 200 else {}
 
-    def discover_versions(self, probe, config) -> dict[str, str]:
-        """Which known api-versions the endpoint accepts: one positive GET each."""
-        from infocheck.contracts.client import OnceCache
-        from infocheck.wire.probe import NotTested
-        found = {}
-        for version in profiles.known_versions():
-            client = self.client(probe, config.for_version(version), OnceCache(), [])
-            try:
-                exchange = probe.send(client.positive_request())
-            except NotTested as reason:
-                found[version] = f"not asked ({reason})"
-                continue
-            accepted = exchange.status == 200 and exchange.json_or_none() is not None
-            found[version] = ("accepted" if accepted else "refused") + f": {exchange.status_line()}"
-        return found
+    def candidate_versions(self) -> tuple[str, ...]:
+        return tuple(profiles.known_versions())
 
     # -- the reference server -----------------------------------------------------------------
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 
 from infocheck.contracts.info.client import InfoClient
+from infocheck.contracts.positive import positive_exchange, succeeded
 from infocheck.plugin.context import context_of
-from infocheck.plugin.preflight import credential_knobs
 from infocheck.wire.exchange import Exchange
-from infocheck.wire.probe import NotTested
 
 
 def pytest_generate_tests(metafunc):
@@ -31,21 +30,10 @@ def info(infocheck_config, api_version, infocheck_probe, infocheck_shared, infoc
 @pytest.fixture
 def baseline(info) -> Exchange:
     """The positive exchange (valid key, configured api-version), sent once a run."""
-    if not info.probe.has_credential:
-        raise NotTested("no credential given (INFOCHECK_API_KEY, INFOCHECK_TOKEN_COMMAND "
-                        "or --azure-identity), so the positive path cannot be checked")
-    exchange = info.once()
-    if exchange.status in (401, 403):  # the preflight says so for the first api-version
-        raise NotTested(f"the endpoint refused the credential under api-version "
-                        f"{info.api_version} ({exchange.status_line()}); check "
-                        f"{credential_knobs(info.config)}")
-    return exchange
+    return positive_exchange(info, f" under api-version {info.api_version}")
 
 
 @pytest.fixture
 def working_baseline(baseline) -> Exchange:
     """A refusal only means something if the positive request succeeds: require it."""
-    if baseline.status != 200:
-        raise NotTested(f"the positive request got {baseline.status_line()} (see SHAPE-200), so a "
-                        "refusal here would prove nothing")
-    return baseline
+    return succeeded(baseline, "the positive request", "SHAPE-200")

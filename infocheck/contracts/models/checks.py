@@ -209,12 +209,7 @@ def ids_of(ex: Exchange):
 
 def same_list(first_ex: Exchange, second: Exchange, requirement: str, what: str) -> None:
     universal(second)
-    if first_ex.status != second.status:
-        fail(requirement, f"the same status as {what} ({first_ex.status_line()})", summary(second),
-             first_ex, second)
-    if first_ex.status == 200 and ids_of(first_ex) != ids_of(second):
-        fail(requirement, f"the same models as {what}: {shown(ids_of(first_ex), 200)}",
-             shown(ids_of(second), 200), first_ex, second)
+    checking.same_answer(first_ex, second, requirement, what, ids_of, "models", 200)
 
 
 # -- identity ------------------------------------------------------------------------------

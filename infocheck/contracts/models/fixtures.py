@@ -6,7 +6,7 @@ import pytest
 
 from infocheck.contracts.models import checks
 from infocheck.contracts.models.client import ModelsClient
-from infocheck.plugin.preflight import credential_knobs
+from infocheck.contracts.positive import positive_exchange, succeeded
 from infocheck.wire.exchange import Exchange
 from infocheck.wire.probe import NotTested
 
@@ -23,23 +23,13 @@ def models(infocheck_config, api_version, infocheck_probe, infocheck_shared, inf
 @pytest.fixture
 def listing(models) -> Exchange:
     """GET {base}/models with the credential: the positive exchange, sent once a run."""
-    if not models.probe.has_credential:
-        raise NotTested("no credential given (INFOCHECK_API_KEY, INFOCHECK_TOKEN_COMMAND or "
-                        "--azure-identity), so the positive path cannot be checked")
-    exchange = models.once()
-    if exchange.status in (401, 403):
-        raise NotTested(f"the endpoint refused the credential ({exchange.status_line()}); check "
-                        f"{credential_knobs(models.config)}")
-    return exchange
+    return positive_exchange(models)
 
 
 @pytest.fixture
 def working_listing(listing) -> Exchange:
     """A refusal only means something if the positive request succeeds: require it."""
-    if listing.status != 200:
-        raise NotTested(f"the list got {listing.status_line()} (see MODELS-LIST-200), so a refusal "
-                        "here would prove nothing")
-    return listing
+    return succeeded(listing, "the list", "MODELS-LIST-200")
 
 
 @pytest.fixture

@@ -1,0 +1,28 @@
+"""The positive exchange every contract's suites stand on, and the rule that a refusal proves
+something only when it succeeded: one wording of why a test could not be run, for any contract."""
+from __future__ import annotations
+
+from infocheck.contracts.client import ContractClient
+from infocheck.plugin.preflight import credential_knobs
+from infocheck.wire.exchange import Exchange
+from infocheck.wire.probe import NotTested
+
+
+def positive_exchange(client: ContractClient, where: str = "") -> Exchange:
+    """The request with the credential, sent once a run; `where` says under what it was refused."""
+    if not client.probe.has_credential:
+        raise NotTested("no credential given (INFOCHECK_API_KEY, INFOCHECK_TOKEN_COMMAND or "
+                        "--azure-identity), so the positive path cannot be checked")
+    exchange = client.once()
+    if exchange.status in (401, 403):  # the preflight says so for the first api-version
+        raise NotTested(f"the endpoint refused the credential{where} ({exchange.status_line()}); "
+                        f"check {credential_knobs(client.config)}")
+    return exchange
+
+
+def succeeded(exchange: Exchange, what: str, requirement: str) -> Exchange:
+    """The positive exchange, when it answered 200; otherwise nothing a refusal shows counts."""
+    if exchange.status != 200:
+        raise NotTested(f"{what} got {exchange.status_line()} (see {requirement}), so a refusal "
+                        "here would prove nothing")
+    return exchange
