@@ -52,6 +52,41 @@ def test_a_device_a_pipe_or_a_folder_is_not_a_file(tmp_path):
         assert refused(str(tmp_path / "fifo")).endswith("the waiver file is not a regular file")
 
 
+def test_a_file_of_exactly_the_limit_is_read_and_one_byte_more_is_not(tmp_path):
+    exact = write(tmp_path, "exact.json", '"' + "x" * (files.FILE_LIMIT - 2) + '"')
+    assert files.load(exact) == "x" * (files.FILE_LIMIT - 2)
+    over = write(tmp_path, "over.json", '"' + "x" * (files.FILE_LIMIT - 1) + '"')
+    assert refused(over).endswith(": the waiver file is over 1 MiB; infocheck reads at most that")
+    assert files.FILE_LIMIT == 2**20     # the limit docs/configuration.md states
+
+
+@pytest.mark.parametrize("limit, said", [(1024, "1 KiB"), (3 * 1024, "3 KiB"), (2**20 - 1, "1023 KiB"),
+                                         (2**20, "1 MiB"), (3 * 2**20, "3 MiB")])
+def test_the_limit_is_said_in_kib_or_mib(tmp_path, limit, said):
+    path = write(tmp_path, "big.json", b" " * (limit + 1))
+    assert refused(path, limit=limit).endswith(f"is over {said}; infocheck reads at most that")
+
+
+def test_reading_stops_one_byte_past_the_limit_in_a_few_reads(tmp_path, monkeypatch):
+    path = write(tmp_path, "huge.json", b" " * (5 * 2**20))
+    asked, real_read = [], os.read
+    monkeypatch.setattr(files.os, "read", lambda fd, n: asked.append(n) or real_read(fd, n))
+    refused(path, limit=3 * 2**20)
+    assert asked == [2**20, 2**20, 2**20, 1]    # 1 MiB at a time, then the byte that is one too many
+
+
+def test_where_os_has_no_nonblocking_open_a_file_is_read_all_the_same(tmp_path, monkeypatch):
+    monkeypatch.delattr(files.os, "O_NONBLOCK", raising=False)    # Windows has none
+    assert files.load(write(tmp_path, "f.json", "[1]")) == [1]
+
+
+def test_a_read_that_fails_says_why(tmp_path, monkeypatch):
+    def broken(fd, n):
+        raise OSError(5, "Input/output error")
+    monkeypatch.setattr(files.os, "read", broken)
+    assert refused(write(tmp_path, "f.json", "[]")).endswith(": cannot read the waiver file (Input/output error)")
+
+
 def test_a_missing_file_says_so(tmp_path):
     assert refused(str(tmp_path / "none.yaml")) == (
         f"{tmp_path / 'none.yaml'}: cannot read the waiver file (No such file or directory)")
@@ -82,14 +117,37 @@ def test_what_a_file_cannot_do(tmp_path, name, content, says):
 
 def test_a_yaml_error_names_its_line(tmp_path):
     assert ", line 3: the key 'b' is given twice" in refused(write(tmp_path, "w.yaml", "a: 1\nb: 2\nb: 3\n"))
+    assert ", line 2: the key 'a' is given twice" in refused(write(tmp_path, "v.yaml", "a: 1\na: 2\n"))
+    assert refused(write(tmp_path, "c.yaml", "a: \x07\n")).endswith(
+        ": the waiver file is not valid YAML (unacceptable character #x0007: special characters "
+        "are not allowed)")
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_nesting_is_allowed_to_exactly_the_limit(tmp_path, suffix):
+    # the outermost list and 31 inside it: 32 levels, then one more
+    assert files.load(write(tmp_path, f"ok{suffix}", "[" * 32 + "]" * 32)) == \
+        __import__("functools").reduce(lambda inner, _: [inner], range(31), [])
+    assert "nested more than 32 levels deep" in refused(write(tmp_path, f"deep{suffix}", "[" * 33 + "]" * 33))
+
+
+def test_depth_is_of_nesting_not_of_how_many_siblings(tmp_path):
+    wide = {f"k{i}": [[i]] for i in range(100)}
+    assert files.load(write(tmp_path, "wide.yaml", json.dumps(wide))) == wide
+    assert files.load(write(tmp_path, "wide.json", json.dumps(wide))) == wide
+
+
+def test_objects_with_different_keys_load(tmp_path):
+    assert files.load(write(tmp_path, "f.json", '{"a": 1, "b": {"a": 2}}')) == {"a": 1, "b": {"a": 2}}
+    assert files.load(write(tmp_path, "f.yaml", "a: 1\nb: {a: 2}\n")) == {"a": 1, "b": {"a": 2}}
 
 
 def test_a_date_stays_the_text_the_user_wrote(tmp_path):
     data = files.load(write(tmp_path, "f.yaml", "api_version: [2025-05-01]\nexpires: 2027-03-31\n"
                                                 "when: 2027-03-31T10:00:00Z\n"))
     assert data == {"api_version": ["2025-05-01"], "expires": "2027-03-31", "when": "2027-03-31T10:00:00Z"}
-    assert files.load(write(tmp_path, "n.yaml", "a: 1\nb: 1.5\nc: true\nd: null\ne: 0x10\n")) == \
-        {"a": 1, "b": 1.5, "c": True, "d": None, "e": 16}
+    assert files.load(write(tmp_path, "n.yaml", "a: 1\nb: 1.5\nc: true\nd: null\ne: 0x10\nf: =\n")) == \
+        {"a": 1, "b": 1.5, "c": True, "d": None, "e": 16, "f": "="}
 
 
 # -- exact types, and escaped values ---------------------------------------------------------------
@@ -123,6 +181,37 @@ def test_dates(raw, ok):
     else:
         with pytest.raises(FileError, match="is not a date, YYYY-MM-DD"):
             files.date(raw, "p")
+
+
+def test_text_is_non_empty_unless_empty_is_allowed():
+    assert files.text("x", "p") == "x"
+    assert files.text("", "p", allow_empty=True) == ""
+    for blank in ("", "  "):
+        with pytest.raises(FileError, match="^p: give a non-empty text$"):
+            files.text(blank, "p")
+
+
+def test_keys_are_text_the_format_knows():
+    files.keys_of({"a": 1, "b": 2}, ("a", "b"), "p")
+    with pytest.raises(FileError, match="^p: 1: a key must be text$"):
+        files.keys_of({1: 1}, ("a",), "p")
+    with pytest.raises(FileError, match="^p: 'c': unknown key; allowed: a, b$"):
+        files.keys_of({"a": 1, "c": 2}, ("a", "b"), "p")
+
+
+def test_values_in_messages_are_capped():
+    assert files.quoted("x" * 500) == "'" + "x" * 79 + "… (502 characters)"
+    assert files.shown_name("y" * 100) == "y" * 80 + "… (100 characters)"
+    assert files.where("p" * 400, "target 1", None, "", "key") == \
+        "p" * 300 + "… (400 characters), target 1, key"
+
+
+def test_a_parsers_reason_is_capped(tmp_path, monkeypatch):
+    def verbose(data, **kwargs):
+        raise ValueError("e" * 500)
+    monkeypatch.setattr(files.strict_json, "loads", verbose)
+    assert refused(write(tmp_path, "j.json", "[]")).endswith(
+        "is not valid JSON (" + "e" * 200 + "… (500 characters))")
 
 
 def test_what_a_file_said_is_escaped_and_capped_in_a_message():

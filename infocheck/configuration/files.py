@@ -22,6 +22,7 @@ from infocheck.wire.printable import printable
 FILE_LIMIT = 1024 * 1024      # bytes of a fleet, waiver, policy or catalogue file
 MAX_DEPTH = 32                # nesting of such a file: none needs more than five levels
 SHOWN = 80                    # characters of a value quoted in a message
+REASON = 200                  # characters of a parser's reason quoted in a message
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -109,7 +110,7 @@ def load_json(data: bytes, shown: str, what: str = "file", depth: int = MAX_DEPT
         raise FileError(f"{shown}: the key {quoted(duplicate.key)} is given twice in one "
                         "object (the second would silently win)") from None
     except ValueError as exc:
-        raise FileError(f"{shown}: the {what} is not valid JSON ({printable(str(exc), 200)})") from None
+        raise FileError(f"{shown}: the {what} is not valid JSON ({printable(str(exc), REASON)})") from None
 
 
 class _Duplicate(Exception):   # not a ValueError: strict_json turns those into "not JSON"
@@ -134,9 +135,7 @@ def _load_yaml(text: str, shown: str, what: str, depth: int):
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise FileError(f"{shown}{_line(mark)}: the {what} is not valid YAML "
-                        f"({printable(str(reason), 200)})") from None
-    except RecursionError:
-        raise FileError(f"{shown}: the {what} is nested too deeply") from None
+                        f"({printable(str(reason), REASON)})") from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -153,6 +152,7 @@ class _FileProblem(Exception):
 
 
 _LOADERS: dict = {}
+AS_WRITTEN = frozenset({"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"})
 
 
 def _loader(yaml):
@@ -194,9 +194,10 @@ def _loader(yaml):
             return super().construct_mapping(node, deep=deep)
 
     # A date stays the text the user wrote: YAML 1.1 would turn 2025-05-01 into a date object
-    # where an api-version, a name or a waiver's expiry is meant as written.
+    # where an api-version, a name or a waiver's expiry is meant as written; and a lone `=` is
+    # the text "=", not YAML 1.1's "value" tag, which the safe loader cannot build.
     Loader.yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        first: [(tag, regexp) for tag, regexp in resolvers if tag not in AS_WRITTEN]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
     _LOADERS["loader"] = Loader
     return Loader
