@@ -40,10 +40,10 @@ def check_failures(error) -> list[CheckFailure] | None:
         return [error]
     if isinstance(error, BaseExceptionGroup):
         leaves, stack = [], [error]
-        while stack:
+        while stack:     # depth first, in the order they were raised
             current = stack.pop()
             if isinstance(current, BaseExceptionGroup):
-                stack.extend(current.exceptions)
+                stack.extend(reversed(current.exceptions))
             else:
                 leaves.append(current)
         if leaves and all(isinstance(e, CheckFailure) for e in leaves):
