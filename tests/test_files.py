@@ -131,6 +131,12 @@ def test_nesting_is_allowed_to_exactly_the_limit(tmp_path, suffix):
     assert "nested more than 32 levels deep" in refused(write(tmp_path, f"deep{suffix}", "[" * 33 + "]" * 33))
 
 
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_siblings_before_a_deep_value_lend_it_no_depth(tmp_path, suffix):
+    deep = "[1, 2, 3, 4, 5, 6, " + "[" * 32 + "]" * 32 + "]"      # 33 levels after six scalars
+    assert "nested more than 32 levels deep" in refused(write(tmp_path, f"f{suffix}", deep))
+
+
 def test_depth_is_of_nesting_not_of_how_many_siblings(tmp_path):
     wide = {f"k{i}": [[i]] for i in range(100)}
     assert files.load(write(tmp_path, "wide.yaml", json.dumps(wide))) == wide
