@@ -470,3 +470,23 @@ def test_an_outcome_survives_its_journey_as_data():
     outcome = Outcome("n", ("A-B",), Kind.WAIVED, ("A-B",), "m", "b", "s", "t", "v", ("MUST",), "X expired",
                       True, True, "u", True, "9", Traffic(1, 2, 3.5))
     assert Outcome.from_data(json.loads(json.dumps(outcome.as_data()))) == outcome
+    data = outcome.as_data()     # plain JSON types: what pytest-xdist and the shards can ship
+    assert (data["requirements"], data["failed_requirements"], data["levels"]) == (["A-B"], ["A-B"], ["MUST"])
+    assert data["outcome"] == "waived" and type(data["outcome"]) is str and data["traffic"] == [1, 2, 3.5]
+
+
+def test_a_bare_outcome_is_infocheck_s_own_and_has_sent_nothing_and_it_cannot_change():
+    bare = Outcome("n")
+    assert (bare.team, bare.internal, bare.settled, bare.traffic) == (False, False, False, Traffic())
+    assert (Traffic().sent, Traffic().throttled, Traffic().waited) == (0, 0, 0.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        bare.outcome = Kind.PASSED
+    assert Outcome.__test__ is False       # pytest does not take it for a test class
+
+
+def test_merging_phases_keeps_the_usage_either_phase_found():
+    setup = Outcome("n", usage="from setup")
+    assert setup.merged(Outcome("n", outcome=Kind.PASSED)).usage == "from setup"
+    assert setup.merged(Outcome("n")).usage == "from setup"
+    assert Outcome("n").merged(Outcome("n", usage="later")).usage == "later"
+    assert setup.merged(Outcome("n", outcome=Kind.FAILED, usage="call")).usage == "call"
