@@ -38,7 +38,8 @@ ONE_WORKER = {
 # Modules of in-process unit tests (milliseconds each): one work unit per module, not a
 # scheduler round trip per test.
 QUICK = {"test_units.py", "test_checks.py", "test_models_checks.py", "test_scrubber.py", "test_config.py",
-         "test_judge.py", "test_outcomes.py", "test_files.py", "test_requirements.py", "test_catalogue.py", "test_probe.py", "test_sdk.py", "test_preflight.py"}
+         "test_judge.py", "test_outcomes.py", "test_files.py", "test_requirements.py", "test_catalogue.py",
+         "test_probe.py", "test_sdk.py", "test_preflight.py"}
 
 
 def pytest_xdist_make_scheduler(config, log):
