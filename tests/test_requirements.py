@@ -163,8 +163,34 @@ def test_the_shipped_catalogue_is_checked_as_a_team_s_is(tmp_path):
         shipped([dict(own, level="MAY")])
     with pytest.raises(CatalogueError, match="requirements.json: HTTP-NO-5XX is named as universal"):
         shipped([own], universal=["HTTP-NO-5XX"])
+    for not_a_catalogue in ([own], {"areas": [], "extra": 1}):
+        (tmp_path / "requirements.json").write_text(json.dumps(not_a_catalogue))
+        with pytest.raises(CatalogueError) as raised:
+            builtin(Shipped())
+        assert str(raised.value) == ("requirements.json: an object with contract, areas, markers, "
+                                     "universal, fixed, positive, echo, requirements")
+    said = shipped([own], echo="SHAPE-200", positive="SHAPE-200", universal=["SHAPE-200"])
+    assert (said.shape.contract, said.echo, said.positive, said.universal) == (
+        "shipped", "SHAPE-200", "SHAPE-200", ("SHAPE-200",))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        said.shape.echo = "SHAPE-JSON"
+
+
+def test_each_contract_names_the_requirement_an_echo_fails_and_its_positive_one():
+    from infocheck import contracts
+    assert (builtin().echo, builtin().positive) == ("AUTH-NO-ECHO", "SHAPE-200")
+    models = builtin(contracts.get("models"))
+    assert (models.echo, models.positive) == ("MODELS-NO-ECHO", "MODELS-LIST-200")
+
+
+def test_no_team_may_take_a_namespace_any_contract_uses():
+    from infocheck.judging.catalogue import shipped_namespaces
+    taken = shipped_namespaces()
+    assert {"AUTH", "SHAPE", "HTTP", "MODELS"} <= taken
+    assert not taken & {"MISSING", "200", "NO", "ECHO"}     # the first word of an ID only
 
 
 def test_requirements_are_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         builtin()["SHAPE-200"].level = "SHOULD"
+
