@@ -247,3 +247,33 @@ def test_knobs_and_settings_are_frozen_and_named_from_their_option():
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(frozen, "field" if isinstance(frozen, Knob) else "name" if isinstance(frozen, Route) else "timeout", 1)
     assert {k.field for k in KNOBS} <= {f.name for f in dataclasses.fields(Config)}
+
+
+# -- the knobs added with the contracts and the fleet's isolation ------------------------------------
+
+def test_the_contract_is_one_infocheck_knows():
+    assert built(INFOCHECK_CONTRACT=" Models ").contract_name == "models"
+    assert refused({"INFOCHECK_CONTRACT": "nope"}) == (
+        "INFOCHECK_CONTRACT / --contract: 'nope' is not a contract infocheck knows; it knows info, models")
+
+
+def test_the_fleet_env_prefixes_are_starts_of_variable_names():
+    fleet = {"INFOCHECK_FLEET": "fleet.yaml"}
+    given = build_config({}, {**fleet, "INFOCHECK_FLEET_ENV_PREFIX": "EASTUS2_, _west1"})
+    assert given.fleet_env_prefixes == ("EASTUS2_", "_west1")
+    for bad in ("1X", "A-B", "EAST US"):
+        assert refused({**fleet, "INFOCHECK_FLEET_ENV_PREFIX": f"OK_,{bad}"}) == (
+            f"INFOCHECK_FLEET_ENV_PREFIX / --fleet-env-prefix: {bad!r} is not the start of an "
+            "environment variable's name (letters, digits, _)")
+
+
+def test_a_models_run_without_an_api_version_says_none_is_sent():
+    models = rows(INFOCHECK_CONTRACT="models", INFOCHECK_ENDPOINT="https://h.example/v1")
+    assert (models["api-version"], models["endpoint"]) == ("none (not sent)", "https://h.example/v1")
+    assert rows(INFOCHECK_CONTRACT="models", INFOCHECK_API_VERSION="preview")["api-version"] == "preview"
+
+
+def test_a_value_quoted_in_a_message_is_capped():
+    assert refused({"INFOCHECK_AUTH_HEADER": "x" * 200}) == (
+        "INFOCHECK_AUTH_HEADER / --auth-header: '" + "x" * 119 + "… (202 characters) is not one of "
+        "bearer, api-key")
