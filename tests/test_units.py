@@ -393,6 +393,12 @@ def test_strict_json_reads_long_numbers_exactly_from_4001_digits_on():
     assert strict_json.loads(b"9" * 4001) == Decimal("9" * 4001)
 
 
+def test_strict_json_reads_a_number_too_big_for_a_float_exactly_not_as_infinity():
+    from decimal import Decimal
+    assert type(strict_json.loads(b"1e999")) is Decimal and strict_json.loads(b"-1e999") == Decimal("-1e999")
+    assert type(strict_json.loads(b"1.5e3")) is float and strict_json.loads(b"1.5e3") == 1500.0
+
+
 def test_strict_json_depth_counts_levels_not_brackets():
     assert strict_json.depth(b"[[]]" * 16 + b"[[[]]]") == 3
     assert strict_json.depth(b"\xff" * 100 + b"[" * 65) == 65     # only brackets count
