@@ -17,6 +17,9 @@ import threading
 from infocheck.wire.secret import Secret, credential_problem
 
 VARIABLE = "INFOCHECK_FLEET_CHANNEL"
+# The other way, parent to child: where the target's credential came from, for a refusal's advice
+# to name (the fleet file's api_key_env: EASTUS2_KEY, not INFOCHECK_API_KEY, which a fleet forbids).
+CREDENTIAL_SOURCE = "INFOCHECK_FLEET_CREDENTIAL"
 LINE_LIMIT = 64 * 1024   # bytes of one message: a token is a few KiB
 MESSAGES_LIMIT = 64      # a run obtains a token, and renews it every 45 minutes at most
 

@@ -25,7 +25,7 @@ from infocheck import contracts
 from infocheck.configuration.knobs import FLEET_TARGET_FIELDS, KNOBS, ConfigError
 from infocheck.fleet import file as fleet
 from infocheck.fleet import model, render
-from infocheck.fleet.channel import Channel
+from infocheck.fleet.channel import CREDENTIAL_SOURCE, Channel
 from infocheck.judging.judge import EXIT_INTERNAL, EXIT_USAGE, verdict_words
 from infocheck.reports.junit import combined as junit
 from infocheck.wire.printable import printable
@@ -38,9 +38,6 @@ RESULT_LIMIT = 64 * 1024 * 1024
 CHILD_ENV_DROPPED = {k.env for k in KNOBS if k.field in FLEET_TARGET_FIELDS + (
     "fleet", "fleet_slice", "fleet_jobs", "fleet_env_prefixes")}
 TARGET_FILES = ("output.txt", "infocheck.json", "infocheck.html", "junit.xml")
-# How a target's run names where its credential came from, when the endpoint refuses it: the
-# fleet file's key (api_key_env: EASTUS2_KEY), not INFOCHECK_API_KEY, which a fleet forbids.
-CREDENTIAL_SOURCE = "INFOCHECK_FLEET_CREDENTIAL"
 
 
 class FleetError(fleet.FleetError):

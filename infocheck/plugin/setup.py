@@ -10,6 +10,7 @@ from importlib import import_module
 
 from infocheck.configuration.config import build_config
 from infocheck.configuration.credentials import AzureIdentityToken, CommandToken, KeyCredential
+from infocheck.fleet.channel import CREDENTIAL_SOURCE, reporter
 from infocheck.judging import catalogue as catalogues
 from infocheck.judging import waivers as waiver_file
 from infocheck.judging.policy import Policy
@@ -18,7 +19,6 @@ from infocheck.plugin.context import RunContext, is_worker
 from infocheck.wire.secret import Scrubber, Secret
 
 EMBEDDED = "infocheck_embedded"   # workerinput key: the controller's embedded server
-CREDENTIAL_SOURCE = "INFOCHECK_FLEET_CREDENTIAL"   # set by a fleet's parent (fleet/run.py)
 
 
 def context(config, given: dict, environ: dict) -> RunContext:
@@ -30,7 +30,6 @@ def context(config, given: dict, environ: dict) -> RunContext:
         settings = embedded(config, settings)
     settings = replace(settings, concurrency_note=concurrency_note(config, settings),
                        credential_source=environ.get(CREDENTIAL_SOURCE, "")[:500])
-    from infocheck.fleet.channel import reporter
     scrubber = Scrubber([settings.api_key] if settings.api_key else [], on_add=reporter())
     policy = Policy(catalogue, tuple(waivers), settings.fail_on_should)
     rows = [(name, catalogue.describe_policy() if name == "policy" else value)
