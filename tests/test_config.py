@@ -277,3 +277,24 @@ def test_a_value_quoted_in_a_message_is_capped():
     assert refused({"INFOCHECK_AUTH_HEADER": "x" * 200}) == (
         "INFOCHECK_AUTH_HEADER / --auth-header: '" + "x" * 119 + "… (202 characters) is not one of "
         "bearer, api-key")
+
+
+def test_a_contract_s_own_rows_follow_the_model_row():
+    models = [title for title, _ in built(INFOCHECK_CONTRACT="models", INFOCHECK_ENDPOINT="https://h.example/v1").describe()]
+    info = [title for title, _ in built().describe()]
+    assert models[:7] == ["contract", "endpoint", "api-version", "credential", "model", "asks for", "request timeout"]
+    assert info[:8] == ["contract", "endpoint", "api-version", "credential", "model", "deployments", "routed to",
+                        "request timeout"]
+    assert models[-4:] == info[-4:] == ["fail on SHOULD", "waivers", "team requirements", "policy"]
+
+
+def test_every_value_but_the_key_is_trimmed():
+    assert built(INFOCHECK_MODEL=" m ").model == "m"
+    assert built(INFOCHECK_AUTH_HEADER=" api-key ").auth_header == "api-key"
+
+
+def test_a_contract_checks_the_endpoint_it_is_given():
+    assert refused({"INFOCHECK_CONTRACT": "models", "INFOCHECK_ENDPOINT": "https://h.example/v1/models"}) == (
+        "INFOCHECK_ENDPOINT / --endpoint: give the base URL, which ends in /openai/v1 (Azure) or /v1 "
+        "(vLLM, llama.cpp, Ollama, TGI, LiteLLM); infocheck adds /models itself (this one names /v1/models)")
+    assert build_config({}, {"INFOCHECK_CONTRACT": "models"}).endpoint is None   # the embedded server

@@ -277,3 +277,142 @@ def test_the_model_a_gate_is_about_is_listed_or_retrievable():
     for wrong in (ex(200, dict(PHI, id="other")), ex(200, [PHI]), ex(201, dict(PHI, id="gpt-4o"))):
         with pytest.raises(CheckFailure):
             checks.served("gpt-4o", models, wrong, "MODELS-MODEL-SERVED", listing(), "--model")
+
+
+# -- every comparison on both sides of its value, every cap at and one past it ----------------------------
+
+def fresh(value):
+    """The same value as a new object, as one parsed off the wire is (a check comparing with `is`
+    would fail on it)."""
+    return json.loads(json.dumps(value))
+
+
+@pytest.mark.parametrize("status", [199, 201])
+def test_only_200_is_a_list_or_a_model(status):
+    assert failure(checks.list_200, ex(status, b""))[2] == f"{status}, body (empty body)"
+    assert failure(checks.retrieve_200, ex(status, b""), "phi-3")[2] == f"{status}, body (empty body)"
+    assert failure(checks.slash_id, ex(status, PHI), "phi-3")[0] == "MODELS-SLASH-ID"
+    assert failure(checks.unknown_404, ex(status, b""))[2] == f"{status}, body (empty body)"
+    assert failure(checks.refused, ex(status, b""), "MODELS-AUTH-MISSING")[2] == f"{status}, body (empty body)"
+    with pytest.raises(CheckFailure):
+        checks.served("gpt-4o", [PHI], ex(status, dict(PHI, id="gpt-4o")), "MODELS-MODEL-SERVED", listing(), "--model")
+
+
+@pytest.mark.parametrize("status", [403, 405, 410])
+def test_only_404_is_a_missing_route_or_model(status):
+    assert "no models route" not in failure(checks.list_200, ex(status, {"detail": "Not Found"}))[2]
+    got = failure(checks.retrieve_200, ex(status, {"detail": "Not Found"}), "phi-3")[2]
+    assert "no retrieve route" not in got and "does not serve GET" not in got
+    assert failure(checks.unknown_404, ex(status, b""))[2] == f"{status}, body (empty body)"
+
+
+@pytest.mark.parametrize("other", ["a-model", "zz-model"])
+def test_an_id_is_the_one_asked_for_whichever_way_it_differs(other):
+    asked = "".join(["m-", "model"])
+    assert failure(checks.retrieve_id, dict(PHI, id=other), asked, ex())[0] == "MODELS-RETRIEVE-ID"
+    checks.retrieve_id(fresh(dict(PHI, id="m-model")), asked, ex())
+    assert failure(checks.slash_id, ex(200, dict(PHI, id=other)), asked)[0] == "MODELS-SLASH-ID"
+    with pytest.raises(CheckFailure):
+        checks.served(asked, [dict(PHI, id=other)], ex(200, dict(PHI, id=other)), "MODELS-MODEL-SERVED",
+                      listing(), "--model")
+
+
+def test_values_read_separately_compare_equal():
+    checks.created_stable(fresh([PHI, LLAMA]), fresh([PHI, LLAMA]), listing(), listing())
+    checks.retrieve_matches(fresh(dict(PHI, extra=[1, 2])), fresh(dict(PHI, extra=[1, 2])), ex(), ex())
+
+
+@pytest.mark.parametrize("retrieved_created", [PHI["created"] - 1, PHI["created"] + 1])
+def test_created_retrieved_differs_either_way(retrieved_created):
+    assert failure(checks.retrieve_matches, PHI, dict(PHI, created=retrieved_created), ex(), ex())[0] == \
+        "MODELS-CREATED-STABLE"
+
+
+def test_two_members_that_differ_say_one_more():
+    assert failure(checks.retrieve_matches, PHI, dict(PHI, owned_by="x", object="y"), ex(), ex())[2] == (
+        "object retrieved: 'y' (and 1 more member(s))")
+
+
+def test_the_first_moved_model_and_the_first_close_name_are_named():
+    moved = [dict(PHI, created=1), dict(LLAMA, created=2)]
+    assert failure(checks.created_stable, [PHI, LLAMA], moved, listing(), listing())[2].startswith("'phi-3' ")
+    models = [LLAMA, dict(PHI, id="Phi-3"), PHI]
+    assert failure(checks.served, "PHI-3", models, None, "MODELS-MODEL-SERVED", listing(), "--model")[2] == (
+        "not among the 3 listed (listed in another letter case: 'Phi-3')")
+
+
+def test_the_older_azure_shape_is_read_off_the_first_model():
+    older = {"id": "gpt-4o", "object": "model", "created_at": 1, "capabilities": {}}
+    assert "older Azure shape" in failure(checks.list_shape, ex(200, {"object": "list", "data": [older, PHI]}))[2]
+    assert "older Azure shape" not in failure(checks.list_shape, ex(200, {"object": "list", "data": [PHI, older]}))[2]
+
+
+def quoted_at(length: int) -> str:
+    """An id whose repr is `length` characters."""
+    return "i" * (length - 2)
+
+
+@pytest.mark.parametrize("over", [0, 1])
+def test_an_id_is_quoted_whole_up_to_80_characters(over):
+    name = quoted_at(80 + over)
+    model = dict(PHI, id=name)
+
+    def shows(text):
+        return ("…" in text) == bool(over)
+
+    assert shows(failure(checks.unique_ids, [model, model], listing())[2])
+    assert shows(failure(checks.created_real, [dict(model, created=0)], listing())[2])
+    assert shows(failure(checks.created_stable, [model], [dict(model, created=1)], listing(), listing())[2])
+    assert shows(failure(checks.retrieve_200, ex(404, b""), name)[1])
+    assert shows(failure(checks.retrieve_id, PHI, name, ex())[1])
+    assert shows(failure(checks.retrieve_id, model, "phi-3", ex())[2])
+    listed, retrieved = failure(checks.retrieve_matches, dict(PHI, owned_by=name), dict(PHI, owned_by=name + "x"),
+                                ex(), ex())[1:]
+    assert shows(listed) and "…" in retrieved
+    assert shows(failure(checks.retrieve_matches, dict(PHI, owned_by="x"), dict(PHI, owned_by=name), ex(), ex())[2])
+    assert shows(failure(checks.slash_id, ex(404, b""), name)[1])
+    assert shows(failure(checks.served, name, [], None, "MODELS-MODEL-SERVED", listing(), "--model")[1])
+    assert shows(failure(checks.served, name.upper(), [model], None, "MODELS-MODEL-SERVED", listing(),
+                         "--model")[2])
+
+
+def test_at_most_ten_duplicated_ids_are_named():
+    ids = [f"m{i:02}" for i in range(11)]
+    twice = [dict(PHI, id=i) for i in ids] * 2
+    assert failure(checks.unique_ids, twice, listing())[2].endswith("'m09', and 1 more")
+    assert failure(checks.unique_ids, twice[1:11] * 2, listing())[2].endswith("'m10'")
+
+
+@pytest.mark.parametrize("over", [0, 1])
+def test_short_values_are_quoted_whole_up_to_40_characters(over):
+    value = quoted_at(40 + over)
+    assert ("…" in failure(checks.retrieve_matches, PHI, dict(PHI, created=value), ex(), ex())[2]) == bool(over)
+    said = failure(checks.refused, ex(401, {"object": value, "data": []}), "MODELS-AUTH-MISSING")[2]
+    assert ("…" in said) == bool(over)
+
+
+@pytest.mark.parametrize("over", [0, 1])
+def test_a_schema_problem_is_quoted_whole_up_to_200_characters(over):
+    from infocheck.bundle import schema_errors, validator
+    for schema, check, body_of in (("models/list", checks.list_shape,
+                                    lambda v: {"object": "list", "data": [dict(PHI, created=v)]}),
+                                   ("models/model", lambda e: checks.retrieve_200(e, "phi-3"),
+                                    lambda v: dict(PHI, created=v))):
+        size = next(n for n in range(1, 400)
+                    if len(schema_errors(validator(schema), body_of("c" * n))[0]) == 200 + over)
+        said = failure(check, ex(200, body_of("c" * size)))[2]
+        assert ("…" in said) == bool(over)
+
+
+@pytest.mark.parametrize("over", [0, 1])
+def test_an_error_body_is_quoted_up_to_160_bytes(over):
+    body = b"x" * (160 + over)
+    assert ("bytes)" in failure(checks.error_shape, ex(401, body))[2]) == bool(over)
+
+
+@pytest.mark.parametrize("over", [0, 1])
+def test_the_ids_of_two_lists_are_quoted_whole_up_to_200_characters(over):
+    first = listing(dict(PHI, id="p"))
+    long_id = "i" * (200 + over - 4)          # repr of a one-id list: ['…'] adds four
+    expected = failure(checks.same_list, listing(dict(PHI, id=long_id)), first, "MODELS-UNKNOWN-QUERY", "the list")[1]
+    assert ("…" in expected) == bool(over)
