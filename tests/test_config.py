@@ -286,6 +286,7 @@ def test_a_contract_s_own_rows_follow_the_model_row():
     assert info[:8] == ["contract", "endpoint", "api-version", "credential", "model", "deployments", "routed to",
                         "request timeout"]
     assert models[-4:] == info[-4:] == ["fail on SHOULD", "waivers", "team requirements", "policy"]
+    assert models.count("asks for") == 1 and info.count("routed to") == 1
 
 
 def test_every_value_but_the_key_is_trimmed():

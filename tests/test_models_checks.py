@@ -344,6 +344,7 @@ def test_the_first_moved_model_and_the_first_close_name_are_named():
 def test_the_older_azure_shape_is_read_off_the_first_model():
     older = {"id": "gpt-4o", "object": "model", "created_at": 1, "capabilities": {}}
     assert "older Azure shape" in failure(checks.list_shape, ex(200, {"object": "list", "data": [older, PHI]}))[2]
+    assert "older Azure shape" in failure(checks.list_shape, ex(200, {"object": "list", "data": [older, "x"]}))[2]
     assert "older Azure shape" not in failure(checks.list_shape, ex(200, {"object": "list", "data": [PHI, older]}))[2]
 
 

@@ -85,9 +85,13 @@ class Config:
     def describe(self) -> list[tuple[str, str]]:
         """The effective configuration, safe to print (the credential shows as ***): the rows
         the knobs declare, in their order, with the contract's own after the model's."""
-        rows = [(title, show(self)) for knob in KNOBS for title, show in knob.rows]
-        at = next(i for i, (title, _) in enumerate(rows) if title == "model") + 1
-        return rows[:at] + self.contract.rows(self) + rows[at:]
+        rows = []
+        for knob in KNOBS:
+            for title, show in knob.rows:
+                rows.append((title, show(self)))
+                if title == "model":
+                    rows += self.contract.rows(self)
+        return rows
 
 
 def _given(knob: Knob, options: dict, environ: dict):
