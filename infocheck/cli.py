@@ -3,8 +3,6 @@ its subcommands. Every usage error, here and in the subcommands, reads `ERROR: .
 own spelling) on one line and exits 4."""
 from __future__ import annotations
 
-import difflib
-import re
 import sys
 
 from infocheck import __version__
@@ -78,17 +76,11 @@ def main(argv: list[str] | None = None) -> int:
 def suggestion(args: list[str]) -> str:
     """An option that is not one, but near one of infocheck's: which was meant, in one line
     (pytest's own message would be a usage block with its ini file's path)."""
+    from infocheck import usage
     from infocheck.configuration.knobs import KNOBS
 
     ours = [k.option for k in KNOBS] + ["--infocheck-json", "--report-dir"]
-    known = set(ours) | set(PYTEST_OPTIONS)
-    for arg in args:
-        if arg == "--" :
-            break
-        name = arg.split("=", 1)[0]
-        if not re.fullmatch(r"--[a-z][a-z0-9-]*", name) or name in known:
-            continue
-        close = difflib.get_close_matches(name, ours, n=1, cutoff=0.75)
-        if close:
-            return f"infocheck: unknown option {name}; did you mean {close[0]}? (infocheck --help lists them)"
+    near = usage.meant(args, ours, known=frozenset(PYTEST_OPTIONS))
+    if near:
+        return f"infocheck: unknown option {near[0]}; did you mean {near[1]}? (infocheck --help lists them)"
     return ""

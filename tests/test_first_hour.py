@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from harness import KEY, ROOT, clean_env, run_suite, serve
+from infocheck import usage
 from infocheck.cli import main as infocheck
 from infocheck.wire.secret import credential_problem
 
@@ -65,7 +66,12 @@ def test_help_starts_with_infocheck_s_own_usage(tmp_path):
 @pytest.mark.parametrize("args, says", [
     (["--endpiont", "https://x.example"], "ERROR: infocheck: unknown option --endpiont; did you mean --endpoint?"),
     (["--fleet-slise=1/2"], "did you mean --fleet-slice?"),
-    (["serve", "--flavor", "vllm"], "ERROR: infocheck serve: unrecognized arguments: --flavor vllm"),
+    (["serve", "--flavor", "vllm"], "ERROR: infocheck serve: unrecognized arguments: --flavor vllm; "
+                                    "did you mean --flavour? (infocheck serve --help)"),
+    (["serve", "--quiet", "--colour"], "ERROR: infocheck serve: unrecognized arguments: --colour "
+                                       "(infocheck serve --help)"),
+    (["merge", "a.json", "--jsno", "m.json"], "ERROR: infocheck merge: unrecognized arguments: --jsno m.json; "
+                                              "did you mean --json?"),
     (["serve", "--contract", "models", "--flavour", "vlm"], "invalid choice: 'vlm' for the models contract"),
     (["merge"], "ERROR: infocheck merge: the following arguments are required"),
 ])
@@ -75,6 +81,15 @@ def test_a_usage_error_is_one_line_exit_4_without_paths(tmp_path, args, says):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and says in lines[0], result.stderr
     assert "site-packages" not in result.stderr and "inifile" not in result.stderr
+
+
+def test_the_option_meant_is_the_first_near_one_before_a_double_dash():
+    options = ["--endpoint", "--flavour"]
+    assert usage.meant(["x", "--endpiont=https://x.example"], options) == ("--endpiont", "--endpoint")
+    assert usage.meant(["--colour", "--flavor"], options) == ("--flavor", "--flavour")
+    assert usage.meant(["--", "--flavor"], options) is None              # after --, an argument
+    assert usage.meant(["--flavour", "-flavor", "--Flavor"], options) is None
+    assert usage.meant(["--flavor"], options, known=frozenset({"--flavor"})) is None   # someone else's
 
 
 def test_merge_says_in_words_what_is_not_a_report(tmp_path, capsys):

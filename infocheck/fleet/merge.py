@@ -23,6 +23,7 @@ from infocheck.configuration import files
 from infocheck.fleet import model, render
 from infocheck.fleet.file import NAME
 from infocheck.judging.judge import EXIT_INTERNAL, EXIT_USAGE, VERDICTS
+from infocheck.usage import OneLineParser
 from infocheck.wire.printable import printable
 
 INPUT_LIMIT = 256 * 1024 * 1024
@@ -341,11 +342,5 @@ def _guarded(command: str, work) -> int:
         return EXIT_INTERNAL
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):   # a usage error is exit 4 here too, not argparse's 2; one line
-        print(f"ERROR: {self.prog}: {printable(message, 500)} ({self.prog} --help)", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
-
-
 def _parser(command: str, description: str) -> argparse.ArgumentParser:
-    return _Parser(prog=f"infocheck {command}", description=description)
+    return OneLineParser(prog=f"infocheck {command}", description=description)

@@ -11,17 +11,11 @@ import sys
 
 from infocheck import contracts
 from infocheck.judging.judge import EXIT_USAGE
-from infocheck.wire.printable import printable
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):   # a usage error is exit 4 here too, not argparse's 2; one line
-        print(f"ERROR: infocheck serve: {printable(message, 500)} (infocheck serve --help)", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
+from infocheck.usage import OneLineParser
 
 
 def parser() -> argparse.ArgumentParser:
-    found = _Parser(prog="infocheck serve", description=__doc__.split("\n\n")[0].replace("\n", " "))
+    found = OneLineParser(prog="infocheck serve", description=__doc__.split("\n\n")[0].replace("\n", " "))
     found.add_argument("--contract", choices=contracts.names(), default=contracts.DEFAULT,
                        help="the contract to serve (default %(default)s)")
     found.add_argument("--flavour", default="reference",
