@@ -14,13 +14,14 @@ import pytest
 import requests
 import urllib3
 
-from harness import POSITIVE, RawServer, drip, probe_for, read_request, serve
+from harness import KEY, POSITIVE, RawServer, drip, probe_for, read_request, serve
+from infocheck.configuration.config import build_config
 from infocheck.wire import probe as probe_module
 from infocheck.configuration.credentials import CredentialError, KeyCredential
 from infocheck.wire.exchange import Exchange, Request
-from infocheck.wire.probe import (NotTested, RunState, UnusableCredential, describe_transport_error,
-                             retry_after_seconds)
-from infocheck.wire.secret import EXACT, NEAR_MISSES, Secret
+from infocheck.wire.probe import (NotTested, Probe, RunState, UnusableCredential,
+                                  describe_transport_error, retry_after_seconds)
+from infocheck.wire.secret import EXACT, NEAR_MISSES, Scrubber, Secret
 from infocheck.contracts.info.server import InfoHandler, Refusal
 
 
@@ -200,6 +201,24 @@ def test_without_fcntl_the_run_state_works_in_one_process(monkeypatch):
     with pytest.raises(ImportError):
         state.shared()          # shards need it; infocheck asks only where it can fork
     state.close()
+
+
+def test_a_probe_closes_the_run_state_it_made_and_leaves_a_shared_one_open():
+    settings = build_config({}, {"INFOCHECK_ENDPOINT": "http://127.0.0.1:9", "INFOCHECK_API_KEY": KEY})
+
+    def probe(state=None):
+        return Probe(settings, settings.target_url(), KeyCredential(settings.api_key), Scrubber([settings.api_key]), state=state)
+
+    own = probe()
+    own.close()
+    assert own.state.closed
+    shared = RunState()
+    for _ in range(2):   # each shard's probe closes; the run's state outlives them all
+        probe(shared).close()
+        assert not shared.closed and shared.take_request(2)
+    shared.close()
+    shared.close()       # twice, as a run that stops early may
+    assert shared.closed
 
 
 @pytest.mark.parametrize("home", [("http", "elsewhere.invalid", 80), ("http", "0.0.0.0", 80)])

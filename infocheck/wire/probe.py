@@ -158,6 +158,10 @@ class RunState:
         if not self._cell.closed:
             self._cell.close()
 
+    @property
+    def closed(self) -> bool:
+        return self._cell.closed
+
     @contextmanager
     def _held(self):
         if self._lock is None:   # one process: nothing to lock against
