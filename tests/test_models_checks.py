@@ -9,6 +9,7 @@ import pytest
 
 from infocheck.contracts.checking import CheckFailure
 from infocheck.contracts.models import checks
+from infocheck.contracts.models.fixtures import worth_retrieving
 from infocheck.wire.exchange import Exchange, Request
 
 JSON = ("Content-Type", "application/json")
@@ -417,3 +418,14 @@ def test_the_ids_of_two_lists_are_quoted_whole_up_to_200_characters(over):
     long_id = "i" * (200 + over - 4)          # repr of a one-id list: ['…'] adds four
     expected = failure(checks.same_list, listing(dict(PHI, id=long_id)), first, "MODELS-UNKNOWN-QUERY", "the list")[1]
     assert ("…" in expected) == bool(over)
+
+
+def test_the_ids_retrieved_are_the_first_of_each_owner_then_the_rest_in_order():
+    def model(i, owner):
+        return {"id": i, "owned_by": owner}
+
+    assert worth_retrieving([model("a", "x"), model("b", "x"), model("c", "y"), model("d", "z")]) == ["a", "c", "d"]
+    assert worth_retrieving([model("a", "x"), model("b", "x"), model("c", "x"), model("d", "y")]) == ["a", "d", "b"]
+    assert worth_retrieving([model("a", "x"), model("a", "y"), model("b", "y"), model("c", "z")]) == ["a", "c", "b"]
+    assert worth_retrieving([model("a", "x"), model("b", "y")], count=5) == ["a", "b"]
+    assert worth_retrieving([]) == []
