@@ -7,8 +7,10 @@ from infocheck.contracts.models import checks
 requirement = pytest.mark.requirement
 
 
-def retrieved_if_unlisted(models, listed, name):
-    return None if any(m["id"] == name for m in listed) else models.once(model=name, encode_slash=False)
+def check_served(models, listed, working_listing, name, requirement, why):
+    """`name` is listed, or retrieved (asked for only when the list lacks it)."""
+    retrieved = None if any(m["id"] == name for m in listed) else models.once(model=name, encode_slash=False)
+    checks.served(name, listed, retrieved, requirement, working_listing, why)
 
 
 @requirement("MODELS-MODEL-SERVED")
@@ -16,8 +18,7 @@ def test_the_model_of_the_gate_is_served(models, listed, working_listing, infoch
     name = infocheck_config.model
     if not name:
         pytest.skip("no model named (--model / INFOCHECK_MODEL)")
-    checks.served(name, listed, retrieved_if_unlisted(models, listed, name), "MODELS-MODEL-SERVED",
-                  working_listing, "--model")
+    check_served(models, listed, working_listing, name, "MODELS-MODEL-SERVED", "--model")
 
 
 @requirement("MODELS-SAME-AS-INFO")
@@ -25,5 +26,4 @@ def test_the_model_info_names_is_served(models, listed, working_listing, infoche
     name = infocheck_config.info_model_name
     if not name:
         pytest.skip("no /info model_name to compare with (a fleet target's same_as gives one)")
-    checks.served(name, listed, retrieved_if_unlisted(models, listed, name), "MODELS-SAME-AS-INFO",
-                  working_listing, "the model_name /info names")
+    check_served(models, listed, working_listing, name, "MODELS-SAME-AS-INFO", "the model_name /info names")
