@@ -15,6 +15,7 @@ from harness import KEY, ROOT, clean_env, run_suite
 from infocheck import contracts
 from infocheck.contracts.models.server import ModelsHandler, ModelsSettings, ReferenceServer
 from infocheck.judging.catalogue import builtin
+from infocheck.wire.secret import NEAR_MISSES
 
 MODELS = contracts.get("models")
 CATALOGUE = builtin(MODELS)
@@ -59,6 +60,17 @@ def test_a_list_of_a_million_bytes_of_owners_is_judged_like_a_short_one(tmp_path
         run = run_suite(tmp_path, "--contract", "models", "--model", "model-10999", endpoint=server.url, html=False)
     assert run.code == 0 and not run.findings, run.stdout[-3000:]
     assert verdicts(run)["MODELS-RETRIEVE-ID"] == verdicts(run)["MODELS-MODEL-SERVED"] == "passed"
+
+
+def test_a_near_miss_that_is_the_key_itself_is_skipped_and_said_so(tmp_path):
+    digits = "0123456789" * 3          # no letters: its case changes are the key itself
+    with ReferenceServer(ModelsSettings(api_key=digits, base_path="/v1"), ModelsHandler).start() as server:
+        run = run_suite(tmp_path, "--contract", "models", endpoint=server.url, key=digits, html=False)
+    assert run.code == 0 and not run.findings, run.stdout[-3000:]
+    skipped = [r for r in run.report["results"] if r["outcome"] == "skipped"
+               and "is the key itself (it has no letters)" in r["summary"]]
+    assert len(skipped) == sum("case" in v.label for v in NEAR_MISSES) > 0, run.report["results"]
+    assert verdicts(run)["MODELS-AUTH-NEAR-MISS"] == "passed"   # the other near misses were refused
 
 
 def suite_tests():

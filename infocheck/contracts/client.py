@@ -1,11 +1,12 @@
 """`ContractClient`: how a test asks for an exchange, whatever the contract. A contract's client
 builds `Request`s from intent (which credential, which api-version, which route) and sends them
 here, through the session's `Probe`; every exchange is recorded on the test for the report. It
-knows nothing of pytest: a request that cannot be answered raises `NotTested`, which pytest
-reports as a skip."""
+knows nothing of pytest: a request that cannot be answered raises `NotTested`, and a near miss
+that would be the key itself `unittest.SkipTest`, both of which pytest reports as skips."""
 from __future__ import annotations
 
 import secrets
+import unittest
 
 from infocheck.wire.exchange import Credential, Exchange, Request
 from infocheck.wire.probe import NotTested, Probe
@@ -49,6 +50,14 @@ class ContractClient:
 
     def credentials(self, variant: KeyVariant = EXACT, form: str | None = None) -> tuple:
         return (credential_header(form or self.config.auth_header, variant),)
+
+    def near_miss_credentials(self, variant: KeyVariant) -> tuple:
+        """The credential with its key changed as `variant` says. A change that leaves this key
+        as it is (the case of a key without letters) would only send the key: the test is
+        skipped, with that said."""
+        if not self.probe.differs_from_key(variant):
+            raise unittest.SkipTest(f"{variant.label} is the key itself (it has no letters)")
+        return self.credentials(variant)
 
     def wrong_credentials(self) -> tuple:
         """The configured header carrying a key that is nobody's."""
