@@ -97,7 +97,8 @@ def _in_words(problem) -> str:
     where = " → ".join(str(p) for p in problem.absolute_path)
     place = f" in {where}" if where else ""
     if problem.validator == "required":
-        missing = problem.message.split("'")[1] if problem.message.count("'") >= 2 else "a member"
+        present = problem.instance if isinstance(problem.instance, dict) else {}
+        missing = next((m for m in problem.validator_value if m not in present), "a member")
         said = f"it has no {missing}{place}, which every infocheck report has"
     elif problem.validator == "additionalProperties":
         said = f"it has members no infocheck report has{place}"
