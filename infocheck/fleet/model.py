@@ -68,8 +68,13 @@ def head(summaries: list[dict], fleet_slice: str | None = None) -> dict:
     }
 
 
-def document(targets: list[dict], fleet_slice: str | None = None) -> dict:
-    return dict(head([summarize(t) for t in targets], fleet_slice), targets=targets)
+def document(targets: list[dict], fleet_slice: str | None = None,
+             summaries: list[dict] | None = None) -> dict:
+    """The fleet's result: its head, judged from the targets' summaries (the caller's, when it
+    has made them already), and the targets."""
+    if summaries is None:
+        summaries = [summarize(t) for t in targets]
+    return dict(head(summaries, fleet_slice), targets=targets)
 
 
 def contract_of(target: dict) -> str:

@@ -103,9 +103,11 @@ class FleetRun:
         entries = [found[t.name] for t in targets]
         scrubber = Scrubber(self.secrets)
         entries = [self.scrubbed(entry, target, scrubber) for entry, target in zip(entries, targets)]
-        doc = model.document(entries, shown)
-        self.write_reports(doc, targets, scrubber)
-        for line in render.summary_lines(doc, [model.summarize(e) for e in entries]):
+        metas: dict = {}
+        summaries = [model.summarize(e, metas) for e in entries]   # the verdict's, the page's, the terminal's
+        doc = model.document(entries, shown, summaries)
+        self.write_reports(doc, summaries, metas, targets, scrubber)
+        for line in render.summary_lines(doc, summaries):
             self.write(scrubber.text(line))
         self.write(f"fleet wall time: {time.monotonic() - started:.1f} s")
         return doc["exit_code"]
@@ -246,12 +248,11 @@ class FleetRun:
     def _report_folder(self) -> Path:
         return (self.paths["html"] or self.paths["json"] or self.folder).parent
 
-    def write_reports(self, doc: dict, targets, scrubber: Scrubber) -> None:
+    def write_reports(self, doc: dict, summaries: list[dict], metas: dict, targets,
+                      scrubber: Scrubber) -> None:
         if self.paths["json"]:
             self._save(self.paths["json"], json.dumps(doc, indent=2, ensure_ascii=False) + "\n", scrubber)
         if self.paths["html"]:
-            metas: dict = {}
-            summaries = [model.summarize(t, metas) for t in doc["targets"]]
             self._save(self.paths["html"], render.html(doc, summaries, metas), scrubber)
         if self.paths["junit"]:
             self._save(self.paths["junit"], junit([(t.name, self.folder / t.name / "junit.xml")
