@@ -32,7 +32,7 @@ class TerminalSummary:
             terminal.write_line("infocheck reports: " + ", ".join(files))
 
 
-def write_summary(results, terminal, written=()) -> None:
+def write_summary(results, terminal) -> None:
     write = terminal.write_line
     tests = results.tests.values()
     findings = [t for t in tests if t.outcome == Outcome.FINDING]
@@ -73,8 +73,6 @@ def write_summary(results, terminal, written=()) -> None:
     good = results.status == 0
     write(f"{results.verdict}: {results.explanation} (exit {results.status})", bold=True,
           red=not good, green=good)
-    if written:
-        write("reports: " + ", ".join(written))
 
 
 class ScrubbingFile:
