@@ -73,13 +73,9 @@ class JsonReport:
         self.config, self.results, self.settings = config, results, settings
         self.scrubber, self.configuration = scrubber, configuration
 
-    def path(self) -> Path | None:
-        path = self.config.getoption("infocheck_json")
-        return Path(self.config.invocation_params.dir) / path if path else None
-
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session):
-        target = self.path()
+        target = report_path(self.config)
         if target is None:
             return
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -100,11 +96,16 @@ def stopped_document(reason: str, code: int) -> dict:
             "requirements": [], "expired_waivers": [], "results": []}
 
 
-def write_stopped(config, reason: str, code: int) -> None:
+def report_path(config) -> Path | None:
+    """Where this run's infocheck.json goes (from where pytest was started), or None."""
     path = config.getoption("infocheck_json")
-    if not path:
+    return Path(config.invocation_params.dir) / path if path else None
+
+
+def write_stopped(config, reason: str, code: int) -> None:
+    target = report_path(config)
+    if target is None:
         return
-    target = Path(config.invocation_params.dir) / path
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(stopped_document(printable(reason, 2000), code), indent=2,
