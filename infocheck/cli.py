@@ -8,7 +8,7 @@ import sys
 from infocheck import __version__
 from infocheck.bundle import command_ini, folder
 
-EXIT_USAGE = 4
+EXIT_USAGE = 4   # judging.judge.EXIT_USAGE, not imported: --help and a mistyped option start faster
 USAGE = """\
 usage: infocheck [options] [TESTS_FOLDER ...]
        infocheck serve [--contract NAME] [--flavour NAME] [--port N]

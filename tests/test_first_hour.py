@@ -83,6 +83,12 @@ def test_a_usage_error_is_one_line_exit_4_without_paths(tmp_path, args, says):
     assert "site-packages" not in result.stderr and "inifile" not in result.stderr
 
 
+def test_the_command_s_usage_exit_is_the_judge_s():
+    from infocheck import cli
+    from infocheck.judging.judge import EXIT_USAGE
+    assert cli.EXIT_USAGE == EXIT_USAGE == 4
+
+
 def test_the_option_meant_is_the_first_near_one_before_a_double_dash():
     options = ["--endpoint", "--flavour"]
     assert usage.meant(["x", "--endpiont=https://x.example"], options) == ("--endpiont", "--endpoint")
