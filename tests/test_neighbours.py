@@ -6,6 +6,7 @@ of every secret; what had to be withheld is that target's text alone, and the ne
 AUTH-NO-ECHO for what it sent."""
 import base64
 import json
+import shlex
 import sys
 
 import pytest
@@ -54,7 +55,9 @@ def fleet_of_neighbours(tmp_path_factory):
                    {"name": "bravo", "endpoint": servers[2].url, "api_key_env": "BRAVO_KEY"}]
         path = tmp / "fleet.yaml"
         path.write_text(json.dumps({"targets": targets}))
-        run = run_suite(tmp, "--fleet", str(path), key=None,
+        # The operator allows the token command (a fleet file runs no command of its own).
+        run = run_suite(tmp, "--fleet", str(path), "--fleet-allow-token-command",
+                        f"{shlex.quote(sys.executable)} -c *", key=None,
                         env={"ALPHA_KEY": KEY, "BRAVO_KEY": NEIGHBOUR_KEY, "FLEET_TOKEN": TOKEN})
     finally:
         for server in servers:

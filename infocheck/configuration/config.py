@@ -40,6 +40,9 @@ class Config:
     fleet_slice: tuple[int, int] | None = None
     fleet_jobs: int = 8
     fleet_env_prefixes: tuple[str, ...] = ()
+    fleet_allow_token_commands: tuple[tuple[str, ...], ...] = ()   # each as the words it runs as
+    fleet_allow_azure_identity: bool = False
+    fleet_allow_token_scopes: tuple[str, ...] = ()
     api_version: str = ""                 # the version this Config is for (the first one of a run)
     embedded_server: bool = False         # endpoint is the reference server infocheck started
     concurrency_note: str = ""            # why the tests run otherwise than --concurrency says
@@ -102,8 +105,9 @@ def _given(knob: Knob, options: dict, environ: dict):
     raw = environ.get(knob.env)
     if raw is None or raw.strip() == "":
         return None
-    if knob.form == "list":
-        return [part.strip() for part in raw.split(",") if part.strip()]
+    if knob.form in ("list", "lines"):
+        parts = raw.split(",") if knob.form == "list" else raw.splitlines()
+        return [part.strip() for part in parts if part.strip()]
     return raw if knob.field == "api_key" else raw.strip()   # a key is used exactly as given
 
 
@@ -154,6 +158,15 @@ def _check_together(c: Config) -> None:
     if c.fleet_env_prefixes and not c.fleet:
         raise ConfigError(f"{knobs['fleet_env_prefixes'].label}: it narrows what a fleet file may "
                           "read; give --fleet FILE too")
+    for name in ("fleet_allow_token_commands", "fleet_allow_azure_identity", "fleet_allow_token_scopes"):
+        if getattr(c, name) and not c.fleet:
+            raise ConfigError(f"{knobs[name].label}: it allows what a fleet file may make "
+                              "infocheck do; give --fleet FILE too (a single run's own options "
+                              "need no allowing)")
+    if c.fleet_allow_token_scopes and not c.fleet_allow_azure_identity:
+        raise ConfigError(f"{knobs['fleet_allow_token_scopes'].label}: it widens the scopes a "
+                          "fleet file's azure_identity may ask for; give "
+                          f"{knobs['fleet_allow_azure_identity'].option} too")
     if c.auth_header_given == "api-key" and c.uses_token:
         raise ConfigError(f"{knobs['auth_header_given'].label}: a token is always sent as "
                           "Authorization: Bearer")

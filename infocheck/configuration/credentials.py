@@ -19,6 +19,41 @@ OPAQUE_TOKEN_LIFETIME = 2700.0  # a token whose expiry cannot be read is renewed
 COMMAND_TIMEOUT = 60.0          # seconds a token command may run
 COMMAND_OUTPUT_LIMIT = 64 * 1024  # bytes of its output read; a token is a few KiB at most
 
+# The credentials of CI systems and clouds, and infocheck's own variables: a fleet file may never
+# name one (api_key_env), and no token command's environment holds one.
+CI_AND_CLOUD_CREDENTIALS = {
+    "GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_PAT", "SYSTEM_ACCESSTOKEN",
+    "AZURE_DEVOPS_EXT_PAT", "CI_JOB_TOKEN", "CI_JOB_JWT", "CI_JOB_JWT_V2", "CI_REGISTRY_PASSWORD",
+    "CI_DEPLOY_PASSWORD", "GITLAB_TOKEN", "BITBUCKET_STEP_OIDC_TOKEN", "CIRCLE_OIDC_TOKEN",
+    "CIRCLE_TOKEN", "BUILDKITE_AGENT_ACCESS_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AZURE_CLIENT_SECRET",
+    "AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_PASSWORD", "AZURE_FEDERATED_TOKEN",
+    "AZURE_STORAGE_KEY", "AZURE_STORAGE_CONNECTION_STRING", "ARM_CLIENT_SECRET", "ARM_ACCESS_KEY",
+    "ARM_OIDC_TOKEN", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_OAUTH_ACCESS_TOKEN",
+    "GOOGLE_CREDENTIALS", "CLOUDSDK_AUTH_ACCESS_TOKEN", "VAULT_TOKEN", "NPM_TOKEN",
+    "NODE_AUTH_TOKEN", "TWINE_PASSWORD", "PYPI_TOKEN", "DOCKER_PASSWORD", "DOCKER_AUTH_CONFIG",
+}
+CI_AND_CLOUD_PREFIXES = ("ACTIONS_", "SYSTEM_", "RUNNER_", "INFOCHECK_")
+
+
+def ci_or_cloud_credential(name: str) -> bool:
+    """Whether the environment variable is a CI or cloud credential or one of infocheck's own."""
+    return name.upper() in CI_AND_CLOUD_CREDENTIALS or name.upper().startswith(CI_AND_CLOUD_PREFIXES)
+
+
+def command_environment(environ=None) -> dict:
+    """A token command's environment: this process's without the CI and cloud credentials and
+    infocheck's own variables (a key, a fleet's other settings), which no command needs for a
+    token and none may print as one."""
+    environ = os.environ if environ is None else environ
+    return {name: value for name, value in environ.items() if not ci_or_cloud_credential(name)}
+
+
+def command_words(command: str) -> list[str]:
+    """The argv a token command runs as (no shell): the words a shell would split it into.
+    ValueError if it cannot be split (an unclosed quote)."""
+    return shlex.split(command)
+
 
 class CredentialError(Exception):
     """No credential could be had; the message is one line, secret-free. `usage` marks a
@@ -73,7 +108,8 @@ class TokenCredential:
 
 
 class CommandToken(TokenCredential):
-    """A token printed by a command. Nothing the command prints is ever shown: on failure only
+    """A token printed by a command, run without a shell (its words as `command_words` splits
+    them) in `command_environment()`. Nothing the command prints is ever shown: on failure only
     its first word and exit status are named. It is cut off past COMMAND_TIMEOUT seconds or
     COMMAND_OUTPUT_LIMIT bytes of output, with its whole process group."""
 
@@ -91,14 +127,15 @@ class CommandToken(TokenCredential):
 
     def acquire(self):
         try:
-            argv = shlex.split(self._command)
+            argv = command_words(self._command)
         except ValueError as exc:
             raise CredentialError(f"{self.knob}: cannot parse the command ({exc})", usage=True) from None
         if not argv:
             raise CredentialError(f"{self.knob}: the command is empty", usage=True)
         try:
             process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=subprocess.DEVNULL, start_new_session=True)
+                                       stderr=subprocess.DEVNULL, start_new_session=True,
+                                       env=command_environment())
         except OSError as exc:
             raise CredentialError(f"{self.describe()} could not be started ({exc.strerror})") from None
         output, problem = bytearray(), []

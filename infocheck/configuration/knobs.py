@@ -33,7 +33,8 @@ class Knob:
     help: str
     parse: Callable[[object, str], object] = _text   # (value, "ENV / --option") -> field value
     default: object = None
-    form: str = "value"        # value; flag (on/off); list (repeatable option; env: comma list)
+    form: str = "value"        # value; flag (on/off); list (repeatable option; env: comma list);
+                               # lines (repeatable option; env: one a line)
     rows: tuple = ()           # (title, Config -> text) pairs for the report
     fleet_key: str | None = None
 
@@ -133,6 +134,36 @@ def _prefix(value, label: str) -> tuple[str, ...]:
             raise ConfigError(f"{label}: {_shown(prefix)} is not the start of an environment "
                               "variable's name (letters, digits, _)")
     return prefixes
+
+
+def _command_patterns(values, label: str) -> tuple[tuple[str, ...], ...]:
+    """Token commands a fleet file may give, each as the words it is run as: exact words, but a
+    last word * stands for any further words (none or more)."""
+    from infocheck.configuration.credentials import command_words
+
+    patterns = []
+    for value in values:
+        try:
+            words = tuple(command_words(str(value)))
+        except ValueError:
+            raise ConfigError(f"{label}: {_shown(value)} cannot be split into words (a quote is "
+                              "not closed)") from None
+        if not words:
+            raise ConfigError(f"{label}: a command to allow is empty")
+        if words[0] == "*" or "*" in words[:-1]:
+            raise ConfigError(f"{label}: {_shown(value)}: * may only be the last word, after the "
+                              "program (it stands for any further words)")
+        patterns.append(words)
+    return tuple(patterns)
+
+
+def _scopes(values, label: str) -> tuple[str, ...]:
+    scopes = tuple(str(value).strip() for value in values)
+    for scope in scopes:
+        if not scope or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in scope):
+            raise ConfigError(f"{label}: {_shown(scope)} is not a scope (one word, e.g. "
+                              "https://ml.azure.com/.default)")
+    return scopes
 
 
 def _endpoint(value, label: str) -> str:
@@ -254,6 +285,20 @@ KNOBS = (
          "(repeatable; env: comma list), e.g. EASTUS2_: a fleet file changed in a pull request "
          "cannot send another of the job's secrets anywhere.", parse=_prefix, default=(),
          form="list"),
+    Knob("fleet_allow_token_commands", "--fleet-allow-token-command",
+         "INFOCHECK_FLEET_ALLOW_TOKEN_COMMAND",
+         "a token command a fleet file's token_command may be (repeatable; env: one a line): the "
+         "same words, where a last word * stands for any further words, e.g. 'az account "
+         "get-access-token *'. Without it a fleet file runs no command.",
+         parse=_command_patterns, default=(), form="lines"),
+    Knob("fleet_allow_azure_identity", "--fleet-allow-azure-identity",
+         "INFOCHECK_FLEET_ALLOW_AZURE_IDENTITY",
+         "a fleet file's azure_identity may use this job's Azure identity (for a scope of the "
+         "target's contract, or one --fleet-allow-token-scope names). Without it, it may not.",
+         parse=_flag, default=False, form="flag"),
+    Knob("fleet_allow_token_scopes", "--fleet-allow-token-scope", "INFOCHECK_FLEET_ALLOW_TOKEN_SCOPE",
+         "a scope besides the contract's own that a fleet file's token_scope may ask the job's "
+         "identity for (repeatable; env: comma list).", parse=_scopes, default=(), form="list"),
 )
 
 KNOB_BY_FIELD = {knob.field: knob for knob in KNOBS}
@@ -262,3 +307,7 @@ FLEET_KNOB = KNOB_BY_FIELD["fleet"]
 # fields from its own options or environment.
 FLEET_KEYS = {knob.fleet_key: knob.field for knob in KNOBS if knob.fleet_key}
 FLEET_TARGET_FIELDS = tuple(FLEET_KEYS.values())
+# The settings of a fleet run itself, which no target's run takes.
+FLEET_RUN_FIELDS = ("fleet", "fleet_slice", "fleet_jobs", "fleet_env_prefixes",
+                    "fleet_allow_token_commands", "fleet_allow_azure_identity",
+                    "fleet_allow_token_scopes")

@@ -50,6 +50,12 @@ class Contract:
     def token_scope(self, api_version: str) -> str:
         raise NotImplementedError
 
+    def token_scopes(self) -> tuple[str, ...]:
+        """Every scope the contract documents (its default, and each candidate api-version's):
+        what a fleet file's azure_identity may ask for without the operator allowing more."""
+        versions = (self.default_api_version,) + tuple(self.candidate_versions())
+        return tuple(dict.fromkeys(self.token_scope(v) for v in versions))
+
     def target_url(self, endpoint: str) -> str:
         """The URL the probe sends to (and may never leave the origin of), from the base URL."""
         raise NotImplementedError

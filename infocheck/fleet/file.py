@@ -5,8 +5,9 @@ is a usage error (exit 4) naming the target and the field before any request is 
 The file holds no secret values, only where to find them (api_key_env names a variable), and is
 as untrusted as any file (configuration/files.py): a fleet file changed in a pull request must
 not be able to send the job's own credentials (GITHUB_TOKEN, a cloud key) to an endpoint of its
-choosing, so those variables are refused by name, and `--fleet-env-prefix` narrows what it may
-name further."""
+choosing, so those variables are refused by name (configuration/credentials.py keeps the
+list), and `--fleet-env-prefix` narrows what it may name further. Nor may it run a command or use
+the job's Azure identity that whoever starts infocheck did not allow (`Consent`)."""
 from __future__ import annotations
 
 import re
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from infocheck.configuration import files
 from infocheck.configuration.config import build_config
+from infocheck.configuration.credentials import ci_or_cloud_credential, command_words
 from infocheck.configuration.knobs import FLEET_KEYS, KNOB_BY_FIELD, KNOBS, ConfigError
 
 NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -23,20 +25,6 @@ FOLDER_UNSAFE = re.compile(r"^\.+$|\.$|^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*
 LITERAL_CREDENTIALS = {"api_key", "key", "token", "password", "secret", "authorization", "bearer",
                        "access_token", "api-key"}
 VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# The credentials of CI systems and clouds, which a fleet file may never hand to an endpoint.
-CI_AND_CLOUD_CREDENTIALS = {
-    "GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_PAT", "SYSTEM_ACCESSTOKEN",
-    "AZURE_DEVOPS_EXT_PAT", "CI_JOB_TOKEN", "CI_JOB_JWT", "CI_JOB_JWT_V2", "CI_REGISTRY_PASSWORD",
-    "CI_DEPLOY_PASSWORD", "GITLAB_TOKEN", "BITBUCKET_STEP_OIDC_TOKEN", "CIRCLE_OIDC_TOKEN",
-    "CIRCLE_TOKEN", "BUILDKITE_AGENT_ACCESS_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AZURE_CLIENT_SECRET",
-    "AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_PASSWORD", "AZURE_FEDERATED_TOKEN",
-    "AZURE_STORAGE_KEY", "AZURE_STORAGE_CONNECTION_STRING", "ARM_CLIENT_SECRET", "ARM_ACCESS_KEY",
-    "ARM_OIDC_TOKEN", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_OAUTH_ACCESS_TOKEN",
-    "GOOGLE_CREDENTIALS", "CLOUDSDK_AUTH_ACCESS_TOKEN", "VAULT_TOKEN", "NPM_TOKEN",
-    "NODE_AUTH_TOKEN", "TWINE_PASSWORD", "PYPI_TOKEN", "DOCKER_PASSWORD", "DOCKER_AUTH_CONFIG",
-}
-CI_AND_CLOUD_PREFIXES = ("ACTIONS_", "SYSTEM_", "RUNNER_", "INFOCHECK_")
 KEY_KINDS = {"endpoint": str, "api_key_env": str, "token_command": str, "azure_identity": bool,
              "token_scope": str, "auth_header": str, "api_version": (str, list),
              "deployments": (str, list), "model": str, "max_requests": int,
@@ -51,6 +39,35 @@ class FleetError(ConfigError):
 
 
 @dataclass(frozen=True)
+class Consent:
+    """What whoever starts infocheck allows a fleet file to make it do, beyond reading a key
+    from a variable: run a token command (only one of `commands`, as words: exact, or a last *
+    for any further words), use the job's Azure identity (`azure_identity`), and ask it for a
+    scope besides the target's contract's own (`scopes`). Nothing by default."""
+
+    commands: tuple[tuple[str, ...], ...] = ()
+    azure_identity: bool = False
+    scopes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, settings) -> "Consent":
+        return cls(settings.fleet_allow_token_commands, settings.fleet_allow_azure_identity,
+                   settings.fleet_allow_token_scopes)
+
+    def allows_command(self, words: list[str]) -> bool:
+        return any(allowed(pattern, words) for pattern in self.commands)
+
+
+def allowed(pattern: tuple[str, ...], words: list[str]) -> bool:
+    """Whether a command's words are the pattern's: the same words, one for one, or, where the
+    pattern ends with *, its words before the * and then any (none or more)."""
+    if pattern[-1:] == ("*",):
+        fixed = list(pattern[:-1])
+        return words[:len(fixed)] == fixed
+    return list(pattern) == words
+
+
+@dataclass(frozen=True)
 class Target:
     name: str
     environ: tuple[tuple[str, str], ...]   # INFOCHECK_* variables of a single run of this target
@@ -62,8 +79,10 @@ class Target:
     same_as: str | None = None             # the info target of the same deployment (models only)
 
 
-def read(path: str, environ: dict, prefixes: tuple[str, ...] = ()) -> list[Target]:
-    """Every target of the fleet file, validated, in the file's order."""
+def read(path: str, environ: dict, prefixes: tuple[str, ...] = (),
+         consent: Consent = Consent()) -> list[Target]:
+    """Every target of the fleet file, validated, in the file's order; a target that would run
+    a command or obtain a token `consent` does not allow is refused."""
     try:
         document = files.load(path, "fleet file")
     except files.FileError as error:
@@ -76,7 +95,7 @@ def read(path: str, environ: dict, prefixes: tuple[str, ...] = ()) -> list[Targe
         raise FleetError(f"{where}: the fleet has no targets")
     targets, seen = [], {}
     for index, entry in enumerate(document["targets"], 1):
-        target = _target(entry, index, f"{where}, target {index}", environ, prefixes)
+        target = _target(entry, index, f"{where}, target {index}", environ, prefixes, consent)
         folded = target.name.lower()   # report folders: names that differ in case would collide
         if folded in seen:
             raise FleetError(f"{where}, target {index} ({target.name}): name: the name is already "
@@ -112,7 +131,8 @@ def select(targets: list[Target], fleet_slice: tuple[int, int] | None) -> list[T
     return targets[k - 1::n]
 
 
-def _target(entry, index: int, where: str, environ: dict, prefixes: tuple[str, ...]) -> Target:
+def _target(entry, index: int, where: str, environ: dict, prefixes: tuple[str, ...],
+            consent: Consent) -> Target:
     if not isinstance(entry, dict):
         raise FleetError(f"{where}: a target is a mapping of keys (name, endpoint, ...)")
     name = entry.get("name")
@@ -148,8 +168,40 @@ def _target(entry, index: int, where: str, environ: dict, prefixes: tuple[str, .
         settings = build_config({}, env)
     except ConfigError as error:
         raise FleetError(f"{where}: {_field_of(str(error))}") from None
+    _consented(settings, where, consent)
     return Target(name, tuple(sorted(env.items())), settings.endpoint, tuple(secrets), tuple(reads),
                   settings.contract_name, index, entry.get("same_as"))
+
+
+def _consented(settings, where: str, consent: Consent) -> None:
+    """A token source of the target that whoever starts infocheck did not allow is refused,
+    naming the field and the option that would allow it."""
+    knobs = KNOB_BY_FIELD
+    if settings.token_command is not None:
+        option = knobs["fleet_allow_token_commands"]
+        try:
+            words = command_words(settings.token_command)
+        except ValueError:
+            raise FleetError(f"{where}: token_command: cannot be split into words (a quote is "
+                             "not closed)") from None
+        if not consent.allows_command(words):
+            shown = files.quoted(words[0]) if words else "(empty)"
+            raise FleetError(f"{where}: token_command: a fleet file runs only the token commands "
+                             f"whoever starts infocheck allows, and this one ({shown} ...) is not "
+                             f"allowed; allow it with {option.option} (or {option.env}), exactly "
+                             "or as its first words and *")
+    if settings.azure_identity:
+        if not consent.azure_identity:
+            option = knobs["fleet_allow_azure_identity"]
+            raise FleetError(f"{where}: azure_identity: a fleet file uses this job's Azure identity "
+                             f"only if whoever starts infocheck allows it with {option.option} (or "
+                             f"{option.env}=1); its token would go to the endpoint the file names")
+        documented = settings.contract.token_scopes()
+        if settings.scope not in documented + consent.scopes:
+            option = knobs["fleet_allow_token_scopes"]
+            raise FleetError(f"{where}: token_scope: {files.quoted(settings.scope)} is not a scope of "
+                             f"the {settings.contract_name} contract ({', '.join(documented)}); "
+                             f"allow it with {option.option} (or {option.env})")
 
 
 def _exact(value, kinds, place: str) -> None:
@@ -161,7 +213,7 @@ def _exact(value, kinds, place: str) -> None:
 
 def refused_variable(name: str, prefixes: tuple[str, ...] = ()) -> str:
     """Why a fleet file may not read this variable ('' if it may)."""
-    if name.upper() in CI_AND_CLOUD_CREDENTIALS or name.upper().startswith(CI_AND_CLOUD_PREFIXES):
+    if ci_or_cloud_credential(name):
         return (f"{name} is a CI or cloud credential, or one of infocheck's own variables; a fleet "
                 "file never sends it to an endpoint (name the variable that holds the endpoint's key)")
     if prefixes and not name.startswith(prefixes):

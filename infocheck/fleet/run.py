@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from infocheck import contracts
-from infocheck.configuration.knobs import FLEET_TARGET_FIELDS, KNOBS, ConfigError
+from infocheck.configuration.knobs import FLEET_RUN_FIELDS, FLEET_TARGET_FIELDS, KNOBS, ConfigError
 from infocheck.fleet import file as fleet
 from infocheck.fleet import model, render
 from infocheck.fleet.channel import CREDENTIAL_SOURCE, Channel
@@ -32,11 +32,12 @@ from infocheck.wire.printable import printable
 from infocheck.wire.secret import Scrubber, Secret
 
 # The fleet run's own options, and the report paths each target's run gets in their place.
-DROPPED_OPTIONS = ("--fleet", "--fleet-slice", "--fleet-jobs", "--fleet-env-prefix", "--html",
-                   "--junitxml", "--junit-xml", "--infocheck-json")
+# A flag among them takes no value (the argument after it is kept).
+DROPPED_OPTIONS = tuple(k.option for k in KNOBS if k.field in FLEET_RUN_FIELDS) + (
+    "--html", "--junitxml", "--junit-xml", "--infocheck-json")
+DROPPED_FLAGS = tuple(k.option for k in KNOBS if k.field in FLEET_RUN_FIELDS and k.form == "flag")
 RESULT_LIMIT = 64 * 1024 * 1024
-CHILD_ENV_DROPPED = {k.env for k in KNOBS if k.field in FLEET_TARGET_FIELDS + (
-    "fleet", "fleet_slice", "fleet_jobs", "fleet_env_prefixes")}
+CHILD_ENV_DROPPED = {k.env for k in KNOBS if k.field in FLEET_TARGET_FIELDS + FLEET_RUN_FIELDS}
 TARGET_FILES = ("output.txt", "infocheck.json", "infocheck.html", "junit.xml")
 
 
@@ -53,7 +54,7 @@ def child_arguments(args) -> list[str]:
             continue
         name = arg.split("=", 1)[0]
         if name in DROPPED_OPTIONS:
-            skip = "=" not in arg
+            skip = "=" not in arg and name not in DROPPED_FLAGS
             continue
         kept.append(arg)
     return kept
@@ -77,7 +78,8 @@ class FleetRun:
             return EXIT_INTERNAL
 
     def _run(self) -> int:
-        everything = fleet.read(self.settings.fleet, dict(os.environ), self.settings.fleet_env_prefixes)
+        everything = fleet.read(self.settings.fleet, dict(os.environ), self.settings.fleet_env_prefixes,
+                                fleet.Consent.of(self.settings))
         targets = fleet.select(everything, self.settings.fleet_slice)
         shown = f"{self.settings.fleet_slice[0]}/{self.settings.fleet_slice[1]}" if self.settings.fleet_slice else None
         if not targets:

@@ -14,7 +14,7 @@ def add_options(parser) -> None:
         kwargs = dict(dest=knob.dest, help=f"{knob.help} [env {knob.env}]")
         if knob.form == "flag":
             kwargs.update(action="store_true", default=None)
-        elif knob.form == "list":
+        elif knob.form in ("list", "lines"):
             kwargs.update(action="append", default=None, metavar=knob.option.lstrip("-").upper())
         else:
             kwargs.update(default=None, metavar=knob.option.lstrip("-").split("-")[-1].upper())
