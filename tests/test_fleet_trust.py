@@ -210,10 +210,11 @@ def test_an_allowed_token_command_runs_without_the_jobs_credentials(tmp_path):
             ReferenceServer(Settings(api_key=KEY), InfoHandler).start() as keyed:
         targets = [{"name": "tokened", "endpoint": tokened.url, "token_command": command},
                    {"name": "keyed", "endpoint": keyed.url, "api_key_env": "NEIGHBOUR_KEY"}]
-        run = run_suite(tmp_path, "--fleet", fleet_file(tmp_path, targets), "--fleet-allow-token-command",
-                        f"{shlex.quote(sys.executable)} -c *", key=None, html=False,
+        # Allowed by the variable (test_neighbours allows by the option): neither reaches a target's run.
+        run = run_suite(tmp_path, "--fleet", fleet_file(tmp_path, targets), key=None, html=False,
                         env={"NEIGHBOUR_KEY": KEY, "THE_TOKEN": token, "GITHUB_TOKEN": "ghs_" + "q" * 36,
-                             "AZURE_CLIENT_SECRET": "s" * 40})
+                             "AZURE_CLIENT_SECRET": "s" * 40,
+                             "INFOCHECK_FLEET_ALLOW_TOKEN_COMMAND": f"{shlex.quote(sys.executable)} -c *"})
     verdicts = {t["name"]: t["verdict"] for t in run.report["targets"]}
     assert verdicts == {"tokened": "CONFORMANT", "keyed": "CONFORMANT"}, run.stdout[-3000:]
     assert run.code == 0 and not run.leaks(token)
