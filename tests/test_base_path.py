@@ -15,9 +15,10 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from harness import KEY, RawServer, probe_for, read_request
+from harness import KEY, RawServer, probe_for, read_request, run_suite
 from infocheck.contracts.client import OnceCache
 from infocheck.contracts.models.client import ModelsClient, model_path
+from infocheck.contracts.models.server import DEFAULT_MODELS, ModelsHandler, ModelsSettings, ReferenceServer
 from infocheck.wire.base_path import READINGS, Base, at_or_under, reading, remove_dot_segments
 from infocheck.wire.exchange import Credential, Request
 from infocheck.wire.probe import OffBase
@@ -224,3 +225,45 @@ def test_a_url_requests_cannot_prepare_is_still_a_transport_error_not_a_crash():
     exchange = probe.send(Request(path="/models", headers=BEARER))
     probe.close()
     assert exchange.error == "transport error: InvalidURL" and exchange.status is None and probe.sent == 1
+
+
+# -- a run against a server that lists hostile ids ---------------------------------------------
+
+class ListsIdsOutsideTheBase(ModelsHandler):
+    """Lists ids that climb out of the base, each of its own owner (so each is retrieved), and
+    records every request that reaches it."""
+
+    seen: list = []
+    IDS = ["../../../admin/keys", "..\\..\\..\\admin\\keys", "x/../../../../admin"]
+
+    def serve(self, head):
+        self.seen.append((self.path, KEY in (self.headers.get("Authorization") or "")
+                          + (self.headers.get("api-key") or "")))
+        return super().serve(head)
+
+    def listed(self):
+        hostile = [{"id": i, "object": "model", "created": 1700000000 + n, "owned_by": f"owner-{n}"}
+                   for n, i in enumerate(self.IDS)]
+        return hostile + self.settings.models
+
+
+def test_a_run_against_a_server_listing_ids_outside_the_base_sends_nothing_there_and_fails(tmp_path):
+    ListsIdsOutsideTheBase.seen = []
+    settings_ = ModelsSettings(api_key=KEY, base_path=BASE)
+    with ReferenceServer(settings_, ListsIdsOutsideTheBase).start() as server:
+        run = run_suite(tmp_path, "--contract", "models", "--model", DEFAULT_MODELS[0]["id"],
+                        endpoint=server.url, html=False)
+    seen = ListsIdsOutsideTheBase.seen
+    assert seen and all(p == BASE or p.startswith(BASE + "/") for p, _ in seen), seen
+    assert not any("admin" in p for p, _ in seen), seen
+    assert run.code == 1 and "MODELS-RETRIEVE-200" in run.must_failed, run.stdout[-3000:]
+    retrieve = next(r for r in run.report["requirements"] if r["id"] == "MODELS-RETRIEVE-200")
+    assert len(retrieve["messages"]) == 3, retrieve["messages"]
+    assert all("not sent: its request would go to " + server.url.removesuffix(BASE) in m
+               and f"outside {server.url}" in m for m in retrieve["messages"])
+    assert "/admin/keys, outside" in " ".join(retrieve["messages"])
+    shown = {u for r in run.report["requirements"] for t in r["exchanges"]
+             for u in re.findall(r"^> [A-Z]+ (\S+)", t, re.M)}
+    assert shown <= {server.url.removesuffix(BASE) + p for p, _ in seen}, shown
+    assert run.report["requests"]["sent"] == len(seen) < 40
+    assert not run.leaks()
