@@ -18,8 +18,9 @@ from harness import KEY, POSITIVE, RawServer, drip, probe_for, read_request, ser
 from infocheck.configuration.config import build_config
 from infocheck.wire import probe as probe_module
 from infocheck.configuration.credentials import CredentialError, KeyCredential
+from infocheck.wire.base_path import Base
 from infocheck.wire.exchange import Exchange, Request
-from infocheck.wire.probe import (NotTested, Probe, RunState, UnusableCredential,
+from infocheck.wire.probe import (NotTested, OffBase, Probe, RunState, UnusableCredential,
                                   describe_transport_error, retry_after_seconds)
 from infocheck.wire.secret import EXACT, NEAR_MISSES, Scrubber, Secret
 from infocheck.contracts.info.server import InfoHandler, Refusal
@@ -225,10 +226,10 @@ def test_a_probe_closes_the_run_state_it_made_and_leaves_a_shared_one_open():
 def test_nothing_is_sent_to_another_origin(home):
     with serve() as server:
         probe = probe_for(server.url)
-        probe._origin = home    # as if the URL sent to had been rewritten on the way
-        with pytest.raises(RuntimeError, match="another origin"):
+        probe._base = Base(*home, "/")    # as if the URL sent to had been rewritten on the way
+        with pytest.raises(OffBase, match="another origin"):
             probe.send(POSITIVE)
-    assert probe.sent == 0
+    assert probe.sent == 0 and probe.state.sent == 0
 
 
 def test_the_tls_verification_is_on_unless_a_ca_bundle_is_given(tmp_path):

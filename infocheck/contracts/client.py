@@ -9,7 +9,7 @@ import secrets
 import unittest
 
 from infocheck.wire.exchange import Credential, Exchange, Request
-from infocheck.wire.probe import NotTested, Probe
+from infocheck.wire.probe import NotTested, OffBase, Probe
 from infocheck.wire.secret import EXACT, KeyVariant
 
 DEFAULT = object()   # "as the run is configured", where None means "none at all"
@@ -92,6 +92,8 @@ class ContractClient:
                 return reason
 
         found = self._shared.get(request, send)
+        if isinstance(found, OffBase):   # its data, for the test that knows whose fault it is
+            raise OffBase(found.url, found.base, found.why)
         if isinstance(found, NotTested):
             raise NotTested(str(found))
         self._recorded.append(found)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, quote
+from urllib.parse import urlencode, quote, urlsplit
 
 from infocheck.wire import strict_json
+from infocheck.wire.base_path import has_dot_segments
 from infocheck.wire.printable import printable
 from infocheck.wire.secret import EXACT, MASK, KeyVariant
 
@@ -51,8 +52,14 @@ class Request:
     def displayed_headers(self) -> list[tuple[str, str]]:
         return [(n, v.display() if isinstance(v, Credential) else v) for n, v in self.headers]
 
-    def curl(self, target_url: str, timeout: float, secret_var: str = "INFOCHECK_API_KEY") -> str:
+    def curl(self, target_url: str, timeout: float, secret_var: str = "INFOCHECK_API_KEY",
+             sent_url: str | None = None) -> str:
+        """The command that sends this request again: to `sent_url` (the URL the probe sent,
+        as requests prepared it) when given, else to the URL built on `target_url`."""
+        url = self.url(target_url) if sent_url is None else sent_url
         parts = ["curl", "-sS", "-i", "--max-time", f"{timeout:g}"]
+        if has_dot_segments(urlsplit(url).path):
+            parts.append("--path-as-is")   # curl resolves them unless told to send them as sent
         if self.method == "HEAD":
             parts.append("--head")
         elif self.method != "GET":
@@ -64,7 +71,7 @@ class Request:
             else:
                 # curl drops a header given as "Name:" with nothing after; "Name;" sends it empty.
                 words += ["-H", shlex.quote(f"{name}: {value}" if value else f"{name};")]
-        words.append(shlex.quote(self.url(target_url)))
+        words.append(shlex.quote(url))
         return " ".join(words)
 
 

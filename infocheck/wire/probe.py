@@ -3,6 +3,11 @@
 Gentle by construction: a timeout on every call, a whole-run request cap, no redirects
 followed, a cap on the body read, waits on 429/503 Retry-After within a bound, and it stops
 sending after repeated transport failures instead of hammering a dead endpoint.
+
+Nothing leaves home: each request is prepared first, and one whose prepared URL is not at the
+target's origin and at or under its path (wire/base_path.py) is not sent (`OffBase`). What is
+sent is that prepared request, through the adapter itself: no redirect is resolved (requests
+would read a 3xx body whole to do so) and no cookie is kept from one request for the next.
 """
 from __future__ import annotations
 
@@ -24,9 +29,10 @@ import requests
 import urllib3
 
 from infocheck import __version__
-from infocheck.configuration.urls import origin
 from infocheck.configuration.credentials import CredentialError
+from infocheck.wire.base_path import Base
 from infocheck.wire.exchange import Credential, Exchange, Request
+from infocheck.wire.printable import printable
 from infocheck.wire.secret import Scrubber
 from infocheck.wire.transport import Deadline, DeadlineExceeded, new_session, read_body
 
@@ -48,6 +54,27 @@ class NotTested(unittest.SkipTest):
 
 class UnusableCredential(NotTested):
     """The credential was had but cannot be used (too short, not sendable): a usage error."""
+
+
+class OffBase(NotTested):
+    """A request whose prepared URL is not at the configured origin and at or under the
+    configured base path: it was not sent. `url` is that URL (secrets masked), `base` the
+    target URL, `why` which part leaves it. A test that knows whose fault that is (a listed id
+    is the server's) says so; any other is NOT TESTED with this reason."""
+
+    def __init__(self, url: str, base: str, why: str):
+        self.url, self.base, self.why = url, base, why
+        super().__init__(f"not sent: {printable(url, 300)} is not under {printable(base, 300)} "
+                         f"({why}); infocheck sends nothing outside the configured origin and "
+                         "base path")
+
+    def __reduce__(self):
+        return type(self), (self.url, self.base, self.why)
+
+
+# What preparing a URL can raise (a host IDNA cannot encode, say): answered as a transport
+# error, as when requests raised it while sending.
+UNPREPARABLE = (requests.RequestException, urllib3.exceptions.HTTPError, ValueError, UnicodeError)
 
 
 def describe_transport_error(exc: BaseException, timeout: float) -> str:
@@ -229,7 +256,7 @@ class Probe:
         self.waited = 0.0
         self._last_error = "no answer"
         self._session = self._new_session()
-        self._origin = origin(target_url)
+        self._base = Base.of(self._prepared_url(target_url))
         self._owns_state = state is None
         self.state = state or RunState()
         self._own_pause = 0.0
@@ -239,6 +266,18 @@ class Probe:
         session.proxies.update(self.config.proxies)
         session.verify = self.config.ca_bundle or True
         return session
+
+    @staticmethod
+    def _prepared_url(url: str) -> str:
+        """The target URL as requests will send it (host IDNA-encoded, path normalised), so
+        that the base compares with prepared URLs; as given if requests cannot prepare it
+        (then no request can be, and each says so as a transport error)."""
+        prepared = requests.PreparedRequest()
+        try:
+            prepared.prepare_url(url, None)
+        except UNPREPARABLE:
+            return url
+        return prepared.url
 
     def close(self) -> None:
         self._session.close()
@@ -315,20 +354,24 @@ class Probe:
         self.waited += wait
 
     def _send_once(self, request: Request) -> Exchange:
+        prepared, unprepared = self._prepare(request)
+        if prepared is not None:
+            why = self._base.leaves(prepared.url)
+            if why is not None:   # checked before the cap: a request not sent costs nothing
+                raise OffBase(self._scrub.text(prepared.url), self._scrub.text(self.target_url), why)
         if not self.state.take_request(self.max_requests):
             raise NotTested(f"request cap reached: {self.max_requests} requests sent "
                             "(raise it with --max-requests / INFOCHECK_MAX_REQUESTS)")
-        url = request.url(self.target_url)
-        if origin(url) != self._origin:  # cannot happen by construction; credentials stay home
-            raise RuntimeError("refusing to send to another origin")
+        url = prepared.url if prepared is not None else request.url(self.target_url)
         secret_var = getattr(self._credential, "env_var", "INFOCHECK_API_KEY")
         exchange = Exchange(request=request, url=self._scrub.text(url), curl=self._scrub.text(
-            request.curl(self.target_url, self.config.timeout, secret_var)))
-        wire_headers = self._wire_headers(request)
+            request.curl(self.target_url, self.config.timeout, secret_var, sent_url=url)))
         self.sent += 1
         started = time.monotonic()
         try:
-            raw_headers, body = self._transmit(request, url, wire_headers, exchange)
+            if unprepared is not None:
+                raise unprepared
+            raw_headers, body = self._transmit(prepared, exchange)
         except _TransportError as failure:
             exchange.error = self._scrub.text(failure.reason)
             exchange.elapsed = time.monotonic() - started
@@ -347,6 +390,18 @@ class Probe:
         exchange.reason = self._scrub.text(exchange.reason)
         return exchange
 
+    def _prepare(self, request: Request):
+        """(the request as it will be sent, None), or (None, the transport error) when requests
+        cannot prepare its URL. Only what the Request names goes in: no session header, cookie
+        or URL credential is merged (the session has none; `Base.leaves` refuses user@)."""
+        headers = self._wire_headers(request)
+        prepared = requests.PreparedRequest()
+        try:
+            prepared.prepare(method=request.method, url=request.url(self.target_url), headers=headers)
+        except UNPREPARABLE as exc:
+            return None, _TransportError(describe_transport_error(exc, self.config.timeout))
+        return prepared, None
+
     def _wire_headers(self, request: Request) -> dict:
         headers = {"User-Agent": USER_AGENT}
         for name, value in request.headers:
@@ -361,15 +416,19 @@ class Probe:
                                 "HTTP header value")
         return headers
 
-    def _transmit(self, request: Request, url: str, headers: dict, exchange: Exchange):
-        """One request on the wire, bounded as a whole by the timeout (transport.Deadline)."""
+    def _transmit(self, prepared: requests.PreparedRequest, exchange: Exchange):
+        """The prepared request on the wire, bounded as a whole by the timeout
+        (transport.Deadline). Sent by the adapter, not the session: Session.send would, even
+        told not to follow a redirect, read a 3xx body whole (unbounded) to prepare the next
+        request, and keep the cookies an answer sets for every later request, those without
+        credentials too."""
         timeout = self.config.timeout
         failure = None
         with Deadline(timeout) as deadline:
             try:
-                response = self._session.request(
-                    request.method, url, headers=headers, timeout=(timeout, timeout),
-                    allow_redirects=False, stream=True)
+                settings = self._session.merge_environment_settings(prepared.url, {}, True, None, None)
+                response = self._session.get_adapter(prepared.url).send(
+                    prepared, timeout=(timeout, timeout), **settings)
                 try:
                     exchange.status = response.status_code
                     exchange.reason = response.reason or ""

@@ -1,11 +1,13 @@
 """Retrieve: GET {base}/models/{id} answers the Model asked for, for what the list names, and
 404 for what it does not. A few listed ids are retrieved (the first of each owner first), each
 request sent once however many tests read it, with the id in the path as the OpenAI SDKs put it
-(a slash as it is); the percent-encoded slash is a SHOULD of its own."""
+(a slash as it is); the percent-encoded slash is a SHOULD of its own. A listed id whose
+request would leave the base path is not sent: MODELS-RETRIEVE-200 fails for it."""
 import pytest
 
 from infocheck.contracts.models import checks
 from infocheck.contracts.models.fixtures import RETRIEVED
+from infocheck.wire.probe import OffBase
 
 requirement = pytest.mark.requirement
 UNKNOWN = "infocheck-no-such-model"
@@ -21,7 +23,10 @@ def listed_id(retrieved_ids, number: int) -> str:
 @pytest.mark.parametrize("number", range(RETRIEVED), ids=[f"listed-{n + 1}" for n in range(RETRIEVED)])
 def test_a_listed_model_is_retrieved(models, retrieved_ids, number):
     asked = listed_id(retrieved_ids, number)
-    exchange = models.once(model=asked, encode_slash=False)
+    try:
+        exchange = models.once(model=asked, encode_slash=False)
+    except OffBase as refusal:
+        checks.retrieve_sendable(asked, refusal)
     checks.retrieve_id(checks.retrieve_200(exchange, asked), asked, exchange)
 
 
@@ -29,7 +34,11 @@ def test_a_listed_model_is_retrieved(models, retrieved_ids, number):
 @pytest.mark.parametrize("number", range(RETRIEVED), ids=[f"listed-{n + 1}" for n in range(RETRIEVED)])
 def test_a_retrieved_model_is_the_listed_one(models, listed, retrieved_ids, working_listing, number):
     asked = listed_id(retrieved_ids, number)
-    exchange = models.once(model=asked, encode_slash=False)
+    try:
+        exchange = models.once(model=asked, encode_slash=False)
+    except OffBase:
+        pytest.skip("it was not retrieved (its request would leave the base path); "
+                    "MODELS-RETRIEVE-200 says so")
     retrieved = exchange.json_or_none()
     if exchange.status != 200 or not isinstance(retrieved, dict) or retrieved.get("id") != asked:
         pytest.skip("it was not retrieved as itself; MODELS-RETRIEVE-200 and -ID say so")

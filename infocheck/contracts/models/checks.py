@@ -134,6 +134,18 @@ def _retrieve_note(ex: Exchange) -> str:
     return ""
 
 
+def retrieve_sendable(asked: str, refusal) -> None:
+    """A listed id whose retrieve would leave the base path (`refusal`, the probe's OffBase): the
+    request was not sent, and the fault is the list's. Put in the path as the SDKs put it, its
+    dot segments (resolved by every HTTP client, RFC 3986 §5.2.4, or by a server reading its
+    path decoded) take GET {base}/models/{id} elsewhere, so no client can retrieve it there."""
+    fail("MODELS-RETRIEVE-200", f"a listed id that GET {{base}}/models/{{id}} retrieves under the "
+         f"base path: {shown(asked, 80)}",
+         f"not sent: its request would go to {printable(refusal.url, 300)}, outside "
+         f"{printable(refusal.base, 300)} ({refusal.why}); the credential is sent only under the "
+         "base path")
+
+
 def retrieve_id(model: dict, asked: str, ex: Exchange) -> None:
     if model["id"] != asked:
         fail("MODELS-RETRIEVE-ID", f"the Model whose id is {shown(asked, 80)}",
