@@ -122,13 +122,17 @@ def build_config(options: dict, environ: dict) -> Config:
         if given is not None and in_fleet and knob.field in FLEET_TARGET_FIELDS:
             raise ConfigError(f"{knob.label}: with {FLEET_KNOB.label}, each target's settings come "
                               "from the fleet file, not from options or the environment")
-        if knob.field == "api_versions":
+        if knob.field in ("api_versions", "endpoint"):
             continue   # needs the contract: parsed below
         if given is None:
             given = knob.default
         values[knob.field] = knob.parse(given, knob.label) if given is not None else None
     values = {name: value for name, value in values.items() if value is not None}
     contract = Config(**{"contract_name": values.get("contract_name", "info")}).contract
+    endpoint_knob = KNOB_BY_FIELD["endpoint"]
+    raw_endpoint = _given(endpoint_knob, options, environ)
+    if raw_endpoint is not None:   # a contract's wrong base is refused before the URL's query
+        values["endpoint"] = endpoint_knob.parse(raw_endpoint, endpoint_knob.label, contract)
     versions_knob = KNOB_BY_FIELD["api_versions"]
     raw_versions = _given(versions_knob, options, environ)
     values["api_versions"] = contract.parse_api_versions(
@@ -136,8 +140,6 @@ def build_config(options: dict, environ: dict) -> Config:
     settings = Config(**values)
     settings = replace(settings, api_version=settings.api_versions[0],
                        max_requests=values.get("max_requests", contract.request_cap(settings.api_versions)))
-    if settings.endpoint:
-        contract.check_endpoint(settings.endpoint, KNOB_BY_FIELD["endpoint"].label)
     _check_together(settings)
     contract.check(settings)
     proxies, ca_bundle = _network_environment(settings.endpoint, environ)

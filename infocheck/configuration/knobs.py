@@ -166,9 +166,12 @@ def _scopes(values, label: str) -> tuple[str, ...]:
     return scopes
 
 
-def _endpoint(value, label: str) -> str:
+def _endpoint(value, label: str, contract=None) -> str:
+    """The base URL; with the run's contract, its wrong bases refused too (config.py parses
+    the endpoint once the contract is known)."""
     from infocheck.configuration.urls import validate_endpoint
-    return validate_endpoint(str(value).strip(), label)
+    return validate_endpoint(str(value).strip(), label,
+                             contract.check_endpoint if contract is not None else None)
 
 
 def _credential_row(c) -> str:

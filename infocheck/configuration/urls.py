@@ -23,7 +23,17 @@ def joined(endpoint: str, path: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}{path}"
 
 
-def validate_endpoint(value: str, label: str) -> str:
+def base_of(endpoint: str) -> str:
+    """The URL without query, fragment or trailing slash (what --endpoint should be given)."""
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def validate_endpoint(value: str, label: str, check_base=None) -> str:
+    """`value` if it is a base URL infocheck may use, else ConfigError. `check_base(url, label)`,
+    a contract's refusal of its plainly wrong bases, runs once the URL is known to be a safe
+    http(s) URL and before the query is refused, so that one line names the base to give
+    (`https://h/info?api-version=...` is told `https://h`, not to drop the query first)."""
     # First, and without quoting the value: a password must not reach any output.
     if USERINFO.match(value):
         raise ConfigError(f"{label}: the URL carries user:password@ (not "
@@ -38,10 +48,12 @@ def validate_endpoint(value: str, label: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{label}: {shown} is not an http(s) URL "
                           "with a host, e.g. https://my-model.eastus2.models.ai.azure.com")
-    if parts.query or parts.fragment:
-        raise ConfigError(f"{label}: give the base URL without query or "
-                          "fragment; infocheck adds its route and query itself")
     if any(c.isspace() for c in value) or not value.isprintable():
         raise ConfigError(f"{label}: {shown} contains white space or "
                           "control characters")
+    if check_base is not None:
+        check_base(value, label)
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{label}: give the base URL without query or "
+                          "fragment; infocheck adds its route and query itself")
     return value

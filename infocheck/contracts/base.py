@@ -61,7 +61,9 @@ class Contract:
         raise NotImplementedError
 
     def check_endpoint(self, endpoint: str, label: str) -> None:
-        """Refuse (ConfigError) a base URL that is plainly this contract's wrong base."""
+        """Refuse (ConfigError) a base URL that is plainly this contract's wrong base, naming
+        the one to give. Called with the URL as given, once it is a safe http(s) URL and before
+        its query or fragment is refused (so that one line says all that is wrong with it)."""
 
     def check(self, config) -> None:
         """Refuse (ConfigError) knobs that do not apply to this contract."""

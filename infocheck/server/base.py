@@ -16,14 +16,58 @@ import re
 import signal
 import sys
 import threading
+import traceback
 import uuid
 from dataclasses import dataclass
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 from infocheck import __version__
+from infocheck.wire.printable import printable
 
 ALLOWED_METHODS = "GET, HEAD"
 CLIENT_REQUEST_ID = re.compile(r"^[\x21-\x7e]{1,200}$")
+VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
+# METHOD SP TARGET SP VERSION: visible ASCII words, one space apart (RFC 9112 section 3: a bare
+# CR, a tab or another control is no separator, and HTTP/0.9's line without a version is gone).
+REQUEST_LINE = re.compile(rb"[\x21-\x7e]+ [\x21-\x7e]+ [\x21-\x7e]+\r?\n?")
+BAD_LINE = "the request line is not a method, a target and a version one space apart in visible ASCII"
+BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+SHOWN_REQUEST_LINE = 300   # characters of a client's request line a log line shows at most
+SHOWN_NOTE = 160
+LOG_LINE_LIMIT = 4000      # a log line's bound, besides (a request line escaped is at most 4 x 300)
+
+
+def target_problem(method: str, target: str) -> str:
+    """Why a request target is malformed ('' if it is not), as RFC 9112 section 3.2 has the
+    forms: a path (origin-form), an absolute http(s) URL, or * for OPTIONS; visible ASCII
+    only, every % followed by two hex digits. Such a target is answered 400, before a
+    handler parses it."""
+    if not VISIBLE_ASCII.fullmatch(target):
+        return ("has a character a request target cannot carry (visible ASCII only; others go "
+                "percent-encoded)")
+    if target == "*":
+        return "" if method == "OPTIONS" else "is * (the asterisk form), which only OPTIONS takes"
+    if BAD_PERCENT.search(target):
+        return "has a % that is not followed by two hex digits"
+    try:
+        parts = urlsplit(target)
+        parts.port   # raises ValueError on a port that is no port
+    except ValueError:
+        return "is not a URL (its authority cannot be read)"
+    if target.startswith("/"):
+        return ""
+    if parts.scheme in ("http", "https") and target.lower().startswith(parts.scheme + "://") \
+            and parts.hostname:
+        return ""
+    return "is neither a path (/...) nor an absolute http(s) URL"
+
+
+def shown_request_line(raw: bytes) -> str:
+    """A client's request line as a log shows it: one line of visible ASCII, every other byte
+    escaped (\\e, \\r, \\xff), cut to SHOWN_REQUEST_LINE characters with its length noted."""
+    return printable(raw.rstrip(b"\r\n").decode("ascii", "backslashreplace"), SHOWN_REQUEST_LINE)
 
 
 @dataclass
@@ -43,6 +87,9 @@ class Refusal(Exception):
 
 class JSONHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # What an error before the version is read answers as: with a status line (HTTP/0.9, the
+    # standard library's default, would send the error page alone).
+    default_request_version = "HTTP/1.0"
     server_version = f"infocheck-reference/{__version__}"
     timeout = 30  # a client that stalls mid-request does not hold a thread for ever
     # Headers and body go out as two writes; with Nagle on, the body waits for the client's
@@ -52,6 +99,42 @@ class JSONHandler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return self.server_version
+
+    # -- the request line ------------------------------------------------------------------
+
+    _note = ""              # why the request was refused before a handler saw it (its log line says)
+    _sending_error = False
+
+    def parse_request(self) -> bool:
+        """The request line's form, then the standard library's parsing, then the request
+        target's form: a malformed line or target is answered 400 here, so no handler's
+        route() parses it. (A line of nothing but its end is skipped, as RFC 9112 allows.)"""
+        if self.raw_requestline.rstrip(b"\r\n") and not REQUEST_LINE.fullmatch(self.raw_requestline):
+            self.command, self.close_connection = None, True
+            self.request_version = self.default_request_version
+            self.send_error(400, BAD_LINE)   # the headers are not read: the standard answer
+            return False
+        if not super().parse_request():
+            return False
+        problem = target_problem(self.command, self.path)
+        if not problem:
+            return True
+        self.discard_body()
+        self.close_connection = True
+        self._note = f"the request target {problem}"
+        self.send_refusal(Refusal(400, "BadRequest", f"The request target {problem}.",
+                                  {"Connection": "close"}), head=self.command == "HEAD")
+        return False
+
+    def send_error(self, code, message=None, explain=None):
+        # The standard library logs "code N, message M" and then the request's line: here the
+        # two are one line (log_request).
+        self._note = message or ""
+        self._sending_error = True
+        try:
+            super().send_error(code, message, explain)
+        finally:
+            self._sending_error = False
 
     # -- dispatch --------------------------------------------------------------------------
 
@@ -150,19 +233,51 @@ class JSONHandler(BaseHTTPRequestHandler):
         if length and length.isdigit():
             self.rfile.read(min(int(length), 1 << 20))
 
+    # -- the log: one line a request, nothing the client sent unescaped ----------------------
+
+    def log_request(self, code="-", size="-"):
+        if isinstance(code, HTTPStatus):
+            code = code.value
+        note, self._note = self._note, ""
+        line = shown_request_line(getattr(self, "raw_requestline", b"") or b"")
+        self.log_message('"%s" %s %s%s', line, code, size,
+                         f" ({printable(note, SHOWN_NOTE)})" if note else "")
+
+    def log_error(self, format, *args):
+        if not self._sending_error:   # send_error's own line is the request's (log_request)
+            self.log_message(format, *args)
+
     def log_message(self, format, *args):
         if getattr(self.server, "verbose", False):
-            sys.stderr.write(f"{dt.datetime.now():%H:%M:%S} {self.address_string()} {format % args}\n")
+            self.server.log(f"{self.address_string()} {printable(format % args, LOG_LINE_LIMIT)}")
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     parent = None      # in a forked server: the process that must still be there
+    verbose = False
+    log_stream = None  # where log lines go: standard error unless set (the self-tests read them)
+    _log_lock = threading.Lock()
+
+    def log(self, line: str) -> None:
+        """One line, timed, escaped (no control character, nor a second line, reaches the
+        terminal)."""
+        stream = self.log_stream or sys.stderr
+        with self._log_lock:
+            stream.write(f"{dt.datetime.now():%H:%M:%S} {printable(line)}\n")
+            stream.flush()
 
     def handle_error(self, request, client_address):
         # A client that hangs up mid-answer (as infocheck does past its body limit) is normal.
-        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            super().handle_error(request, client_address)
+        # Anything else is a fault of the handler's: one line, not a traceback that would carry
+        # what the client sent to the terminal unescaped.
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        frame = traceback.extract_tb(error.__traceback__)[-1:] if error is not None else []
+        where = f" at {os.path.basename(frame[0].filename)}:{frame[0].lineno}" if frame else ""
+        self.log(f"{client_address[0]} the server failed on this request: "
+                 f"{type(error).__name__}{where}: {printable(str(error), SHOWN_NOTE)}")
 
     def service_actions(self):
         if self.parent is not None and os.getppid() != self.parent:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 
 from infocheck.configuration.knobs import ConfigError
-from infocheck.configuration.urls import joined
+from infocheck.configuration.urls import base_of, joined
 from infocheck.contracts.base import Contract
 from infocheck.contracts.info import profiles
 
@@ -17,6 +18,23 @@ SUCCESSOR = ("its successor is the OpenAI v1 API: check it with --contract model
              "https://<resource>.openai.azure.com/openai/v1 (or services.ai.azure.com/openai/v1)")
 MISSING_MODEL = re.compile(r"no[ _]model|model[ _]name|(specify|provide|requires?)\b.*\bmodel|"
                            r"model\b.*\b(required|missing|not specified)", re.IGNORECASE)
+
+
+def info_base(endpoint: str) -> str | None:
+    """The base URL meant, when `endpoint` already ends in /info (which infocheck appends):
+    `https://h/info/` → `https://h`, `https://h/models/info?api-version=x` → `https://h/models`;
+    else None."""
+    base = base_of(endpoint)
+    if not base.lower().endswith("/info"):
+        return None
+    while base.lower().endswith("/info"):
+        base = base[:-len("/info")].rstrip("/")
+    return base
+
+
+def openai_v1_base(endpoint: str | None) -> bool:
+    """A base that ends in /v1 (/openai/v1 too): the OpenAI v1 API's, not the Get Info API's."""
+    return bool(endpoint) and base_of(endpoint).lower().endswith("/v1")
 
 
 def info_url(endpoint: str) -> str:
@@ -84,6 +102,17 @@ class InfoContract(Contract):
     def target_url(self, endpoint: str) -> str:
         return info_url(endpoint)
 
+    def check_endpoint(self, endpoint: str, label: str) -> None:
+        from infocheck.configuration.knobs import KNOB_BY_FIELD
+        from infocheck.wire.printable import printable
+        base = info_base(endpoint)
+        if base is not None:
+            version = (f"; the api-version goes in {KNOB_BY_FIELD['api_versions'].label}"
+                       if urlsplit(endpoint).query else "")
+            raise ConfigError(f"{label}: give {printable(base, 300)} as the base URL; infocheck "
+                              "appends /info and the query itself (this one ends in /info, so it "
+                              f"would ask {printable(base_of(endpoint), 300)}/info{version})")
+
     def check(self, config) -> None:
         if config.info_model_name:
             raise ConfigError("INFOCHECK_INFO_MODEL_NAME / --info-model-name: it is for --contract "
@@ -108,6 +137,12 @@ class InfoContract(Contract):
             return (f"the endpoint no longer serves the Get Info API: {config.target_url()} answered "
                     f"{exchange.status_line()}. The Azure AI Model Inference API retired on {RETIRED}; "
                     + SUCCESSOR)
+        if exchange.status == 404 and openai_v1_base(config.endpoint):
+            return (f"{config.target_url()} answered {exchange.status_line()}: the Get Info API is "
+                    f"not served there, and a base URL ending in /v1 is the OpenAI v1 API's. Check "
+                    f"it with --contract models --endpoint {base_of(config.endpoint)} (in a fleet "
+                    "file: contract: models); or give the base URL infocheck appends /info to, "
+                    "e.g. https://<name>.<region>.models.ai.azure.com")
         if exchange.status == 400 and route(config) is None and names_missing_model(exchange):
             return (f"the endpoint needs a deployment or model: {config.target_url()} answered "
                     f"{exchange.status_line()} ({shown(error_code(exchange))}) to a request that "
