@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 
+from infocheck.configuration import environment
 from infocheck.configuration.knobs import (FLEET_KNOB, FLEET_TARGET_FIELDS, KNOB_BY_FIELD, KNOBS,
                                            ConfigError, Knob)
 from infocheck.wire.secret import Secret
@@ -111,6 +112,9 @@ def build_config(options: dict, environ: dict) -> Config:
     """Merge pytest option values (None when not given) with the environment: every knob
     parsed and validated by its declaration (the api-version as the chosen contract writes
     it), then the rules that span several knobs."""
+    problem = environment.unknown_variable(environ, [knob.env for knob in KNOBS])
+    if problem:
+        raise ConfigError(problem)
     in_fleet = _given(FLEET_KNOB, options, environ) is not None
     values = {}
     for knob in KNOBS:
