@@ -29,7 +29,7 @@ def run(action, tmp_path, **inputs):
 
 
 def test_the_reference_server_passes_and_the_reports_are_kept(action, tmp_path):
-    result = run(action, tmp_path)
+    result = run(action, tmp_path, embedded="true")
     assert not result.failed, result.log[-4000:]
     assert result.outputs == {"exit-code": "0", "verdict": "CONFORMANT"}
     assert {p.name for p in (result.artifacts / "infocheck-reports").iterdir()} == REPORTS
@@ -57,7 +57,8 @@ def test_an_endpoint_that_cannot_be_tested_fails_the_job(action, tmp_path):
 
 
 def test_inputs_never_become_commands(action, tmp_path):
-    result = run(action, tmp_path, args="$(touch pwned) `touch pwned`", deployments="a;touch pwned")
+    result = run(action, tmp_path, args="$(touch pwned) `touch pwned`", deployments="a;touch pwned",
+                 embedded="true")
     assert result.failed and result.outputs["exit-code"] == "4"   # an argument pytest cannot find
     assert not (tmp_path / "pwned").exists() and not list(tmp_path.glob("*pwned*"))
 
@@ -66,7 +67,7 @@ def test_a_stale_report_never_decides_the_outputs(action, tmp_path):
     stale = tmp_path / "reports"
     stale.mkdir()
     (stale / "infocheck.json").write_text('{"verdict": "CONFORMANT\\nexit-code=0"}')
-    result = run(action, tmp_path, args="--no-such-option")   # pytest stops before any report
+    result = run(action, tmp_path, args="--no-such-option", embedded="true")   # pytest stops before any report
     assert result.failed and result.outputs == {"exit-code": "4", "verdict": "NO REPORT"}
     assert "infocheck: NO REPORT (exit 4)" in result.summary
 

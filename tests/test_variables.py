@@ -20,6 +20,7 @@ KNOB_VARIABLES = {knob.env for knob in KNOBS}
     ("INFOCHECK_ENDPIONT", "INFOCHECK_ENDPIONT: no such variable; did you mean INFOCHECK_ENDPOINT?"),
     ("infocheck_endpoint", "infocheck_endpoint: no such variable; did you mean INFOCHECK_ENDPOINT?"),
     ("INFOCHECK_APIKEY", "INFOCHECK_APIKEY: no such variable; did you mean INFOCHECK_API_KEY?"),
+    ("INFOCHECK_EMBEDED", "INFOCHECK_EMBEDED: no such variable; did you mean INFOCHECK_EMBEDDED?"),
     ("INFOCHECK_QQQQQQQQQQ", "INFOCHECK_QQQQQQQQQQ: no such variable; infocheck's are listed by "
      "infocheck --help and in docs/configuration.md"),
     ("INFOCHECK_\x1b[2J", "INFOCHECK_\\e[2J: no such variable"),
@@ -65,7 +66,7 @@ def mentioned_variables() -> dict[str, str]:
 
 def test_every_infocheck_variable_the_repository_uses_is_a_knob_s_or_declared_once():
     found = mentioned_variables()
-    assert {"INFOCHECK_VENV", "INFOCHECK_FLEET_CHANNEL", "INFOCHECK_ARGS"} <= set(found)
+    assert {"INFOCHECK_VENV", "INFOCHECK_FLEET_CHANNEL", "INFOCHECK_ARGS", "INFOCHECK_EMBEDDED"} <= set(found)
     placeholders = {"INFOCHECK_X"}   # a docstring's INFOCHECK_X / --x
     undeclared = {name: where for name, where in found.items()
                   if name not in KNOB_VARIABLES | set(environment.INTERNAL) | placeholders}
