@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Bootstrap and run infocheck. Needs only Python 3.11+ and access to the package index.
 
-    python3 run.py suite [pytest options]      the conformance suite (embedded server if no endpoint)
+    python3 run.py suite [pytest options]      the conformance suite (--embedded if no endpoint)
     python3 run.py self-test [pytest options]  the project's own tests
     python3 run.py lock                        re-pin requirements.lock from requirements.in
     python3 run.py mutate [MODULE ...]         mutation testing (slow; see README)
@@ -97,6 +97,25 @@ def lock() -> int:
     return 0
 
 
+SUBCOMMANDS = ("serve", "merge", "diff", "version", "--version")
+NAMED = {"--endpoint": "INFOCHECK_ENDPOINT", "--embedded": "INFOCHECK_EMBEDDED",
+         "--fleet": "INFOCHECK_FLEET"}
+
+
+def embedded_default(args: list[str], environ) -> list[str]:
+    """Command 1 checks the embedded reference server when no endpoint is named: the command
+    asks for it explicitly (--embedded), since `infocheck` without an endpoint cannot pass. Not
+    when an endpoint, a fleet or --embedded is named as an option or a variable (set, even
+    empty: an undefined CI variable is the command's usage error), nor for a subcommand."""
+    if args[:1] and args[0] in SUBCOMMANDS:
+        return []
+    options = args[:args.index("--")] if "--" in args else args
+    words = {arg.split("=", 1)[0] for arg in options}
+    if any(option in words or variable in environ for option, variable in NAMED.items()):
+        return []
+    return ["--embedded"]
+
+
 def main(argv: list[str]) -> int:
     if sys.version_info < (3, 11):
         die(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}", EXIT_USAGE)
@@ -110,7 +129,7 @@ def main(argv: list[str]) -> int:
     if argv[0] == "suite":
         # The infocheck command: it gives pytest its configuration and rootdir explicitly, so
         # no option's spelling (--policy /elsewhere/p.json) can change what is collected.
-        command = [str(python), "-m", "infocheck", *argv[1:]]
+        command = [str(python), "-m", "infocheck", *embedded_default(argv[1:], os.environ), *argv[1:]]
     else:
         # From tests/, so pytest finds the self-tests' pytest.ini (the conformance plugin is
         # installed there but inert: nothing asks for it).

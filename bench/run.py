@@ -39,7 +39,7 @@ def suite(*args, env=None):
 
 
 def main() -> int:
-    result, seconds = suite()
+    result, seconds = suite("--embedded")
     sent = int(re.search(r"requests sent: (\d+)", result.stdout)[1])
     print(f"default suite vs reference server: exit {result.returncode}, {sent} requests, "
           f"{seconds:.1f} s wall (targets: <= {TARGET_REQUESTS} requests, < {TARGET_SECONDS:g} s)")

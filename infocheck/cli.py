@@ -23,6 +23,8 @@ infocheck checks a model-serving endpoint against a contract and exits with its 
                       base ends in /openai/v1 (Azure) or /v1 (vLLM, llama.cpp, Ollama, TGI, LiteLLM)
 
   --endpoint URL      the endpoint (INFOCHECK_ENDPOINT); none: the embedded reference server
+                      is checked instead, and the run ends COULD NOT TEST (exit 2)
+  --embedded          check the embedded reference server on purpose (INFOCHECK_EMBEDDED=1)
   INFOCHECK_API_KEY   the key (an environment variable: command lines show in process lists)
   --model NAME        the model or deployment the gate is about
   --fleet FILE        every target of a fleet file, side by side, into one report

@@ -126,10 +126,12 @@ def forked_pytest(args: list[str], environ: dict, scratch: Path, timeout: float)
 
 def run_suite(tmp_path: Path, *args: str, endpoint: str | None = None, key: str | None = KEY,
               env: dict | None = None, timeout: float = 120, fresh: bool = False,
-              html: bool = True) -> Run:
+              html: bool = True, embedded: bool | None = None) -> Run:
     """The conformance suite against `endpoint`, as a user runs it; `fresh` starts a new
     interpreter, for tests whose claim includes its start-up time. `html=False` leaves out the
-    HTML report (rendering it is most of a run's time) where a test reads only the verdicts."""
+    HTML report (rendering it is most of a run's time) where a test reads only the verdicts.
+    With no endpoint, fleet or --embedded named (options or env), the embedded reference server
+    is asked for explicitly, as `python3 run.py suite` does; `embedded=False` runs it bare."""
     reports = tmp_path / "reports"
     command = [sys.executable, "-m", "pytest", "-p", "no:randomly",
                *([f"--html={reports / 'infocheck.html'}"] if html else
@@ -139,6 +141,8 @@ def run_suite(tmp_path: Path, *args: str, endpoint: str | None = None, key: str 
     if endpoint:
         command += ["--endpoint", endpoint]
     environment = clean_env(INFOCHECK_API_KEY=key, **(env or {}))
+    if embedded or (embedded is None and not endpoint and not named_target(args, environment)):
+        command.append("--embedded")
     started = time.monotonic()
     if SUBPROCESS or fresh:
         result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
@@ -160,6 +164,14 @@ def run_suite(tmp_path: Path, *args: str, endpoint: str | None = None, key: str 
             elif r["verdict"] == "finding":
                 run.findings.add(r["id"])
     return run
+
+
+def named_target(args, environ: dict) -> bool:
+    """Whether a run's options or environment name what it checks: an endpoint, a fleet, or
+    the embedded server itself."""
+    options = {str(arg).split("=", 1)[0] for arg in args}
+    return bool(options & {"--endpoint", "--fleet", "--embedded"}) or any(
+        name in environ for name in ("INFOCHECK_ENDPOINT", "INFOCHECK_FLEET", "INFOCHECK_EMBEDDED"))
 
 
 def checkout(destination: Path) -> Path:

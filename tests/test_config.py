@@ -220,7 +220,11 @@ def test_the_configuration_rows():
     assert plain["endpoint"] == "https://h.example/info" and plain["request timeout"] == "10 s"
     assert dict(build_config({}, {}).describe())["endpoint"] == "embedded reference server"
     embedded = dataclasses.replace(build_config({}, {}), endpoint="http://127.0.0.1:1", embedded_server=True)
-    assert dict(embedded.describe())["endpoint"] == "http://127.0.0.1:1/info (embedded reference server)"
+    assert dict(embedded.describe())["endpoint"] == ("http://127.0.0.1:1/info (the embedded "
+                                                     "reference server: no endpoint was given)")
+    asked = dataclasses.replace(embedded, embedded_asked=True)
+    assert dict(asked.describe())["endpoint"] == ("http://127.0.0.1:1/info (the embedded "
+                                                  "reference server, not an endpoint of yours)")
     given = rows(INFOCHECK_DEPLOYMENTS="a,b", INFOCHECK_MODEL="m", INFOCHECK_WAIVERS="w.yaml",
                  INFOCHECK_REQUIREMENTS="r1.json,r2.json", INFOCHECK_POLICY="p.json", INFOCHECK_FAIL_ON_SHOULD="1")
     assert (given["deployments"], given["model"], given["waivers"], given["team requirements"],

@@ -48,11 +48,20 @@ def test_infocheck_comes_from_the_wheel_with_its_data(venv):
 
 
 def test_the_command_in_an_empty_folder_checks_the_embedded_server(venv, tmp_path):
-    result = run([venv / "infocheck", "-q"], cwd=tmp_path)
+    result = run([venv / "infocheck", "-q", "--embedded"], cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert {p.name for p in (tmp_path / "reports").iterdir()} >= {"infocheck.html", "junit.xml",
                                                                    "infocheck.json"}
-    assert json.loads((tmp_path / "reports" / "infocheck.json").read_text())["verdict"] == "CONFORMANT"
+    report = json.loads((tmp_path / "reports" / "infocheck.json").read_text())
+    assert (report["verdict"], report["embedded_server"]) == ("CONFORMANT", True)
+
+
+def test_the_bare_command_checks_the_embedded_server_but_cannot_pass(venv, tmp_path):
+    result = run([venv / "infocheck", "-q"], cwd=tmp_path)
+    assert result.returncode == 2, result.stdout[-3000:] + result.stderr[-2000:]
+    report = json.loads((tmp_path / "reports" / "infocheck.json").read_text())
+    assert (report["verdict"], report["embedded_server"]) == ("COULD NOT TEST", True)
+    assert report["requests"]["sent"] > 0   # it was checked all the same
 
 
 def test_the_command_against_a_faulty_endpoint_exits_1_with_pytest_options_passed(venv, tmp_path):
@@ -111,7 +120,7 @@ def test_a_teams_own_tests_run_with_the_installed_suites(venv, tmp_path):
     the public surface are all it needs; it runs in parallel, from its own folder."""
     team = tmp_path / "acme"
     shutil.copytree(ROOT / "docs" / "team-example", team)
-    result = run([venv / "infocheck", "-q", "-n", "2", "acme", "--requirements",
+    result = run([venv / "infocheck", "-q", "--embedded", "-n", "2", "acme", "--requirements",
                   "acme/acme-requirements.json", "--policy", "acme/acme-policy.json"], cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     report = json.loads((tmp_path / "reports" / "infocheck.json").read_text())
@@ -129,7 +138,7 @@ def test_the_public_surface_resolves(venv, tmp_path):
         f"def test_every_promised_fixture({', '.join(FIXTURES)}):\n"
         "    assert info.api_version == api_version == infocheck_config.api_version\n"
         "    assert baseline is working_baseline and deployment in infocheck_config.deployments\n")
-    result = run([venv / "infocheck", "-q", "-k", "promised", tmp_path], cwd=tmp_path)
+    result = run([venv / "infocheck", "-q", "--embedded", "-k", "promised", tmp_path], cwd=tmp_path)
     assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout[-3000:]  # a deployment each
 
 
@@ -148,7 +157,7 @@ def test_without_fork_and_fcntl_an_unrelated_project_is_untouched_and_infocheck_
     default = clean_env()
     del default["INFOCHECK_CONCURRENCY"]   # the default, 5: it cannot shard here, and says so
     checked = run([venv / "python", "-c", WITHOUT_POSIX + "from infocheck.cli import main; "
-                   "sys.exit(main(['-q']))"], cwd=tmp_path, env=default)
+                   "sys.exit(main(['-q', '--embedded']))"], cwd=tmp_path, env=default)
     assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-2000:]
     report = json.loads((tmp_path / "reports" / "infocheck.json").read_text())
     assert report["verdict"] == "CONFORMANT"

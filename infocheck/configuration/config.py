@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 
+from infocheck.configuration import environment
 from infocheck.configuration.knobs import (FLEET_KNOB, FLEET_TARGET_FIELDS, KNOB_BY_FIELD, KNOBS,
                                            ConfigError, Knob)
 from infocheck.wire.secret import Secret
@@ -18,6 +19,7 @@ class Config:
 
     contract_name: str = "info"           # the contract checked (infocheck.contracts)
     endpoint: str | None = None           # base URL as given, or None for the embedded server
+    embedded_asked: bool = False          # --embedded: the embedded server checked on purpose
     api_versions: tuple[str, ...] = ("2024-04-01-preview",)   # every version the run checks
     api_key: Secret | None = None
     token_command: str | None = None
@@ -81,6 +83,12 @@ class Config:
     def embedded(self) -> bool:
         return self.endpoint is None
 
+    @property
+    def stand_in(self) -> bool:
+        """The embedded reference server is checked because no endpoint was given, not because
+        --embedded asked for it: whatever it earns, the run cannot pass."""
+        return self.embedded_server and not self.embedded_asked
+
     def target_url(self) -> str:
         """Where the contract's requests go (the probe never leaves its origin)."""
         return self.contract.target_url(self.endpoint)
@@ -115,6 +123,9 @@ def build_config(options: dict, environ: dict) -> Config:
     """Merge pytest option values (None when not given) with the environment: every knob
     parsed and validated by its declaration (the api-version as the chosen contract writes
     it), then the rules that span several knobs."""
+    problem = environment.unknown_variable(environ, [knob.env for knob in KNOBS])
+    if problem:
+        raise ConfigError(problem)
     in_fleet = _given(FLEET_KNOB, options, environ) is not None
     values = {}
     for knob in KNOBS:
@@ -141,6 +152,7 @@ def build_config(options: dict, environ: dict) -> Config:
     settings = replace(settings, api_version=settings.api_versions[0],
                        max_requests=values.get("max_requests", contract.request_cap(settings.api_versions)))
     _check_together(settings)
+    _check_blank_endpoint(settings, environ)
     contract.check(settings)
     proxies, ca_bundle = _network_environment(settings.endpoint, environ)
     return replace(settings, proxies=proxies, ca_bundle=ca_bundle)
@@ -155,6 +167,13 @@ def _check_together(c: Config) -> None:
     if c.uses_token and not c.endpoint:
         raise ConfigError(f"{sources[0]}: a token needs --endpoint (the embedded reference server "
                           "uses a key it generates)")
+    embedded = knobs["embedded_asked"].label
+    if c.embedded_asked and c.endpoint:
+        raise ConfigError(f"{embedded} and {knobs['endpoint'].label}: check the embedded reference "
+                          "server or your endpoint, not both (leave one out)")
+    if c.embedded_asked and c.fleet:
+        raise ConfigError(f"{embedded} and {FLEET_KNOB.label}: a fleet's targets are endpoints; "
+                          "check the embedded reference server in a run of its own")
     if c.fleet_slice and not c.fleet:
         raise ConfigError(f"{knobs['fleet_slice'].label}: a slice of what? give --fleet FILE too")
     if c.fleet_env_prefixes and not c.fleet:
@@ -172,6 +191,21 @@ def _check_together(c: Config) -> None:
     if c.auth_header_given == "api-key" and c.uses_token:
         raise ConfigError(f"{knobs['auth_header_given'].label}: a token is always sent as "
                           "Authorization: Bearer")
+
+
+def _check_blank_endpoint(c: Config, environ: dict) -> None:
+    """INFOCHECK_ENDPOINT set to nothing (a CI variable that is not defined, an Action's empty
+    input) is not a request for the embedded reference server: a usage error, unless --embedded
+    asks for that server or a fleet file names the endpoints."""
+    env = KNOB_BY_FIELD["endpoint"].env
+    raw = environ.get(env)
+    if raw is None or raw.strip() or c.endpoint or c.embedded_asked or c.fleet:
+        return
+    raise ConfigError(f"{env} is set but empty (a CI variable that is not defined?): set it to your "
+                      "endpoint's URL (the GitHub Action: its endpoint input), or give "
+                      f"{KNOB_BY_FIELD['embedded_asked'].option} / "
+                      f"{KNOB_BY_FIELD['embedded_asked'].env}=1 (the Action: embedded: true) to "
+                      "check the embedded reference server on purpose")
 
 
 def _network_environment(endpoint: str | None, environ: dict):

@@ -12,6 +12,7 @@ import subprocess
 import threading
 import time
 
+from infocheck.configuration import environment
 from infocheck.wire.secret import Scrubber, Secret, credential_problem
 
 REFRESH_MARGIN = 120.0          # seconds before expiry a token is renewed
@@ -77,7 +78,7 @@ class KeyCredential:
 class TokenCredential:
     """A bearer token from somewhere, renewed when it is about to expire."""
 
-    kind, env_var = "token", "INFOCHECK_TOKEN"
+    kind, env_var = "token", environment.TOKEN
     knob = "the token source"
 
     def __init__(self, scrubber: Scrubber, clock=time.time):

@@ -186,9 +186,15 @@ def _credential_row(c) -> str:
     return f"{MASK} via {c.auth_header}"
 
 
-def _endpoint_row(c) -> str:
+EMBEDDED_SUBJECT = "the embedded reference server, not an endpoint of yours"
+STAND_IN_SUBJECT = "the embedded reference server: no endpoint was given"
+
+
+def endpoint_row(c) -> str:
     where = c.target_url() if c.endpoint else "embedded reference server"
-    return where + (" (embedded reference server)" if c.embedded_server else "")
+    if not c.embedded_server:
+        return where
+    return f"{where} ({STAND_IN_SUBJECT if c.stand_in else EMBEDDED_SUBJECT})"
 
 
 def _versions_row(c) -> str:
@@ -206,8 +212,14 @@ KNOBS = (
          default="info",
          rows=(("contract", lambda c: f"{c.contract_name}: {c.contract.title}"),), fleet_key="contract"),
     Knob("endpoint", "--endpoint", "INFOCHECK_ENDPOINT",
-         "base URL of the endpoint (the contract appends its route). Absent: test the embedded "
-         "reference server.", parse=_endpoint, rows=(("endpoint", _endpoint_row),), fleet_key="endpoint"),
+         "base URL of the endpoint (the contract appends its route). Absent: the embedded "
+         "reference server is checked instead, and the run cannot pass (exit 2) unless "
+         "--embedded asks for it.", parse=_endpoint, rows=(("endpoint", endpoint_row),),
+         fleet_key="endpoint"),
+    Knob("embedded_asked", "--embedded", "INFOCHECK_EMBEDDED",
+         "check infocheck's embedded reference server on purpose, not an endpoint (no "
+         "--endpoint): the run may pass, and every report says what was checked.",
+         parse=_flag, default=False, form="flag"),
     Knob("api_versions", "--api-version", "INFOCHECK_API_VERSION",
          "api-version(s) to test, as the contract writes them; a comma list, or all-known.",
          parse=None, rows=(("api-version", _versions_row),), fleet_key="api_version"),

@@ -14,12 +14,13 @@ import os
 import subprocess
 import threading
 
+from infocheck.configuration import environment
 from infocheck.wire.secret import Secret, credential_problem
 
-VARIABLE = "INFOCHECK_FLEET_CHANNEL"
+VARIABLE = environment.FLEET_CHANNEL
 # The other way, parent to child: where the target's credential came from, for a refusal's advice
 # to name (the fleet file's api_key_env: EASTUS2_KEY, not INFOCHECK_API_KEY, which a fleet forbids).
-CREDENTIAL_SOURCE = "INFOCHECK_FLEET_CREDENTIAL"
+CREDENTIAL_SOURCE = environment.FLEET_CREDENTIAL
 LINE_LIMIT = 64 * 1024   # bytes of one message: a token is a few KiB
 MESSAGES_LIMIT = 64      # a run obtains a token, and renews it every 45 minutes at most
 

@@ -82,6 +82,14 @@ def judge(status: int, tests, policy: Policy, *, misused: bool = False,
     return 1 if failed else status   # status: also a team's test that errored
 
 
+def instead_of_an_endpoint(status: int) -> int:
+    """The exit code of a run that checked the embedded reference server because no endpoint
+    was given (not because --embedded asked for it): the reference server's pass or failure
+    says nothing of an endpoint nobody named, so the run could not test (2); a usage error,
+    infocheck's own error or an interruption stay what they are."""
+    return EXIT_UNTESTABLE if status in (0, 1) else status
+
+
 def requirement_verdicts(catalogue, tests, api_version: str | None = None) -> dict[str, tuple[Outcome, list[TestOutcome]]]:
     """Per requirement: its verdict and the tests behind it (for one api-version, or all)."""
     result = {}

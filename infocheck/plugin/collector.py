@@ -7,8 +7,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from infocheck.judging.judge import (EXIT_USAGE, EXPLAINED, judge, requirement_verdicts, settled,
-                                     verdict_words)
+from infocheck.configuration.knobs import EMBEDDED_SUBJECT, KNOB_BY_FIELD
+from infocheck.judging.judge import (EXIT_UNTESTABLE, EXIT_USAGE, EXPLAINED, instead_of_an_endpoint,
+                                     judge, requirement_verdicts, settled, verdict_words)
 from infocheck.judging.outcome import Outcome, TestOutcome, Traffic
 from infocheck.judging.policy import Policy
 from infocheck.plugin.outcomes import outcome_of
@@ -16,6 +17,7 @@ from infocheck.wire.printable import printable
 
 REASON_LIMIT = 2000
 INTERRUPTED, NO_TESTS_COLLECTED = 2, 5   # pytest's own exit codes
+ENDPOINT, EMBEDDED = KNOB_BY_FIELD["endpoint"], KNOB_BY_FIELD["embedded_asked"]
 
 
 @dataclass(eq=False)   # a pytest plugin: pluggy keeps plugins in sets
@@ -30,6 +32,9 @@ class Results:
     notices: list[str] = field(default_factory=list)   # what the endpoint says of itself (retiring)
     identity: dict = field(default_factory=dict)       # what it says it serves (its model_name)
     left_out: list[str] = field(default_factory=list)  # MUST requirements deselected on purpose
+    embedded_server: bool = False     # the run checked the embedded reference server ...
+    stand_in: bool = False            # ... because no endpoint was given (not asked for)
+    reference_status: int | None = None   # a stand-in run: what the reference server earned
     status: int | None = None
     started: float = field(default_factory=time.time)
     finished: float | None = None
@@ -93,6 +98,8 @@ class Results:
         self.tests = {t.nodeid: t for t in settled(self.tests.values(), self.policy)}
         self.status = judge(int(exitstatus), self.tests.values(), self.policy,
                             misused=bool(self.misused), internal=bool(self.internal))
+        if self.stand_in:
+            self.reference_status, self.status = self.status, instead_of_an_endpoint(self.status)
         return self.status
 
     def pytest_sessionfinish(self, session, exitstatus):
@@ -103,15 +110,35 @@ class Results:
         return verdict_words(self.status)
 
     @property
+    def heading(self) -> str:
+        """The verdict, and what was checked when that was the embedded reference server."""
+        if not self.embedded_server:
+            return self.verdict
+        return f"{self.verdict} ({EMBEDDED_SUBJECT})"
+
+    @property
     def explanation(self) -> str:
+        if self.stand_in and self.status == EXIT_UNTESTABLE and self.reference_status is not None:
+            return self._stand_in_explanation()
+        return self._explained(self.status)
+
+    def _explained(self, status: int | None) -> str:
         if self.stopped:
             return self.stopped
-        if self.status == EXIT_USAGE and self.misused:
+        if status == EXIT_USAGE and self.misused:
             return self.misused[0]
-        if self.status == 1 and self.policy.expired() and not any(
+        if status == 1 and self.policy.expired() and not any(
                 t.outcome == Outcome.FAILED for t in self.tests.values()):
             return "a waiver has expired"
-        return EXPLAINED.get(self.status, f"pytest ended with exit status {self.status}")
+        return EXPLAINED.get(status, f"pytest ended with exit status {status}")
+
+    def _stand_in_explanation(self) -> str:
+        earned = {0: "it passed", 1: "it failed"}.get(self.reference_status,
+                                                       "it could not be checked completely")
+        return (f"no endpoint was given, so the embedded reference server was checked instead and "
+                f"{earned} ({self._explained(self.reference_status)}); give {ENDPOINT.option} "
+                f"URL ({ENDPOINT.env}) to check your endpoint, or "
+                f"{EMBEDDED.option} ({EMBEDDED.env}=1) to check the reference server on purpose")
 
     @property
     def requests(self) -> Traffic:

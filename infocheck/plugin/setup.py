@@ -35,7 +35,8 @@ def context(config, given: dict, environ: dict) -> RunContext:
     rows = [(name, catalogue.describe_policy() if name == "policy" else value)
             for name, value in settings.describe()]
     return RunContext(settings, contract, catalogue, policy, scrubber, credential(settings, scrubber),
-                      Results(policy), configuration=rows)
+                      Results(policy, embedded_server=settings.embedded_server,
+                              stand_in=settings.stand_in), configuration=rows)
 
 
 def concurrency_note(config, settings) -> str:

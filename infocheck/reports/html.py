@@ -11,6 +11,7 @@ from importlib import metadata
 import pytest
 
 from infocheck import __version__
+from infocheck.configuration.knobs import endpoint_row
 from infocheck.judging.outcome import ORDER, Outcome
 from infocheck.plugin.outcomes import outcome_of
 from infocheck.reports.templates import markup, render
@@ -33,7 +34,7 @@ def level(r) -> str:
 
 
 def banner_facts(results, settings) -> list[tuple[str, str]]:
-    return [("endpoint", settings.target_url() if settings.endpoint else "-"),
+    return [("endpoint", endpoint_row(settings) if settings.endpoint else "-"),
             ("contract", settings.contract_name),
             ("api-version", ", ".join(v or "none" for v in settings.api_versions)),
             *settings.contract.banner_rows(settings),
@@ -106,7 +107,7 @@ def summary_html(results, settings, configuration) -> str:
                       for r in catalogue.values()]
     waivers = [{"subject": w.subject, "reason": w.reason, "expires": w.expires,
                 "expired": w.expired(results.policy.today)} for w in results.policy.waivers]
-    return render("run.html.j2", verdict=results.verdict,
+    return render("run.html.j2", verdict=results.verdict, heading=results.heading,
                   explanation=f"{results.explanation} (exit {results.status})",
                   facts=banner_facts(results, settings), notices=results.notices,
                   versions=versions, by_version=by_version,

@@ -28,6 +28,7 @@ def document(results, settings, configuration) -> dict:
         "verdict": results.verdict,
         "exit_code": results.status,
         "explanation": results.explanation,
+        "embedded_server": results.embedded_server,
         "started": dt.datetime.fromtimestamp(results.started, dt.timezone.utc).isoformat(timespec="seconds"),
         "duration_seconds": round((results.finished or results.started) - results.started, 3),
         "requests": {"sent": results.requests.sent, "throttled": results.requests.throttled,

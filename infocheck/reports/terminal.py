@@ -71,7 +71,7 @@ def write_summary(results, terminal) -> None:
     for notice in results.notices:
         write(f"NOTE: {notice}", yellow=True)
     good = results.status == 0
-    write(f"{results.verdict}: {results.explanation} (exit {results.status})", bold=True,
+    write(f"{results.heading}: {results.explanation} (exit {results.status})", bold=True,
           red=not good, green=good)
 
 

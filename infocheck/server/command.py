@@ -10,6 +10,7 @@ import secrets
 import sys
 
 from infocheck import contracts
+from infocheck.configuration import environment
 from infocheck.judging.judge import EXIT_USAGE
 from infocheck.usage import OneLineParser
 
@@ -38,7 +39,7 @@ def main(argv=None) -> int:
     key = os.environ.get("INFOCHECK_API_KEY")
     generated = not key
     key = key or secrets.token_urlsafe(24)
-    token = os.environ.get("INFOCHECK_TOKEN")  # a Bearer token to accept besides the key
+    token = os.environ.get(environment.TOKEN)  # a Bearer token to accept besides the key
     try:
         server = contract.reference_server(key, args.flavour, tokens=(token,) if token else (),
                                            base_path=args.base_path, host=args.host,
