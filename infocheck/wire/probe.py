@@ -322,6 +322,8 @@ class Probe:
         if origin(url) != self._origin:  # cannot happen by construction; credentials stay home
             raise RuntimeError("refusing to send to another origin")
         secret_var = getattr(self._credential, "env_var", "INFOCHECK_API_KEY")
+        if getattr(self._credential, "kind", None) == "key" and getattr(self.config, "key_variable", None):
+            secret_var = self.config.key_variable   # a fleet target's: its api_key_env
         exchange = Exchange(request=request, url=self._scrub.text(url), curl=self._scrub.text(
             request.curl(self.target_url, self.config.timeout, secret_var)))
         wire_headers = self._wire_headers(request)
