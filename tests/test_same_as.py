@@ -20,6 +20,7 @@ from infocheck.contracts.models import checks
 from infocheck.contracts.models.server import ModelsHandler, ModelsSettings
 from infocheck.contracts.checking import CheckFailure
 from infocheck.fleet import channel
+from infocheck.wire.printable import printable
 from infocheck.wire.secret import Scrubber, Secret
 
 V1_KEY = "v1-surface-KEY/+\"a\\<b>&c=d%e-24680'"
@@ -247,8 +248,8 @@ def test_the_hand_over_carries_any_text_exactly(tmp_path_factory, name, target):
     path = tmp_path_factory.mktemp("handed") / "same-as.json"
     hand_over(path, Linked(target, {"model_name": name}, False, "note\x00"))
     read = handed_over({channel.SAME_AS: str(path)})
-    assert read.identity == {"model_name": name} and read.target == target[:64]
-    assert read.note == "note\x00" and path.read_bytes().isascii()
+    assert read.identity == {"model_name": name} and read.target == printable(target[:64])
+    assert read.note == "note\\x00" and path.read_bytes().isascii()   # what is shown, escaped
 
 
 def test_a_hand_over_that_is_not_the_parents_is_compared_with_nothing(tmp_path):

@@ -16,6 +16,7 @@ import subprocess
 import threading
 from dataclasses import dataclass, field
 
+from infocheck.wire.printable import printable
 from infocheck.wire.secret import Secret, credential_problem
 
 VARIABLE = "INFOCHECK_FLEET_CHANNEL"
@@ -172,6 +173,6 @@ def handed_over(environ) -> Linked | None:
     identity = document.get("identity")
     identity = {k: v for k, v in identity.items() if isinstance(k, str) and isinstance(v, str)} \
         if isinstance(identity, dict) else {}
-    note = document.get("note")
-    return Linked(document["target"][:64], identity, document.get("carried_secret") is True,
-                  note if isinstance(note, str) else "")
+    note = document.get("note")   # both shown in the run's messages: escaped here
+    return Linked(printable(document["target"][:64]), identity, document.get("carried_secret") is True,
+                  printable(note[:300]) if isinstance(note, str) else "")
