@@ -49,6 +49,8 @@ class Config:
     embedded_server: bool = False         # endpoint is the reference server infocheck started
     concurrency_note: str = ""            # why the tests run otherwise than --concurrency says
     credential_source: str = ""           # in a fleet: where the target's credential comes from
+    key_variable: str | None = None       # in a fleet: the variable its key is in (api_key_env)
+    same_as: object | None = None         # in a fleet: what its same_as info target answered (fleet/channel.py Linked)
     body_limit: int = 1024 * 1024
     proxies: dict = field(default_factory=dict)
     ca_bundle: str | None = None

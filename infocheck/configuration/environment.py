@@ -11,6 +11,8 @@ PREFIX = "INFOCHECK_"
 
 FLEET_CHANNEL = "INFOCHECK_FLEET_CHANNEL"
 FLEET_CREDENTIAL = "INFOCHECK_FLEET_CREDENTIAL"
+FLEET_KEY_VARIABLE = "INFOCHECK_FLEET_KEY_VARIABLE"
+FLEET_SAME_AS = "INFOCHECK_FLEET_SAME_AS"
 TOKEN = "INFOCHECK_TOKEN"
 
 INTERNAL = {
@@ -18,6 +20,10 @@ INTERNAL = {
                    "(fleet/channel.py)",
     FLEET_CREDENTIAL: "a fleet target's run: where its credential came from, for a refusal's "
                       "advice (fleet/run.py)",
+    FLEET_KEY_VARIABLE: "a fleet target's run: the variable its key is in, for a reproduction's "
+                        "curl to read (fleet/run.py)",
+    FLEET_SAME_AS: "a models fleet target's run: the file holding what its same_as info target "
+                   "answered (fleet/channel.py)",
     TOKEN: "the Bearer token a reproduction's curl reads, and infocheck serve accepts",
     "INFOCHECK_ARGS": "the GitHub Action: its args input, on the way to the command (action.yml)",
     "INFOCHECK_VENV": "run.py: another virtual environment than .venv/ (.ci/run, one per Python)",

@@ -250,7 +250,7 @@ KNOBS = (
          rows=(("model", lambda c: c.model or "none"),), fleet_key="model"),
     Knob("info_model_name", "--info-model-name", "INFOCHECK_INFO_MODEL_NAME",
          "(models contract) the model_name that /info of the same deployment names: the v1 list "
-         "should serve it too (a fleet target's same_as sets it).",
+         "should serve it too (a fleet target's same_as hands over what /info answered instead).",
          parse=lambda v, label: header_safe(str(v), label, "model name"), fleet_key="info_model_name"),
     Knob("timeout", "--request-timeout", "INFOCHECK_TIMEOUT",
          "seconds to wait for each request (connect, and the whole answer).",

@@ -11,16 +11,26 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import threading
+from dataclasses import dataclass, field
 
 from infocheck.configuration import environment
+from infocheck.wire.printable import printable
 from infocheck.wire.secret import Secret, credential_problem
 
 VARIABLE = environment.FLEET_CHANNEL
 # The other way, parent to child: where the target's credential came from, for a refusal's advice
 # to name (the fleet file's api_key_env: EASTUS2_KEY, not INFOCHECK_API_KEY, which a fleet forbids).
 CREDENTIAL_SOURCE = environment.FLEET_CREDENTIAL
+# The variable the target's key is in (its api_key_env), so a reproduction's curl reads $EASTUS2_KEY.
+KEY_VARIABLE = environment.FLEET_KEY_VARIABLE
+# Where the answer of a same_as info target is, for a models target's run: a file in that run's
+# own report folder, JSON (ASCII-escaped), so no byte an endpoint sends can fail on the way. It
+# is data for the run's MODELS-SAME-AS-INFO, never an option or a variable to validate.
+SAME_AS = environment.FLEET_SAME_AS
+SAME_AS_LIMIT = 256 * 1024   # bytes of that file: an identity is a few short strings
 LINE_LIMIT = 64 * 1024   # bytes of one message: a token is a few KiB
 MESSAGES_LIMIT = 64      # a run obtains a token, and renews it every 45 minutes at most
 
@@ -111,3 +121,59 @@ class Channel:
                 os.close(fd)
             except OSError:
                 pass
+
+
+# -- parent to child: what a same_as info target answered -----------------------------------
+
+SHELL_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+
+
+def key_variable(environ) -> str | None:
+    """The variable a fleet target's key is in, as its parent named it (None outside a fleet,
+    or if what is there is no variable a shell can name)."""
+    named = environ.get(KEY_VARIABLE, "")
+    return named if SHELL_VARIABLE.fullmatch(named) else None
+
+
+@dataclass(frozen=True)
+class Linked:
+    """What the run of a models target's same_as info target said it serves, as the parent
+    handed it on: the contract's identity (strings, masked with every secret of the fleet),
+    whether masking changed it (what /info answered carried a credential), and why there is
+    none (the info target's run left no result)."""
+
+    target: str
+    identity: dict = field(default_factory=dict)
+    carried_secret: bool = False
+    note: str = ""
+
+
+def hand_over(path, linked: Linked) -> None:
+    """The parent writes it, before the models target's run starts."""
+    document = {"target": linked.target, "identity": linked.identity,
+                "carried_secret": linked.carried_secret, "note": linked.note}
+    with open(path, "w", encoding="ascii") as file:
+        json.dump(document, file, ensure_ascii=True)
+
+
+def handed_over(environ) -> Linked | None:
+    """The child reads it (None outside a fleet, or when its target has no same_as). What is
+    there is bounded and checked like any untrusted data: a file that is not what the parent
+    writes says so in `note`, and is compared with nothing."""
+    path = environ.get(SAME_AS, "")
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as file:
+            raw = file.read(SAME_AS_LIMIT + 1)
+        document = json.loads(raw) if len(raw) <= SAME_AS_LIMIT else None
+    except (OSError, ValueError):
+        document = None
+    if not isinstance(document, dict) or not isinstance(document.get("target"), str):
+        return Linked("?", note="the fleet's hand-over of the same_as target's answer could not be read")
+    identity = document.get("identity")
+    identity = {k: v for k, v in identity.items() if isinstance(k, str) and isinstance(v, str)} \
+        if isinstance(identity, dict) else {}
+    note = document.get("note")   # both shown in the run's messages: escaped here
+    return Linked(printable(document["target"][:64]), identity, document.get("carried_secret") is True,
+                  printable(note[:300]) if isinstance(note, str) else "")

@@ -25,7 +25,7 @@ from infocheck import contracts
 from infocheck.configuration.knobs import FLEET_RUN_FIELDS, FLEET_TARGET_FIELDS, KNOBS, ConfigError
 from infocheck.fleet import file as fleet
 from infocheck.fleet import model, render
-from infocheck.fleet.channel import CREDENTIAL_SOURCE, Channel
+from infocheck.fleet.channel import CREDENTIAL_SOURCE, KEY_VARIABLE, SAME_AS, Channel, Linked, hand_over
 from infocheck.judging.judge import EXIT_INTERNAL, EXIT_USAGE, verdict_words
 from infocheck.reports.junit import combined as junit
 from infocheck.wire.printable import printable
@@ -37,8 +37,10 @@ DROPPED_OPTIONS = tuple(k.option for k in KNOBS if k.field in FLEET_RUN_FIELDS) 
     "--html", "--junitxml", "--junit-xml", "--infocheck-json")
 DROPPED_FLAGS = tuple(k.option for k in KNOBS if k.field in FLEET_RUN_FIELDS and k.form == "flag")
 RESULT_LIMIT = 64 * 1024 * 1024
-CHILD_ENV_DROPPED = {k.env for k in KNOBS if k.field in FLEET_TARGET_FIELDS + FLEET_RUN_FIELDS}
+CHILD_ENV_DROPPED = {k.env for k in KNOBS if k.field in FLEET_TARGET_FIELDS + FLEET_RUN_FIELDS} | {
+    CREDENTIAL_SOURCE, KEY_VARIABLE, SAME_AS}
 TARGET_FILES = ("output.txt", "infocheck.json", "infocheck.html", "junit.xml")
+HANDED_OVER = "same-as.json"   # a models target's: what its same_as info target answered (removed after)
 
 
 class FleetError(fleet.FleetError):
@@ -73,9 +75,25 @@ class FleetRun:
         except ConfigError:
             raise
         except Exception as error:   # noqa: BLE001 - whatever broke is infocheck's, said in one line
-            self.write(f"infocheck fleet: internal error: {type(error).__name__}: "
-                       f"{printable(str(error), 500)}")
+            self.scrub_everything()
+            self.write(Scrubber(getattr(self, "secrets", [])).text(
+                f"infocheck fleet: internal error: {type(error).__name__}: {printable(str(error), 500)}"))
             return EXIT_INTERNAL
+
+    def scrub_everything(self) -> None:
+        """The last resort of a fleet that broke after targets ran: every file under the
+        targets' folder and every fleet report masked with every secret known, or removed
+        where it cannot be."""
+        secrets = getattr(self, "secrets", None)
+        if not secrets:
+            return
+        scrubber = Scrubber(secrets)
+        files = [p for p in self.paths.values() if p is not None]
+        if self.folder.is_dir():
+            files += [p for p in self.folder.rglob("*")]
+        for path in files:
+            if path.is_file():
+                scrub_file(path, scrubber)
 
     def _run(self) -> int:
         everything = fleet.read(self.settings.fleet, dict(os.environ), self.settings.fleet_env_prefixes,
@@ -95,7 +113,7 @@ class FleetRun:
                    f"{min(self.settings.fleet_jobs, len(targets))} at a time")
         started = time.monotonic()
         self.done = {t.name.lower(): threading.Event() for t in targets}
-        self.identities: dict[str, dict] = {}
+        self.identities: dict[str, tuple[dict, str]] = {}   # an info target's identity, and why none
         # An info target another links to (same_as) starts first: the pool takes targets in this
         # order, so a models target never waits on one that has not started.
         linked = {t.same_as.lower() for t in targets if t.same_as}
@@ -104,15 +122,23 @@ class FleetRun:
             found = dict(zip((t.name for t in first), pool.map(self.check, first)))
         entries = [found[t.name] for t in targets]
         scrubber = Scrubber(self.secrets)
-        entries = [self.scrubbed(entry, target, scrubber) for entry, target in zip(entries, targets)]
+        # Each target on its own: one whose post-processing breaks is that target's internal
+        # error, and every other target is still scrubbed, summarized and reported.
+        entries = [self.settled(entry, target, scrubber) for entry, target in zip(entries, targets)]
         metas: dict = {}
-        summaries = [model.summarize(e, metas) for e in entries]   # the verdict's, the page's, the terminal's
+        summaries = []   # the verdict's, the page's, the terminal's
+        for index, (entry, target) in enumerate(zip(entries, targets)):
+            try:
+                summaries.append(model.summarize(entry, metas))
+            except Exception as error:   # noqa: BLE001 - that target's, not the fleet's
+                entries[index] = self.broken(target, error, scrubber)
+                summaries.append(model.summarize(entries[index], metas))
         doc = model.document(entries, shown, summaries)
-        self.write_reports(doc, summaries, metas, targets, scrubber)
+        written = self.write_reports(doc, summaries, metas, targets, scrubber)
         for line in render.summary_lines(doc, summaries):
             self.write(scrubber.text(line))
         self.write(f"fleet wall time: {time.monotonic() - started:.1f} s")
-        return doc["exit_code"]
+        return doc["exit_code"] if written else EXIT_INTERNAL
 
     def _files_of_the_run(self, targets) -> None:
         """The run's own files (a team's catalogues, the policy, the waivers) apply to every
@@ -149,10 +175,31 @@ class FleetRun:
         return env
 
     def check(self, target: fleet.Target) -> dict:
+        """The target's entry: whatever breaks in checking it is that target's internal error
+        (exit 3), never the fleet's, so every other target is still checked and reported."""
         try:
             return self._check(target)
+        except Exception as error:   # noqa: BLE001 - said in the target's entry, scrubbed there
+            entry = self.broken(target, error)
+            with self.lock:
+                self.write(Scrubber(self.secrets).text(
+                    f"  {target.name}: {entry['verdict']} (exit {entry['exit_code']}): {entry['problem']}"))
+            return entry
         finally:   # whatever happened, a target linked to this one waits no longer
             self.done[target.name.lower()].set()
+
+    def broken(self, target: fleet.Target, error: BaseException, scrubber: Scrubber | None = None) -> dict:
+        """The entry of a target infocheck failed on: INTERNAL ERROR, saying what broke."""
+        problem = (f"infocheck failed on this target: {type(error).__name__}: "
+                   f"{printable(str(error), 300)}; its terminal output, if any, is in "
+                   f"{target.name}/output.txt")
+        if scrubber is not None:
+            problem = scrubber.text(problem)
+        return model.target_entry(target.name, None, problem, self._detail(target), index=target.index)
+
+    def _detail(self, target: fleet.Target) -> str:
+        detail = os.path.relpath(self.folder / target.name / "infocheck.html", self._report_folder())
+        return detail.replace(os.sep, "/")
 
     def _check(self, target: fleet.Target) -> dict:
         folder = self.folder / target.name
@@ -160,8 +207,22 @@ class FleetRun:
         result_path = folder / "infocheck.json"
         result_path.unlink(missing_ok=True)
         env = self.environment(target)
-        env.update(self.same_as(target))
         env[CREDENTIAL_SOURCE] = self.source(target)
+        if target.reads:   # a reproduction's curl reads the variable the key is really in
+            env[KEY_VARIABLE] = target.reads[0]
+        handed = folder / HANDED_OVER
+        handed.unlink(missing_ok=True)
+        linked = self.linked(target)
+        if linked is not None:   # data in a file of its own folder: no byte can fail on the way
+            hand_over(handed, linked)
+            env[SAME_AS] = str(handed)
+        try:
+            return self._run_target(target, folder, result_path, env, started=time.monotonic())
+        finally:
+            handed.unlink(missing_ok=True)
+
+    def _run_target(self, target: fleet.Target, folder: Path, result_path: Path, env: dict,
+                    started: float) -> dict:
         channel = Channel()
         named, passing = channel.child_environment()
         env.update(named)
@@ -169,22 +230,24 @@ class FleetRun:
                    f"--infocheck-json={result_path}", f"--junitxml={folder / 'junit.xml'}"]
         if self.paths["html"] is not None:   # pytest-html is on: each target has its page too
             command.append(f"--html={folder / 'infocheck.html'}")
-        started = time.monotonic()
         with open(folder / "output.txt", "wb") as output:
             try:
                 process = subprocess.Popen(command, cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
                                            stdout=output, stderr=subprocess.STDOUT, **passing)
-            except OSError:
+            except (OSError, ValueError):
                 channel.abandon()
                 raise
-            channel.started()
-            code = process.wait()
-        with self.lock:
-            self.secrets.extend(channel.finished())
+            try:
+                channel.started()
+                code = process.wait()
+            finally:   # the tokens it told of are masked everywhere, whatever happens next
+                with self.lock:
+                    self.secrets.extend(channel.finished())
         result, problem = self._result(result_path, code)
-        self.identities[target.name.lower()] = (result or {}).get("identity") or {}
-        detail = os.path.relpath(folder / "infocheck.html", self._report_folder())
-        entry = model.target_entry(target.name, result, problem, detail.replace(os.sep, "/"),
+        identity = (result or {}).get("identity")
+        self.identities[target.name.lower()] = (identity if isinstance(identity, dict) else {},
+                                                problem)
+        entry = model.target_entry(target.name, result, problem, self._detail(target),
                                    index=target.index)
         if result is None and code in (2, EXIT_USAGE):   # it said why on its terminal: say which it was
             entry.update(exit_code=code, verdict=verdict_words(code))
@@ -207,20 +270,26 @@ class FleetRun:
             return f"azure_identity in {where} (the identity's role on the resource)"
         return f"the credential of {where}"
 
-    def same_as(self, target: fleet.Target) -> dict:
-        """A models target linked to its deployment's info target: told the model_name /info
-        named, once that target's run has ended (its own check says whether the list serves it)."""
+    def linked(self, target: fleet.Target) -> Linked | None:
+        """A models target linked to its deployment's info target: handed what that target's
+        run said it serves, once it has ended, as data (its own MODELS-SAME-AS-INFO judges
+        it). Masked with every secret the fleet knows by then: what one endpoint answered never
+        carries another target's credential to a third."""
         if target.same_as is None:
-            return {}
+            return None
         linked = target.same_as.lower()
         if linked not in self.done:
             with self.lock:
                 self.write(f"  {target.name}: same_as {target.same_as} is not in this slice; the "
                            "identity check (MODELS-SAME-AS-INFO) is skipped")
-            return {}
+            return None
         self.done[linked].wait()
-        name = self.identities.get(linked, {}).get("model_name")
-        return {"INFOCHECK_INFO_MODEL_NAME": name} if name else {}
+        identity, problem = self.identities.get(linked, ({}, "its run was not checked"))
+        with self.lock:
+            scrubber = Scrubber(self.secrets)
+        masked, carried = scrub_data({k: v for k, v in identity.items()
+                                      if isinstance(k, str) and isinstance(v, str)}, scrubber)
+        return Linked(target.same_as, masked, carried, printable(problem, 300) if problem else "")
 
     def _result(self, path: Path, code: int):
         """The target's result document, or why there is none (its terminal output is kept in
@@ -233,6 +302,17 @@ class FleetRun:
             return None, (f"the run ended with exit {code} and left no result; its terminal output "
                           f"is in {path.parent.name}/output.txt")
 
+    def settled(self, entry: dict, target: fleet.Target, scrubber: Scrubber) -> dict:
+        """The target's entry, scrubbed and re-judged; if that breaks, its files are still
+        masked (or removed) and the target is infocheck's failure, not the fleet's."""
+        try:
+            return self.scrubbed(entry, target, scrubber)
+        except Exception as error:   # noqa: BLE001 - that target's internal error
+            for path in (self.folder / target.name).rglob("*"):
+                if path.is_file():
+                    scrub_file(path, scrubber)
+            return self.broken(target, error, scrubber)
+
     def scrubbed(self, entry: dict, target: fleet.Target, scrubber: Scrubber) -> dict:
         """The target's section and files masked with every secret of the fleet. A secret found
         there that its own run did not know was another target's: the endpoint sent it, so the
@@ -241,28 +321,53 @@ class FleetRun:
         for name in TARGET_FILES:
             path = self.folder / target.name / name
             if path.is_file():
-                text = path.read_text(encoding="utf-8", errors="replace")
-                masked = scrubber.text(text)
-                found = found or masked != text
-                path.write_text(masked, encoding="utf-8")
+                found = scrub_file(path, scrubber) or found
         return echoed_elsewhere(entry) if found else entry
 
     def _report_folder(self) -> Path:
         return (self.paths["html"] or self.paths["json"] or self.folder).parent
 
     def write_reports(self, doc: dict, summaries: list[dict], metas: dict, targets,
-                      scrubber: Scrubber) -> None:
-        if self.paths["json"]:
-            self._save(self.paths["json"], json.dumps(doc, indent=2, ensure_ascii=False) + "\n", scrubber)
-        if self.paths["html"]:
-            self._save(self.paths["html"], render.html(doc, summaries, metas), scrubber)
-        if self.paths["junit"]:
-            self._save(self.paths["junit"], junit([(t.name, self.folder / t.name / "junit.xml")
-                                                   for t in targets]), scrubber)
+                      scrubber: Scrubber) -> bool:
+        """The fleet's reports, each on its own: one that cannot be made does not keep the
+        others from being written. Whether all were."""
+        makers = {
+            "json": lambda: json.dumps(doc, indent=2, ensure_ascii=False) + "\n",
+            "html": lambda: render.html(doc, summaries, metas),
+            "junit": lambda: junit([(t.name, self.folder / t.name / "junit.xml") for t in targets]),
+        }
+        written = True
+        for kind, make in makers.items():
+            if not self.paths[kind]:
+                continue
+            try:
+                self._save(self.paths[kind], make(), scrubber)
+            except Exception as error:   # noqa: BLE001 - said in one line; the fleet ends 3
+                written = False
+                self.write(scrubber.text(f"infocheck fleet: internal error writing the {kind} report: "
+                                         f"{type(error).__name__}: {printable(str(error), 300)}"))
+        return written
 
     def _save(self, path: Path, text: str, scrubber: Scrubber) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(scrubber.text(text), encoding="utf-8")   # a no-op: each part is scrubbed
+
+
+def scrub_file(path: Path, scrubber: Scrubber) -> bool:
+    """The file masked with every secret in place, or removed if it cannot be; whether a
+    secret was there."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        masked = scrubber.text(text)
+        if masked != text:
+            path.write_text(masked, encoding="utf-8")
+        return masked != text
+    except Exception:   # noqa: BLE001 - a file that cannot be masked is not left behind
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+        return False
 
 
 def scrub_data(data, scrubber: Scrubber):

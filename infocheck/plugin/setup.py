@@ -10,7 +10,7 @@ from importlib import import_module
 
 from infocheck.configuration.config import build_config
 from infocheck.configuration.credentials import AzureIdentityToken, CommandToken, KeyCredential
-from infocheck.fleet.channel import CREDENTIAL_SOURCE, reporter
+from infocheck.fleet.channel import CREDENTIAL_SOURCE, handed_over, key_variable, reporter
 from infocheck.judging import catalogue as catalogues
 from infocheck.judging import waivers as waiver_file
 from infocheck.judging.policy import Policy
@@ -29,7 +29,8 @@ def context(config, given: dict, environ: dict) -> RunContext:
     if settings.embedded:
         settings = embedded(config, settings)
     settings = replace(settings, concurrency_note=concurrency_note(config, settings),
-                       credential_source=environ.get(CREDENTIAL_SOURCE, "")[:500])
+                       credential_source=environ.get(CREDENTIAL_SOURCE, "")[:500],
+                       key_variable=key_variable(environ), same_as=handed_over(environ))
     scrubber = Scrubber([settings.api_key] if settings.api_key else [], on_add=reporter())
     policy = Policy(catalogue, tuple(waivers), settings.fail_on_should)
     rows = [(name, catalogue.describe_policy() if name == "policy" else value)

@@ -364,6 +364,8 @@ class Probe:
                             "(raise it with --max-requests / INFOCHECK_MAX_REQUESTS)")
         url = prepared.url if prepared is not None else request.url(self.target_url)
         secret_var = getattr(self._credential, "env_var", "INFOCHECK_API_KEY")
+        if getattr(self._credential, "kind", None) == "key" and getattr(self.config, "key_variable", None):
+            secret_var = self.config.key_variable   # a fleet target's: its api_key_env
         exchange = Exchange(request=request, url=self._scrub.text(url), curl=self._scrub.text(
             request.curl(self.target_url, self.config.timeout, secret_var, sent_url=url)))
         self.sent += 1

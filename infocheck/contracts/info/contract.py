@@ -14,6 +14,7 @@ from infocheck.contracts.info import profiles
 
 API_VERSION_FORMAT = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(-preview)?$")  # ASCII digits only
 RETIRED = "26 August 2026"   # the Azure AI Model Inference API's retirement (azure-rest-api-specs #43907)
+IDENTITY_NAME_LIMIT = 200   # characters of a model_name a run hands on (its report's identity schema)
 SUCCESSOR = ("its successor is the OpenAI v1 API: check it with --contract models --endpoint "
              "https://<resource>.openai.azure.com/openai/v1 (or services.ai.azure.com/openai/v1)")
 MISSING_MODEL = re.compile(r"no[ _]model|model[ _]name|(specify|provide|requires?)\b.*\bmodel|"
@@ -160,7 +161,11 @@ class InfoContract(Contract):
         compares it with the v1 list of the same deployment)."""
         body = exchange.json_or_none() if exchange.status == 200 else None
         name = body.get("model_name") if isinstance(body, dict) else None
-        return {"model_name": name} if isinstance(name, str) and 0 < len(name) <= 200 else {}
+        if not isinstance(name, str) or not name:
+            return {}
+        if len(name) > IDENTITY_NAME_LIMIT:   # too long to carry: how long it was, to judge
+            return {"model_name_length": str(len(name))}
+        return {"model_name": name}
 
     def candidate_versions(self) -> tuple[str, ...]:
         return tuple(profiles.known_versions())

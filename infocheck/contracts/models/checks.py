@@ -226,18 +226,44 @@ def same_list(first_ex: Exchange, second: Exchange, requirement: str, what: str)
 
 # -- identity ------------------------------------------------------------------------------
 
+def unaskable(name: str) -> str:
+    """Why a name (one an endpoint answered) is not asked for by id: one with a control
+    character, or a lone surrogate (which no URL can carry), is no model id a route is asked
+    for; '' if it may be."""
+    bad = next((c for c in name if ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or 0xD800 <= ord(c) <= 0xDFFF), None)
+    if bad is None:
+        return ""
+    kind = "a lone surrogate" if 0xD800 <= ord(bad) <= 0xDFFF else "a control character"
+    return f"it has {kind} (U+{ord(bad):04X}), which no model id a route is asked for has"
+
+
 def served(name: str, models: list[dict], retrieved: Exchange | None, requirement: str,
            list_ex: Exchange, why: str) -> None:
     """`name` is listed, or retrievable (on Azure the list is the resource's catalogue, and a
-    deployment's name may only be retrievable)."""
+    deployment's name may only be retrievable). A name that is not asked for by id
+    (`unaskable`) is judged on the list alone, and the failure says why."""
     if any(m["id"] == name for m in models):
         return
     body = retrieved.json_or_none() if retrieved is not None else None
     if retrieved is not None and retrieved.status == 200 and isinstance(body, dict) and body.get("id") == name:
         return
     close = [m["id"] for m in models if m["id"].lower() == name.lower()]
+    not_asked = unaskable(name) if retrieved is None else ""
     fail(requirement, f"{shown(name, 80)} ({why}) in the list or retrievable",
          f"not among the {len(models)} listed"
          + (f" (listed in another letter case: {shown(close[0], 80)})" if close else "")
-         + (f"; GET /models/{name} answered {retrieved.status_line()}" if retrieved is not None else ""),
+         + (f"; GET /models/{printable(name, 80)} answered {retrieved.status_line()}" if retrieved is not None else "")
+         + (f"; not asked for by id: {not_asked}" if not_asked else ""),
          *(ex for ex in (list_ex, retrieved) if ex is not None))
+
+
+def served_long(length: int, limit: int, models: list[dict], requirement: str, list_ex: Exchange,
+                why: str) -> bool:
+    """A name too long to have been handed on whole (`length` characters, over `limit`): not
+    served if no listed id is that long (a failure saying so); False if one is, so the two
+    cannot be compared (the caller says not tested)."""
+    if any(len(m["id"]) > limit for m in models):
+        return False
+    fail(requirement, f"the {length}-character name ({why}) in the list or retrievable",
+         f"none of the {len(models)} listed is longer than {limit} characters; not asked for "
+         f"by id: a name of {length} characters is no model id a route is asked for", list_ex)

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from infocheck.configuration.knobs import ConfigError
 from infocheck.contracts.base import Contract
+from infocheck.contracts.checking import shown
 
 VERSIONS = ("none", "v1", "preview")     # "none": no api-version parameter (the default)
 SCOPE = "https://cognitiveservices.azure.com/.default"
@@ -82,8 +83,15 @@ class ModelsContract(Contract):
         asks = (f"model {config.model} (in the list, or GET /models/{config.model})" if config.model
                 else "the models the list names")
         rows = [("asks for", asks)]
-        if config.info_model_name:
+        linked = getattr(config, "same_as", None)   # what a fleet's same_as info target answered
+        name = linked.identity.get("model_name") if linked is not None else None
+        if name:   # an endpoint's text: quoted and escaped
+            rows.append(("/info names", f"{shown(name, 80)} (same_as {linked.target}; the v1 list "
+                                        "should serve it too)"))
+        elif config.info_model_name:
             rows.append(("/info names", f"{config.info_model_name} (the v1 list should serve it too)"))
+        elif linked is not None:
+            rows.append(("/info names", f"no model_name to compare with (same_as {linked.target})"))
         return rows
 
     def version_note(self, api_version: str) -> str:
