@@ -105,7 +105,8 @@ class FleetRun:
         entries = [self.scrubbed(entry, target, scrubber) for entry, target in zip(entries, targets)]
         metas: dict = {}
         summaries = [model.summarize(e, metas) for e in entries]   # the verdict's, the page's, the terminal's
-        doc = model.document(entries, shown, summaries)
+        doc = model.document(entries, shown, summaries, model.fleet_identity(
+            [t.name for t in everything], self.settings.fleet_slice[1] if self.settings.fleet_slice else 1))
         self.write_reports(doc, summaries, metas, targets, scrubber)
         for line in render.summary_lines(doc, summaries):
             self.write(scrubber.text(line))
