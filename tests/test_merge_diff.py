@@ -250,3 +250,17 @@ def test_a_report_lying_about_a_failed_must_never_merges_or_diffs_to_0_nor_break
         good = write(tmp_path, model.document([model.target_entry("x", copy.deepcopy(runs["whole"]))]), "good")
     diffed, said = run(capsys, "diff", good, path)
     assert diffed not in (0, 3) and "Traceback" not in said, said
+
+
+@settings(max_examples=30, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(size=st.one_of(st.integers(1, 6), st.integers(1, 10 ** 9)), n=st.one_of(st.integers(1, 4), st.integers(1, 10 ** 9)),
+       k=st.integers(0, 5), places=st.lists(st.one_of(st.integers(1, 6), st.integers(1, 10 ** 12)), min_size=1,
+                                            max_size=4, unique=True))
+def test_what_a_fleet_report_says_of_its_fleet_never_makes_a_partial_merge_pass(tmp_path, capsys, runs, size, n, k, places):
+    entries = [model.target_entry(f"t{i}", copy.deepcopy(runs["whole"]), index=i) for i in places]
+    doc = model.document(entries, f"{k}/{n}", fleet=dict(model.fleet_identity(["a"], n), targets=size))
+    code, said = run(capsys, "merge", write(tmp_path, doc, "hostile"))
+    assert code in (0, 2, 4) and "Traceback" not in said, said
+    if code == 0:   # only when the places held are every place of the fleet
+        assert set(places) == set(range(1, size + 1))
