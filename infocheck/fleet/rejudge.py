@@ -173,4 +173,6 @@ def rejudged(entry: dict) -> dict:
                   explanation=EXPLAINED.get(final, result.get("explanation", "")))
     problem = (f"its report says {verdict_words(said)} (exit {said}); its results give "
                f"{verdict_words(final)} (exit {final}): {why}")
+    if entry.get("problem"):
+        problem = f"{problem}; {entry['problem']}"
     return dict(entry, exit_code=final, verdict=verdict_words(final), problem=problem)
