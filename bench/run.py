@@ -192,10 +192,13 @@ def merge_at_scale() -> bool:
     import copy
     import resource
 
+    from infocheck.contracts.info.server import InfoHandler, ReferenceServer, Settings
     from infocheck.fleet import model
 
     with tempfile.TemporaryDirectory() as folder:
-        result, _ = suite(f"--infocheck-json={folder}/one.json", env=key_env())
+        # of a served endpoint: a run of the embedded server is never a pass in a merge
+        with ReferenceServer(Settings(api_key=KEY), InfoHandler).start() as server:
+            result, _ = suite(f"--infocheck-json={folder}/one.json", "--endpoint", server.url, env=key_env())
         one = json.loads((Path(folder) / "one.json").read_text())
         per = MERGE_TARGETS // MERGE_SLICES
         paths = []

@@ -185,9 +185,11 @@ def test_a_waiver_s_reason_reaches_the_terminal_escaped(tmp_path):
 
 @pytest.fixture(scope="module")
 def a_report(tmp_path_factory):
-    """A real single run's report, to be tampered with."""
+    """A real single run's report of an endpoint (not the embedded server, which is never a
+    pass in a merge), to be tampered with."""
     tmp = tmp_path_factory.mktemp("report")
-    run = run_suite(tmp, key=None, html=False)
+    with serve() as server:
+        run = run_suite(tmp, endpoint=server.url, html=False)
     assert run.code == 0
     return run.report
 
@@ -286,13 +288,14 @@ def test_diff_calls_a_fix_only_what_now_passes():
            summary("BETA", "COULD NOT TEST", **{"A-1": "not tested"})]
     changes = merge.diff(old, new)
     assert [(c["target"], c["requirement"]) for c in changes["fixes"]] == [("alpha", "A-2")]
-    assert {(c["target"], c["requirement"]) for c in changes["unresolved"]} == {
-        ("alpha", "A-1"), ("alpha", "A-3"), ("BETA", "A-1")}
+    assert {(c["target"], c["requirement"]) for c in changes["unresolved"]} == {("alpha", "A-3")}
     assert {(c["target"], c["requirement"], c["was"], c["now"]) for c in changes["regressions"]} == {
         ("alpha", "A-5", "passed", "failed"),
+        ("alpha", "A-1", "failed", "not tested"), ("BETA", "A-1", "failed", "not tested"),  # no longer checked
         ("BETA", None, "NOT CONFORMANT", "COULD NOT TEST")}   # the evidence is gone: a regression
     assert (changes["new_targets"], changes["removed_targets"], changes["exit_code"]) == ([], [], 1)
-    assert "no longer checked: alpha A-1: failed → not tested" in render.diff_lines(changes)
+    assert "REGRESSION: alpha A-1: failed → not tested (no longer checked)" in render.diff_lines(changes)
+    assert "unresolved: alpha A-3: finding → waived" in render.diff_lines(changes)
 
 
 def test_a_fleet_slice_that_selects_no_target_is_a_usage_error(tmp_path):

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from infocheck.bundle import validator
 from infocheck.configuration import files
-from infocheck.fleet import model, render
+from infocheck.fleet import model, rejudge, render
 from infocheck.fleet.file import NAME
-from infocheck.judging.judge import EXIT_INTERNAL, EXIT_USAGE, VERDICTS
+from infocheck.judging.judge import EXIT_INTERNAL, EXIT_UNTESTABLE, EXIT_USAGE, VERDICTS
 from infocheck.usage import OneLineParser
 from infocheck.wire.printable import printable
 
@@ -38,10 +38,26 @@ class ReportError(Exception):
 
 # -- reading one report ----------------------------------------------------------------------
 
+class Report:
+    """One report as read: its targets (each judged again from its results), and what it says
+    of the fleet it is (a slice of), for merge to tell which slices no report holds."""
+
+    def __init__(self, shown: str, targets: list[dict], single: bool, fleet_slice=None,
+                 fleet=None, indexes=(), missing=()):
+        self.shown, self.targets, self.single = shown, targets, single
+        self.slice, self.fleet, self.indexes, self.missing = fleet_slice, fleet, list(indexes), list(missing)
+
+
 def load(path: str) -> list[dict]:
     """The targets of a report: a fleet report's, or a single run's as one target named after
     the folder that holds it (reports-eastus2/infocheck.json is target reports-eastus2). Each
-    target's `detail` is made absolute (or None where it is not a link infocheck writes)."""
+    target's `detail` is made absolute (or None where it is not a link infocheck writes), and
+    its verdict is the one its results give (fleet/rejudge.py)."""
+    return read(path).targets
+
+
+def read(path: str) -> Report:
+    """A report, checked and judged again; see load."""
     shown = files.where(path)
     try:
         data = files.read_bytes(path, INPUT_LIMIT, "report")
@@ -64,16 +80,85 @@ def load(path: str) -> list[dict]:
                         f"{shown}: target {target['name']}'s result")
             target["detail"] = _link(folder, target.get("detail"))
         _agrees(doc["verdict"], doc["exit_code"], shown)
-        if doc["exit_code"] != model.fleet_exit(t["exit_code"] for t in targets):
+        codes = [t["exit_code"] for t in targets] + ([EXIT_UNTESTABLE] if doc.get("missing") else [])
+        if doc["exit_code"] != model.fleet_exit(codes):
             raise ReportError(f"{shown}: not an infocheck fleet report: its exit code "
                               f"{doc['exit_code']} is not the one its targets' give")
-        return targets
+        indexes = [t["index"] for t in targets if "index" in t]
+        return Report(shown, [rejudge.rejudged(t) for t in targets], False, doc["slice"],
+                      doc.get("fleet"), indexes, doc.get("missing", ()))
     _agrees(doc["verdict"], doc["exit_code"], shown)
     name = folder.name
     if not NAME.fullmatch(name):
         raise ReportError(f"{shown}: a single run's report is named after its folder, "
                           f"and {files.quoted(name)} is not a target name (letters, digits, . _ -)")
-    return [model.target_entry(name, doc, detail=_link(folder, "infocheck.html"))]
+    entry = model.target_entry(name, doc, detail=_link(folder, "infocheck.html"))
+    return Report(shown, [rejudge.rejudged(entry)], True)
+
+
+MISSING_SHOWN = 10   # missing slices or targets named; the rest counted
+
+
+def coverage(reports: list[Report]) -> tuple[dict | None, list[str]]:
+    """What the merged fleet reports cover: the fleet they are of (when they are of one that
+    says what it is) and the slices (K/N) or targets (#I) of each fleet that no report holds.
+
+    A report that records its fleet (its size, slice count and names' digest) is checked by
+    its targets' places in the fleet file: every place from 1 to the size must be held. One
+    from before that record, cut into N slices, is checked by slice number alone: slices 1 to
+    N of N must all be there (nothing shows the fleet file was the same for each). A report
+    of the whole fleet from before it is the whole fleet, as before."""
+    known: dict[tuple, list[Report]] = {}
+    old: dict[int, set[int]] = {}
+    missing: list[str] = []
+    for report in reports:
+        if report.single:
+            continue
+        missing += [m for m in report.missing if report.fleet is None]
+        if report.fleet is not None:
+            key = (report.fleet["names_sha256"], report.fleet["targets"])
+            known.setdefault(key, []).append(report)
+        elif report.slice is not None:
+            k, n = (int(x) for x in report.slice.split("/"))
+            old.setdefault(n, set()).add(k)
+    for n, present in old.items():
+        missing += _absent(n, {k for k in present if 1 <= k <= n}, lambda k, n=n: f"{k}/{n}")
+    for (_, size), group in known.items():
+        held = {i for r in group for i in r.indexes if 1 <= i <= size}
+        counts = {r.fleet["slices"] for r in group}
+        n = counts.pop() if len(counts) == 1 else 1
+        if n > 1:
+            per_slice: dict[int, int] = {}
+            for i in held:
+                per_slice[(i - 1) % n + 1] = per_slice.get((i - 1) % n + 1, 0) + 1
+            # slice k holds places k, k+n, ... up to the size
+            whole = {k for k, c in per_slice.items() if c == (size - k) // n + 1}
+            missing += _absent(min(n, size), whole, lambda k, n=n: f"{k}/{n}")
+        else:
+            missing += _absent(size, held, lambda i: f"#{i}")
+    fleet = None
+    if len(known) == 1 and not old:
+        [(key, group)] = known.items()
+        counts = {r.fleet["slices"] for r in group}
+        fleet = {"targets": key[1], "slices": counts.pop() if len(counts) == 1 else 1,
+                 "names_sha256": key[0]}
+    return fleet, list(dict.fromkeys(missing))
+
+
+def _absent(count: int, present: set[int], name) -> list[str]:
+    """The names of the places 1 to `count` not in `present` (a subset of them): the first
+    MISSING_SHOWN, then how many more. The gaps are walked, not the places, so a hostile size
+    of a billion costs what the reports hold."""
+    found, place = [], 1
+    for held in sorted(present) + [count + 1]:
+        while place < held and len(found) < MISSING_SHOWN:
+            found.append(name(place))
+            place += 1
+        if len(found) >= MISSING_SHOWN:
+            break
+        place = held + 1
+    more = count - len(present) - len(found)
+    return found + ([f"and {more} more"] if more > 0 else [])
 
 
 def _numbers_in_range(doc, shown: str) -> None:
@@ -136,9 +221,13 @@ class Merge:
         self._places: list[tuple[int, int]] = []   # each entry's offset and length in the spool
         self._seen: dict[str, str] = {}
         self._next_index = 0
+        self.reports: list[Report] = []   # what each says of its fleet (its targets are spooled)
 
     def add(self, path: str) -> None:
-        for target in load(path):
+        report = read(path)
+        targets, report.targets = report.targets, []
+        self.reports.append(report)
+        for target in targets:
             folded = target["name"].lower()
             if folded in self._seen:
                 raise ReportError(f"{files.where(path)}: target {target['name']} is also in "
@@ -152,7 +241,13 @@ class Merge:
             self.summaries.append(model.summarize(target, self.metas))
 
     def head(self) -> dict:
-        return model.head(self.summaries)
+        fleet, missing = coverage(self.reports)
+        return model.head(self.summaries, fleet=fleet, missing=missing)
+
+    @property
+    def single(self) -> bool:
+        """One single run's report, and nothing else."""
+        return len(self.reports) == 1 and self.reports[0].single
 
     def entries(self):
         """The targets' entries, read back one at a time, in the fleet file's order."""
@@ -206,18 +301,19 @@ def merged(paths: list[str]) -> Merge:
 # -- diff --------------------------------------------------------------------------------------
 
 BAD = {"failed": 2, "finding": 1}
-
-
 def diff(old: list[dict], new: list[dict]) -> dict:
     """What changed per target and requirement, between two runs' summaries.
 
     A requirement's regression: it fails, or earns a SHOULD finding, where it did neither or
-    less. Its fix: it failed or earned a finding, and now passes; a failure that is now not
-    tested, skipped, ignored or waived is not a fix but `unresolved`: the evidence is gone, not
-    the fault. A target's regression: it was CONFORMANT and is not, or its verdict changed
-    between two that are not CONFORMANT (NOT CONFORMANT to COULD NOT TEST loses the evidence);
-    its fix: it is now CONFORMANT. Names compare without regard to case, as merge compares
-    them. Targets only in one run are listed, never counted as regressions."""
+    less; or it was checked (passed, failed, finding, waived) and now is not (not run: not
+    collected or deselected with -m; not tested, skipped, ignored): coverage lost is never
+    silent. Its fix: it failed or earned a finding, and now passes; one that is now waived is
+    `unresolved`: the fault is still there. An api-version checked before and not now is a
+    regression of the target's (requirement None, its `api_version` named). A target's
+    regression: it was CONFORMANT and is not, or its verdict changed between two that are not
+    CONFORMANT (NOT CONFORMANT to COULD NOT TEST loses the evidence); its fix: it is now
+    CONFORMANT. Names compare without regard to case, as merge compares them. Targets only in
+    one run are listed, never counted as regressions."""
     before = {s["name"].lower(): s for s in old}
     after = {s["name"].lower(): s for s in new}
     changes = {"regressions": [], "fixes": [], "unresolved": [],
@@ -230,13 +326,17 @@ def diff(old: list[dict], new: list[dict]) -> dict:
             kind = "fixes" if now["verdict"] == "CONFORMANT" else "regressions"
             changes[kind].append({"target": name, "requirement": None,
                                   "was": was["verdict"], "now": now["verdict"]})
+        for version in was.get("api_versions", []):
+            if version not in now.get("api_versions", []):
+                changes["regressions"].append({"target": name, "requirement": None, "api_version": version,
+                                               "was": "checked", "now": "not checked"})
         for requirement_id in dict.fromkeys(list(was["verdicts"]) + list(now["verdicts"])):
             previous = was["verdicts"].get(requirement_id, "not run")
             verdict = now["verdicts"].get(requirement_id, "not run")
             if previous == verdict:
                 continue
             change = {"target": name, "requirement": requirement_id, "was": previous, "now": verdict}
-            if BAD.get(verdict, 0) > BAD.get(previous, 0):
+            if BAD.get(verdict, 0) > BAD.get(previous, 0) or model.lost(change):
                 changes["regressions"].append(change)
             elif previous in BAD and verdict == "passed":
                 changes["fixes"].append(change)
@@ -244,6 +344,26 @@ def diff(old: list[dict], new: list[dict]) -> dict:
                 changes["unresolved"].append(change)
     changes["exit_code"] = 1 if changes["regressions"] else 0
     return changes
+
+
+def same_endpoint(old: Merge, new: Merge) -> None:
+    """Two single runs' reports compare by what they checked, not by the folders that hold
+    them: the new one's target takes the old one's name when both checked one endpoint under
+    one contract; two that checked different ones have nothing to compare (a usage error,
+    never "0 regressions"). A report from before the typed endpoint is known by its
+    configuration's endpoint row."""
+    if not (old.single and new.single):
+        return
+    [was], [now] = old.summaries, new.summaries
+
+    def what(s: dict) -> tuple:
+        return (s["contract"], "the embedded reference server" if s.get("embedded") else s["endpoint"])
+
+    if what(was) != what(now):
+        shown = lambda s: f"{what(s)[1] or 'an unknown endpoint'} ({what(s)[0]} contract)"  # noqa: E731
+        raise ReportError(f"{old.reports[0].shown} checked {shown(was)} and {new.reports[0].shown} "
+                          f"checked {shown(now)}: diff compares two runs of one endpoint and contract")
+    now["name"] = was["name"]
 
 
 # -- the commands --------------------------------------------------------------------------------
@@ -290,12 +410,15 @@ def diff_main(argv: list[str]) -> int:
 def _diff(args) -> int:
     if args.json:
         _writable(Path(args.json))
-    summaries = []
-    for path in (args.old, args.new):
-        found = merged([path])
-        summaries.append(found.summaries)
-        found.close()
-    changes = diff(*summaries)
+    found = []
+    try:
+        for path in (args.old, args.new):
+            found.append(merged([path]))
+        same_endpoint(*found)
+    finally:
+        for one in found:
+            one.close()
+    changes = diff(*(one.summaries for one in found))
     if args.json:
         _write(Path(args.json), lambda path: path.write_text(json.dumps(changes, indent=2) + "\n",
                                                                 encoding="utf-8"))

@@ -4,6 +4,7 @@ read (small, so that a merge of thousands of targets holds summaries, not whole 
 the fleet's one pure judge. Nothing here talks to the network or runs a test."""
 from __future__ import annotations
 
+import hashlib
 import sys
 
 from infocheck import __version__
@@ -19,6 +20,12 @@ FLEET_EXPLAINED = {
 }
 MESSAGES_KEPT = 3     # messages of a requirement that did not pass, in a summary
 PASSING = ("passed", "skipped", "not run", "ignored")
+CHECKED = ("passed", "failed", "finding", "waived")   # a requirement verdict that says its check ran
+
+
+def lost(change: dict) -> bool:
+    """A change of diff's that is lost coverage: checked before, not now."""
+    return change["was"] in CHECKED + ("checked",) and change["now"] not in CHECKED
 
 
 def fleet_exit(codes) -> int:
@@ -45,36 +52,58 @@ def target_entry(name: str, result: dict | None, problem: str = "", detail: str 
     for test in result.get("results", []):   # each test's result names its target
         test["target"] = name
     return dict(entry, verdict=result["verdict"], exit_code=result["exit_code"],
-                endpoint=result["configuration"].get("endpoint"), detail=detail,
+                endpoint=result.get("endpoint") or result["configuration"].get("endpoint"), detail=detail,
                 problem=problem or None, result=result)
 
 
-def head(summaries: list[dict], fleet_slice: str | None = None) -> dict:
-    """The fleet document without its targets: verdict, exit code, counts."""
-    code = fleet_exit(s["exit_code"] for s in summaries)
+def fleet_identity(names: list[str], slices: int) -> dict:
+    """What a fleet report records of the whole fleet it is (a slice of), so that a merge can
+    tell which of its targets no report holds: how many targets the fleet file has, how many
+    slices it was cut into (1: none), and a digest of its target names in order (slices of
+    different fleet files do not add up to one)."""
+    digest = hashlib.sha256("\n".join(n.lower() for n in names).encode("utf-8")).hexdigest()
+    return {"targets": len(names), "slices": slices, "names_sha256": digest}
+
+
+def head(summaries: list[dict], fleet_slice: str | None = None, fleet: dict | None = None,
+         missing: list[str] | None = None) -> dict:
+    """The fleet document without its targets: verdict, exit code, counts. `missing`: the
+    slices (K/N) of the fleet no report merged holds; a merge with any is never a pass."""
+    codes = [s["exit_code"] for s in summaries] + ([EXIT_UNTESTABLE] if missing else [])
+    code = fleet_exit(codes)
     counts: dict[str, int] = {}
     for s in summaries:
         counts[s["verdict"]] = counts.get(s["verdict"], 0) + 1
-    return {
+    explanation = FLEET_EXPLAINED.get(code, f"a target's run ended with exit status {code}") \
+        if summaries else "no targets in this run"
+    if missing:
+        explanation = (f"the merge lacks slice(s) {', '.join(missing)} of the fleet: their targets "
+                       "were not checked" + ("" if code == EXIT_UNTESTABLE else f"; and {explanation}"))
+    found = {
         "infocheck": __version__,
         "report": "fleet",
         "schema_version": SCHEMA_VERSION,
         "verdict": verdict_words(code),
         "exit_code": code,
-        "explanation": FLEET_EXPLAINED.get(code, f"a target's run ended with exit status {code}")
-        if summaries else "no targets in this run",
+        "explanation": explanation,
         "slice": fleet_slice,
         "counts": counts,
     }
+    if fleet is not None:
+        found["fleet"] = fleet
+    if missing:
+        found["missing"] = list(missing)
+    return found
 
 
 def document(targets: list[dict], fleet_slice: str | None = None,
-             summaries: list[dict] | None = None) -> dict:
+             summaries: list[dict] | None = None, fleet: dict | None = None) -> dict:
     """The fleet's result: its head, judged from the targets' summaries (the caller's, when it
-    has made them already), and the targets."""
+    has made them already), and the targets. `fleet`: what it records of the whole fleet
+    (fleet_identity)."""
     if summaries is None:
         summaries = [summarize(t) for t in targets]
-    return dict(head(summaries, fleet_slice), targets=targets)
+    return dict(head(summaries, fleet_slice, fleet), targets=targets)
 
 
 def contract_of(target: dict) -> str:
@@ -97,6 +126,7 @@ def summarize(entry: dict, metas: dict | None = None) -> dict:
         "exit_code": entry["exit_code"], "endpoint": entry.get("endpoint"),
         "detail": entry.get("detail"), "problem": entry.get("problem"),
         "contract": contract, "explanation": result.get("explanation", ""),
+        "embedded": result.get("embedded_server") is True,
         "api_versions": list(result.get("api_versions", [])),
         "sent": result.get("requests", {}).get("sent", 0),
         "duration": result.get("duration_seconds", 0), "notices": list(result.get("notices", [])),

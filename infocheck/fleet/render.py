@@ -9,7 +9,7 @@ target that did not pass, or earned findings, follows; the others are their row 
 from __future__ import annotations
 
 from infocheck import contracts
-from infocheck.fleet.model import ordered, why
+from infocheck.fleet.model import lost, ordered, why
 from infocheck.judging.outcome import ORDER
 from infocheck.reports.templates import render
 from infocheck.wire.printable import printable
@@ -35,14 +35,16 @@ def summary_lines(head: dict, summaries: list[dict]) -> list[str]:
 
 def diff_lines(changes: dict) -> list[str]:
     lines = []
-    for kind, word in (("regressions", "REGRESSION"), ("fixes", "fixed"), ("unresolved", "no longer checked")):
+    for kind, word in (("regressions", "REGRESSION"), ("fixes", "fixed"), ("unresolved", "unresolved")):
         for c in changes[kind]:
-            what = c["requirement"] or "verdict"
-            lines.append(printable(f"{word}: {c['target']} {what}: {c['was']} → {c['now']}", 600))
+            what = c["requirement"] or (f"api-version {c['api_version']}" if c.get("api_version") else "verdict")
+            gone = kind == "regressions" and lost(c)
+            lines.append(printable(f"{word}: {c['target']} {what}: {c['was']} → {c['now']}"
+                                   f"{' (no longer checked)' if gone else ''}", 600))
     lines += [printable(f"new target: {n}", 300) for n in changes["new_targets"]]
     lines += [printable(f"removed target: {n}", 300) for n in changes["removed_targets"]]
     lines.append(f"{len(changes['regressions'])} regression(s), {len(changes['fixes'])} fix(es), "
-                 f"{len(changes['unresolved'])} failure(s) no longer checked, "
+                 f"{len(changes['unresolved'])} failure(s) now waived, "
                  f"{len(changes['new_targets'])} new and {len(changes['removed_targets'])} removed "
                  f"target(s) (exit {changes['exit_code']})")
     return lines
@@ -93,7 +95,8 @@ def html(head: dict, summaries: list[dict], metas: dict) -> str:
                               and s["verdicts"].get(c["id"]) == verdict) for c in flat]}
               for verdict in ("failed", "passed")]
     facts = [("targets", ", ".join(f"{n} {v}" for v, n in head["counts"].items()) or "none"),
-             ("slice", head["slice"] or "the whole fleet"), ("infocheck", head["infocheck"])]
+             ("slice", f"slice(s) {', '.join(head['missing'])} missing" if head.get("missing")
+              else head["slice"] or "the whole fleet"), ("infocheck", head["infocheck"])]
     not_passing = sum(1 for s in summaries if s["verdict"] != "CONFORMANT")
     return render("fleet.html.j2", verdict=head["verdict"],
                   explanation=f"{head['explanation']} (exit {head['exit_code']})", facts=facts,

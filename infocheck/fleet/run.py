@@ -133,7 +133,8 @@ class FleetRun:
             except Exception as error:   # noqa: BLE001 - that target's, not the fleet's
                 entries[index] = self.broken(target, error, scrubber)
                 summaries.append(model.summarize(entries[index], metas))
-        doc = model.document(entries, shown, summaries)
+        doc = model.document(entries, shown, summaries, model.fleet_identity(
+            [t.name for t in everything], self.settings.fleet_slice[1] if self.settings.fleet_slice else 1))
         written = self.write_reports(doc, summaries, metas, targets, scrubber)
         for line in render.summary_lines(doc, summaries):
             self.write(scrubber.text(line))

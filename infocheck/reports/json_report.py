@@ -25,6 +25,7 @@ def document(results, settings, configuration) -> dict:
     found = {
         "infocheck": __version__,
         "contract": settings.contract_name,
+        "endpoint": settings.target_url() if settings.endpoint else None,
         "verdict": results.verdict,
         "exit_code": results.status,
         "explanation": results.explanation,
@@ -35,6 +36,9 @@ def document(results, settings, configuration) -> dict:
                      "waited_seconds": round(results.requests.waited, 3)},
         "configuration": dict(configuration),
         "policy": {i: {"catalogue_level": was, "level": now} for i, (was, now) in catalogue.policy.items()},
+        "fail_on_should": bool(results.policy.fail_on_should),
+        "waivers": [dict({"requirement": w.requirement} if w.requirement else {"test": w.test},
+                         reason=w.reason, expires=str(w.expires)) for w in results.policy.waivers],
         "api_versions": list(versions),
         "discovered_versions": dict(results.discovered),
         "notices": list(results.notices),
