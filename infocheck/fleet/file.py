@@ -179,6 +179,9 @@ def _consented(settings, where: str, consent: Consent) -> None:
     knobs = KNOB_BY_FIELD
     if settings.token_command is not None:
         option = knobs["fleet_allow_token_commands"]
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in settings.token_command):
+            raise FleetError(f"{where}: token_command: the command has a control character (not "
+                             "shown), which no command line carries")
         try:
             words = command_words(settings.token_command)
         except ValueError:
