@@ -179,3 +179,36 @@ def test_a_targets_run_gets_only_the_absolute_folders_of_path(tmp_path, monkeypa
     run.reads = set()
     target = fleet.Target("t", (("INFOCHECK_ENDPOINT", "https://a.example"),), "https://a.example", (), ())
     assert run.environment(target)["PATH"] == os.pathsep.join(absolute)
+
+
+# -- same_as: what one target's endpoint names, handed to another's run ----------------------
+
+def names_its_model(name: str):
+    class NamesItsModel(InfoHandler):
+        def send_model_info(self, model, head):
+            self.send_json(200, dict(model, model_name=name), {}, head)
+    return NamesItsModel
+
+
+@pytest.mark.parametrize("name", ["phi3\x00mini", "phi3\x1b[2Jmini", " phi3-mini", "模型-mini"])
+def test_a_model_name_no_run_could_be_given_skips_the_link_and_breaks_no_run(tmp_path, name):
+    """An info endpoint's model_name becomes the linked models target's setting: a NUL in it
+    stopped the whole fleet with exit 3 (no environment carries one), and one that setting
+    refuses made that target a usage error (exit 4) for what an endpoint said."""
+    from infocheck.contracts.models.server import ModelsHandler, ModelsSettings
+    from infocheck.contracts.models.server import ReferenceServer as ModelsServer
+
+    listing = ModelsSettings(api_key=KEY, base_path="/openai/v1", models=[
+        {"id": "phi3-mini", "object": "model", "created": 1700000000, "owned_by": "system"}])
+    with ReferenceServer(Settings(api_key=KEY), names_its_model(name)).start() as info, \
+            ModelsServer(listing, ModelsHandler).start() as models:
+        targets = [{"name": "info", "endpoint": info.url, "api_key_env": "KEY"},
+                   {"name": "v1", "contract": "models", "endpoint": models.url, "api_key_env": "KEY",
+                    "same_as": "info"}]
+        run = run_suite(tmp_path, "--fleet", fleet_file(tmp_path, targets), key=None, html=False,
+                        env={"KEY": KEY})
+    assert run.code in (0, 1), run.stdout[-3000:] + run.stderr[-2000:]
+    [v1] = [t for t in run.report["targets"] if t["name"] == "v1"]
+    assert v1["exit_code"] in (0, 1), v1
+    assert "MODELS-SAME-AS-INFO" not in {r["id"] for r in v1["result"]["requirements"]
+                                         if r["verdict"] in ("passed", "failed", "finding")}

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from infocheck import contracts
-from infocheck.configuration.knobs import FLEET_RUN_FIELDS, FLEET_TARGET_FIELDS, KNOBS, ConfigError
+from infocheck.configuration.knobs import FLEET_RUN_FIELDS, FLEET_TARGET_FIELDS, KNOB_BY_FIELD, KNOBS, ConfigError
 from infocheck.fleet import file as fleet
 from infocheck.fleet import model, render
 from infocheck.fleet.channel import CREDENTIAL_SOURCE, Channel
@@ -230,7 +230,18 @@ class FleetRun:
             return {}
         self.done[linked].wait()
         name = self.identities.get(linked, {}).get("model_name")
-        return {"INFOCHECK_INFO_MODEL_NAME": name} if name else {}
+        if not name:
+            return {}
+        knob = KNOB_BY_FIELD["info_model_name"]
+        try:   # an endpoint's words: one no run's setting takes (a NUL no environment carries) is not handed on
+            knob.parse(name, knob.label)
+        except ConfigError:
+            with self.lock:
+                self.write(f"  {target.name}: the model_name {target.same_as} named has control characters, "
+                           "surrounding white space or characters beyond Latin-1; the identity check "
+                           "(MODELS-SAME-AS-INFO) is skipped")
+            return {}
+        return {knob.env: name}
 
     def _result(self, path: Path, code: int):
         """The target's result document, or why there is none (its terminal output is kept in
