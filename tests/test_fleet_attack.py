@@ -179,6 +179,20 @@ def test_a_targets_run_gets_only_the_absolute_folders_of_path(tmp_path, monkeypa
     run.reads = set()
     target = fleet.Target("t", (("INFOCHECK_ENDPOINT", "https://a.example"),), "https://a.example", (), ())
     assert run.environment(target)["PATH"] == os.pathsep.join(absolute)
+    assert "NoDefaultCurrentDirectoryInExePath" not in run.environment(target)   # Windows' own
+
+
+def test_on_windows_a_targets_run_is_told_not_to_look_in_the_current_folder(tmp_path, monkeypatch):
+    """Windows' lookup of a bare name (CreateProcess, cmd.exe) and shutil.which from Python
+    3.12, which azure-identity uses for az, try the current folder first unless this is set."""
+    from infocheck.fleet import run as fleet_run
+
+    run = fleet_run.FleetRun(build_config({}, {"INFOCHECK_FLEET": "f.yaml"}), [], tmp_path,
+                             {"json": None, "html": None, "junit": None}, print)
+    run.reads = set()
+    target = fleet.Target("t", (("INFOCHECK_ENDPOINT", "https://a.example"),), "https://a.example", (), ())
+    monkeypatch.setattr(fleet_run.os, "name", "nt")
+    assert run.environment(target)["NoDefaultCurrentDirectoryInExePath"] == "1"
 
 
 # -- same_as: what one target's endpoint names, handed to another's run ----------------------

@@ -41,6 +41,9 @@ CHILD_ENV_DROPPED = {k.env for k in KNOBS if k.field in FLEET_TARGET_FIELDS + FL
 TARGET_FILES = ("output.txt", "infocheck.json", "infocheck.html", "junit.xml")
 
 
+NO_CURRENT_FOLDER = "NoDefaultCurrentDirectoryInExePath"
+
+
 def absolute_path(path: str) -> str:
     """PATH without its empty and relative entries, which mean the folder a program starts in:
     the fleet's, often a checkout a pull request wrote to."""
@@ -154,6 +157,8 @@ class FleetRun:
         env.update(target.environ)
         if "PATH" in env:   # what it runs (azure-identity's az too) is not the checkout's
             env["PATH"] = absolute_path(env["PATH"])
+        if os.name == "nt":   # Windows' lookup, and shutil.which from Python 3.12, skip the current folder then
+            env[NO_CURRENT_FOLDER] = "1"
         return env
 
     def check(self, target: fleet.Target) -> dict:
