@@ -42,6 +42,7 @@ TARGET_FILES = ("output.txt", "infocheck.json", "infocheck.html", "junit.xml")
 
 
 NO_CURRENT_FOLDER = "NoDefaultCurrentDirectoryInExePath"
+WINDOWS = os.name == "nt"
 
 
 def absolute_path(path: str) -> str:
@@ -157,7 +158,7 @@ class FleetRun:
         env.update(target.environ)
         if "PATH" in env:   # what it runs (azure-identity's az too) is not the checkout's
             env["PATH"] = absolute_path(env["PATH"])
-        if os.name == "nt":   # Windows' lookup, and shutil.which from Python 3.12, skip the current folder then
+        if WINDOWS:   # Windows' lookup, and shutil.which from Python 3.12, skip the current folder then
             env[NO_CURRENT_FOLDER] = "1"
         return env
 
