@@ -227,3 +227,23 @@ def test_a_model_name_no_run_could_be_given_skips_the_link_and_breaks_no_run(tmp
     assert v1["exit_code"] in (0, 1), v1
     assert "MODELS-SAME-AS-INFO" not in {r["id"] for r in v1["result"]["requirements"]
                                          if r["verdict"] in ("passed", "failed", "finding")}
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st   # noqa: E402
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tail=st.text(max_size=30))
+def test_any_allowed_command_a_file_gives_is_refused_in_one_line_or_one_an_environment_carries(tmp_path, tail):
+    """Whatever text follows an allowed command's first words: a usage error of one line, or a
+    setting the target's run can be started with (no NUL, no control character)."""
+    path = fleet_file(tmp_path, [{"name": "t", "endpoint": "https://a.example",
+                                  "token_command": "az account get-access-token " + tail}])
+    try:
+        [target] = fleet.read(path, {}, (), ALLOW_AZ)
+    except fleet.FleetError as error:
+        assert "\n" not in str(error) and "\r" not in str(error)
+        return
+    command = dict(target.environ)["INFOCHECK_TOKEN_COMMAND"]
+    assert not any(ord(c) < 0x20 or ord(c) == 0x7F for c in command)
+    assert shlex.split(command)[:3] == ["az", "account", "get-access-token"]
