@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -54,6 +55,54 @@ def command_words(command: str) -> list[str]:
     """The argv a token command runs as (no shell): the words a shell would split it into.
     ValueError if it cannot be split (an unclosed quote)."""
     return shlex.split(command)
+
+
+def has_folder(program: str, windows: bool = os.name == "nt") -> bool:
+    """Whether a program is named by a path (relative or absolute) rather than found on PATH."""
+    return "/" in program or (windows and ("\\" in program or ":" in program))
+
+
+def resolve_program(program: str, path: str | None, windows: bool = os.name == "nt",
+                    pathext: str | None = None) -> str | None:
+    """The file a token command's program is: a program named by a path is that path; any
+    other is looked up in PATH's absolute folders only, in order (None if none has it). A PATH
+    entry that is empty or relative means the current folder, which may be a checkout a pull
+    request wrote to; so does Windows' own lookup (and shutil.which there, even given a path),
+    which tries the current folder first: neither is asked. On Windows a name without one of
+    PATHEXT's extensions is tried with each, in PATHEXT's order, as the system would."""
+    if has_folder(program, windows):
+        return program
+    if windows:
+        extensions = [e for e in (pathext if pathext is not None else
+                                  os.environ.get("PATHEXT", ".COM;.EXE;.BAT;.CMD")).split(";") if e]
+        names = ([program] if os.path.splitext(program)[1].upper() in {e.upper() for e in extensions}
+                 else [program + e for e in extensions])
+    else:
+        names = [program]
+    for folder in (path if path is not None else os.defpath).split(os.pathsep):
+        if not folder or not os.path.isabs(folder):
+            continue
+        for name in names:
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate) and (windows or os.access(candidate, os.X_OK)):
+                return candidate
+    return None
+
+
+# What cmd.exe reads as it is: it runs a .bat or .cmd and parses its command line again, where
+# & | < > ^ % ! ( ) quotes and white space mean something no quoting of Python's escapes.
+BATCH_SAFE = re.compile(r"[A-Za-z0-9_\-.:/=,@+]*")
+
+
+def batch_problem(program: str, arguments: list[str]) -> str:
+    """Why a batch file may not be run with these arguments ('' if it may)."""
+    if os.path.splitext(program)[1].lower() not in (".bat", ".cmd"):
+        return ""
+    for argument in arguments:
+        if not BATCH_SAFE.fullmatch(argument):
+            return ("it is a batch file, which cmd.exe runs and whose arguments it reads again; an "
+                    "argument there may hold only letters, digits and _ - . : / = , @ +")
+    return ""
 
 
 class CredentialError(Exception):
@@ -133,10 +182,19 @@ class CommandToken(TokenCredential):
             raise CredentialError(f"{self.knob}: cannot parse the command ({exc})", usage=True) from None
         if not argv:
             raise CredentialError(f"{self.knob}: the command is empty", usage=True)
+        environment = command_environment()
+        program = resolve_program(argv[0], environment.get("PATH"))
+        if program is None:
+            raise CredentialError(f"{self.describe()} could not be started (not found in an "
+                                  "absolute folder of PATH; name it by its path to run it from "
+                                  "elsewhere)")
+        refused = batch_problem(program, argv[1:]) if os.name == "nt" else ""
+        if refused:
+            raise CredentialError(f"{self.knob}: {self.describe()} cannot be run: {refused}", usage=True)
         try:
-            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            process = subprocess.Popen([program] + argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                        stderr=subprocess.DEVNULL, start_new_session=True,
-                                       env=command_environment())
+                                       env=environment)
         except OSError as exc:
             raise CredentialError(f"{self.describe()} could not be started ({exc.strerror})") from None
         output, problem = bytearray(), []

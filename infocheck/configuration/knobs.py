@@ -139,7 +139,9 @@ def _prefix(value, label: str) -> tuple[str, ...]:
 def _command_patterns(values, label: str) -> tuple[tuple[str, ...], ...]:
     """Token commands a fleet file may give, each as the words it is run as: exact words, but a
     last word * stands for any further words (none or more)."""
-    from infocheck.configuration.credentials import command_words
+    import os
+
+    from infocheck.configuration.credentials import command_words, has_folder
 
     patterns = []
     for value in values:
@@ -153,6 +155,10 @@ def _command_patterns(values, label: str) -> tuple[tuple[str, ...], ...]:
         if words[0] == "*" or "*" in words[:-1]:
             raise ConfigError(f"{label}: {_shown(value)}: * may only be the last word, after the "
                               "program (it stands for any further words)")
+        if has_folder(words[0], windows=True) and not os.path.isabs(words[0]):
+            raise ConfigError(f"{label}: {_shown(value)}: its program {_shown(words[0])} is a path "
+                              "relative to the folder infocheck starts in, which a pull request "
+                              "may write to; name a program on PATH or give its absolute path")
         patterns.append(words)
     return tuple(patterns)
 
@@ -303,8 +309,9 @@ KNOBS = (
     Knob("fleet_allow_token_commands", "--fleet-allow-token-command",
          "INFOCHECK_FLEET_ALLOW_TOKEN_COMMAND",
          "a token command a fleet file's token_command may be (repeatable; env: one a line): the "
-         "same words, where a last word * stands for any further words, e.g. 'az account "
-         "get-access-token *'. Without it a fleet file runs no command.",
+         "same words, where a last word * stands for any further words (which the file then "
+         "chooses, --resource among them: prefer exact commands); its program a name on PATH or an "
+         "absolute path. Without it a fleet file runs no command.",
          parse=_command_patterns, default=(), form="lines"),
     Knob("fleet_allow_azure_identity", "--fleet-allow-azure-identity",
          "INFOCHECK_FLEET_ALLOW_AZURE_IDENTITY",

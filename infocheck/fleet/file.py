@@ -159,6 +159,9 @@ def _target(entry, index: int, where: str, environ: dict, prefixes: tuple[str, .
         if key in FLEET_ONLY_KEYS:
             continue
         knob = KNOB_BY_FIELD[FLEET_KEYS[key]]
+        if key == "token_command" and any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+            raise FleetError(f"{where}: token_command: the command has a control character (not "
+                             "shown), which no command line carries")
         if key == "api_key_env":
             reads.append(value)
             value = _variable(value, where, environ, prefixes)

@@ -43,6 +43,16 @@ TARGET_FILES = ("output.txt", "infocheck.json", "infocheck.html", "junit.xml")
 HANDED_OVER = "same-as.json"   # a models target's: what its same_as info target answered (removed after)
 
 
+NO_CURRENT_FOLDER = "NoDefaultCurrentDirectoryInExePath"
+WINDOWS = os.name == "nt"
+
+
+def absolute_path(path: str) -> str:
+    """PATH without its empty and relative entries, which mean the folder a program starts in:
+    the fleet's, often a checkout a pull request wrote to."""
+    return os.pathsep.join(entry for entry in path.split(os.pathsep) if entry and os.path.isabs(entry))
+
+
 class FleetError(fleet.FleetError):
     """The fleet run cannot start (its report folder cannot be written, its slice is empty)."""
 
@@ -173,6 +183,10 @@ class FleetRun:
         without any variable a target of the fleet takes a secret from, plus its own."""
         env = {k: v for k, v in os.environ.items() if k not in CHILD_ENV_DROPPED and k not in self.reads}
         env.update(target.environ)
+        if "PATH" in env:   # what it runs (azure-identity's az too) is not the checkout's
+            env["PATH"] = absolute_path(env["PATH"])
+        if WINDOWS:   # Windows' lookup, and shutil.which from Python 3.12, skip the current folder then
+            env[NO_CURRENT_FOLDER] = "1"
         return env
 
     def check(self, target: fleet.Target) -> dict:
@@ -227,7 +241,9 @@ class FleetRun:
         channel = Channel()
         named, passing = channel.child_environment()
         env.update(named)
-        command = [sys.executable, "-m", "pytest", *child_arguments(self.args),
+        # -P: the folder the fleet starts from (a checkout a pull request writes to) is not put
+        # first on the target's run's sys.path, where a pytest.py there would be its code.
+        command = [sys.executable, "-P", "-m", "pytest", *child_arguments(self.args),
                    f"--infocheck-json={result_path}", f"--junitxml={folder / 'junit.xml'}"]
         if self.paths["html"] is not None:   # pytest-html is on: each target has its page too
             command.append(f"--html={folder / 'infocheck.html'}")
