@@ -43,7 +43,8 @@ EXPIRED = Policy(builtin(), (Waiver("HTTP-DATE", None, "vendor", TODAY - dt.time
     (0, [outcome("not tested", "SHAPE-200")], {}, EXIT_UNTESTABLE),
     (0, [outcome("skipped", "SHAPE-200")], {}, EXIT_UNTESTABLE),
     (1, [outcome("failed", "SHAPE-200", failed=["SHAPE-200"])], {}, 1),
-    (0, [], {}, 0),
+    (0, [], {}, EXIT_UNTESTABLE),   # no test ran (--collect-only): nothing checked (was 0)
+    (0, [], {"policy": EXPIRED}, 1),
     (0, [outcome("error", "SHAPE-200")], {}, EXIT_UNTESTABLE),
     (0, [outcome("finding", "SHAPE-200")], {}, EXIT_UNTESTABLE),
     (1, [POSITIVE, outcome("error", "AUTH-MISSING")], {"internal": True}, EXIT_INTERNAL),

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from infocheck.judging.catalogue import Catalogue, Requirement
+from infocheck.judging.catalogue import Catalogue, Requirement, Shape
 from infocheck.judging.judge import (EXIT_INTERNAL, EXIT_UNTESTABLE, EXPLAINED, judge,
                                      requirement_verdicts, settled, verdict_words)
 from infocheck.judging.outcome import FAILURES, ORDER, Outcome, TestOutcome
@@ -63,7 +63,17 @@ def catalogue_of(result: dict) -> Catalogue:
             level = changed["level"] if isinstance(changed, dict) and not fixed else declared
         found[r["id"]] = Requirement(r["id"], level, r.get("area", ""), r.get("statement", ""),
                                      r.get("source", ""))
-    return Catalogue(found)
+    # The contract's shape: which requirement is the positive request's, without whose pass
+    # the judge gives no pass (a catalogue without it judged a skipped positive request a pass).
+    return Catalogue(found, shape=_shape(result.get("contract") or "info"))
+
+
+def _shape(name) -> Shape:
+    from infocheck import contracts
+    try:
+        return contracts.get(str(name)).catalogue.shape
+    except contracts.UnknownContract:
+        return Shape()
 
 
 def _date(text) -> dt.date | None:
@@ -139,17 +149,26 @@ def from_results(result: dict) -> tuple[int, str, dict[str, str]]:
         code, why = EXIT_UNTESTABLE, "a test errored"
     if not tests:
         code, why = worse(code, EXIT_UNTESTABLE), "it holds no test results: nothing shows a check ran"
+    elif not any(i in policy.catalogue for t in tests for i in t.requirements + t.failed_requirements):
+        code, why = (worse(code, EXIT_UNTESTABLE),
+                     "none of its test results checks a requirement it records: nothing shows a check ran")
     if result.get("embedded_server") is True:
         code = worse(code, EXIT_UNTESTABLE)
         why = "it checked infocheck's embedded reference server, not an endpoint"
     recomputed = requirement_verdicts(policy.catalogue, tests)
-    verdicts = {}
+    verdicts, said_failed = {}, []
     for r in result.get("requirements", []):
         now = recomputed.get(r["id"], (Outcome.NOT_RUN, []))[0]
         said = OUTCOMES.get(r.get("verdict"))
         if said in WORSE_WORDS and ORDER.index(said) < ORDER.index(now):
             now = said
+            if said == Outcome.FAILED:
+                said_failed.append(r["id"])
         verdicts[r["id"]] = str(now)
+    # A requirement the report itself says failed is believed (words make a target worse): its
+    # verdict row says failed, so the target's exit code cannot say it passed.
+    if said_failed and worse(code, 1) != code:
+        code, why = worse(code, 1), f"its report records {', '.join(said_failed[:6])} failed"
     return code, why, verdicts
 
 

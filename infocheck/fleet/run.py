@@ -37,6 +37,7 @@ DROPPED_OPTIONS = tuple(k.option for k in KNOBS if k.field in FLEET_RUN_FIELDS) 
     "--html", "--junitxml", "--junit-xml", "--infocheck-json")
 DROPPED_FLAGS = tuple(k.option for k in KNOBS if k.field in FLEET_RUN_FIELDS and k.form == "flag")
 RESULT_LIMIT = 64 * 1024 * 1024
+EXIT_CODES = (0, 1, 2, EXIT_INTERNAL, EXIT_USAGE)   # infocheck's five
 CHILD_ENV_DROPPED = {k.env for k in KNOBS if k.field in FLEET_TARGET_FIELDS + FLEET_RUN_FIELDS} | {
     CREDENTIAL_SOURCE, KEY_VARIABLE, SAME_AS}
 TARGET_FILES = ("output.txt", "infocheck.json", "infocheck.html", "junit.xml")
@@ -260,7 +261,12 @@ class FleetRun:
             finally:   # the tokens it told of are masked everywhere, whatever happens next
                 with self.lock:
                     self.secrets.extend(channel.finished())
-        result, problem = self._result(result_path, code)
+        # pytest's own codes, or a signal's (-9: killed), are no exit code of a gate's: they say
+        # only that the run did not end as infocheck ends one, which is infocheck's failure.
+        ended = f"exit {code}" if code >= 0 else f"signal {-code} (killed)"
+        if code not in EXIT_CODES:
+            code = EXIT_INTERNAL
+        result, problem = self._result(result_path, code, ended)
         identity = (result or {}).get("identity")
         self.identities[target.name.lower()] = (identity if isinstance(identity, dict) else {},
                                                 problem)
@@ -268,9 +274,10 @@ class FleetRun:
                                    index=target.index)
         if result is None and code in (2, EXIT_USAGE):   # it said why on its terminal: say which it was
             entry.update(exit_code=code, verdict=verdict_words(code))
-        if result is not None and result["exit_code"] != code:   # stopped before it judged itself
+        if result is not None and (result["exit_code"] != code or ended != f"exit {code}"):
+            # stopped before it judged itself, or killed after
             entry.update(exit_code=code, verdict=verdict_words(code),
-                         problem=f"the run ended with exit {code}; its result says exit {result['exit_code']}")
+                         problem=f"the run ended with {ended}; its result says exit {result['exit_code']}")
         with self.lock:
             self.write(f"  {target.name}: {entry['verdict']} (exit {entry['exit_code']}) "
                        f"in {time.monotonic() - started:.1f} s")
@@ -308,7 +315,7 @@ class FleetRun:
                                       if isinstance(k, str) and isinstance(v, str)}, scrubber)
         return Linked(target.same_as, masked, carried, printable(problem, 300) if problem else "")
 
-    def _result(self, path: Path, code: int):
+    def _result(self, path: Path, code: int, ended: str = ""):
         """The target's result document, or why there is none (its terminal output is kept in
         output.txt beside it; nothing is read back out of it)."""
         try:
@@ -316,7 +323,7 @@ class FleetRun:
                 raw = file.read(RESULT_LIMIT)
             return json.loads(raw), ""
         except (OSError, ValueError):
-            return None, (f"the run ended with exit {code} and left no result; its terminal output "
+            return None, (f"the run ended with {ended or f'exit {code}'} and left no result; its terminal output "
                           f"is in {path.parent.name}/output.txt")
 
     def settled(self, entry: dict, target: fleet.Target, scrubber: Scrubber) -> dict:

@@ -63,7 +63,8 @@ def judge(status: int, tests, policy: Policy, *, misused: bool = False,
     tests' results and the policy: a team's misuse is 4; infocheck's own error is 3 unless a
     MUST failed; an expired waiver fails the run; without a failure, a check not tested, or a
     positive request (the catalogue's `positive` requirement) that did not pass, means the
-    endpoint could not be tested (2), never 0."""
+    endpoint could not be tested (2), never 0; and so does a session in which no test ran at
+    all (--collect-only, --fixtures: pytest ends 0, but nothing was checked)."""
     if status not in (0, 1):
         return status          # interrupted, a usage error, or stopped as untestable
     tests = settled(tests, policy)
@@ -74,6 +75,8 @@ def judge(status: int, tests, policy: Policy, *, misused: bool = False,
         return EXIT_INTERNAL
     if policy.expired():
         return 1
+    if status == 0 and not tests:
+        return EXIT_UNTESTABLE
     positive = policy.catalogue.positive
     untested = any(t.outcome == Outcome.NOT_TESTED for t in tests) or any(
         t.outcome != Outcome.PASSED for t in tests if positive in t.requirements)

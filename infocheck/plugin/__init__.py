@@ -37,7 +37,7 @@ def pytest_cmdline_main(config):
     from infocheck.plugin import report_paths
     paths = report_paths.resolve(config)
     if not (config.getoption("infocheck_fleet") or os.environ.get("INFOCHECK_FLEET", "").strip()):
-        return None
+        return _listing(config)
     from infocheck.configuration.config import build_config
     from infocheck.configuration.knobs import ConfigError
     from infocheck.fleet.file import FleetError
@@ -49,6 +49,18 @@ def pytest_cmdline_main(config):
                         lambda line: print(line, flush=True)).run()
     except (ConfigError, FleetError) as error:
         raise pytest.UsageError(str(error)) from None
+
+
+def _listing(config):
+    """--fixtures and --fixtures-per-test: pytest lists them in a session of its own and ends 0,
+    whatever that session's exit status. Here it ends with the status the run's judge gave
+    that session (no test ran: COULD NOT TEST, as its reports say), never 0."""
+    from _pytest import fixtures
+    if getattr(config.option, "showfixtures", False):
+        return int(fixtures.showfixtures(config))
+    if getattr(config.option, "show_fixtures_per_test", False):
+        return int(fixtures.show_fixtures_per_test(config))
+    return None
 
 
 @pytest.hookimpl(trylast=True)  # after the terminal reporter exists: its output is scrubbed too

@@ -17,6 +17,8 @@ from infocheck.wire.printable import printable
 
 REASON_LIMIT = 2000
 INTERRUPTED, NO_TESTS_COLLECTED = 2, 5   # pytest's own exit codes
+NOTHING_RAN = ("no test ran (--collect-only, --fixtures and the like list what would run and check "
+               "nothing): nothing was checked; run without them to check the endpoint")
 ENDPOINT, EMBEDDED = KNOB_BY_FIELD["endpoint"], KNOB_BY_FIELD["embedded_asked"]
 
 
@@ -96,6 +98,8 @@ class Results:
         elif exitstatus == INTERRUPTED and self.stopped is None:
             self.stop("the run was interrupted before its end; nothing was judged")
         self.tests = {t.nodeid: t for t in settled(self.tests.values(), self.policy)}
+        if exitstatus == 0 and not self.tests and self.stopped is None:
+            self.stop(NOTHING_RAN)
         self.status = judge(int(exitstatus), self.tests.values(), self.policy,
                             misused=bool(self.misused), internal=bool(self.internal))
         if self.stand_in:

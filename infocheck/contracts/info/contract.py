@@ -34,8 +34,15 @@ def info_base(endpoint: str) -> str | None:
 
 
 def openai_v1_base(endpoint: str | None) -> bool:
-    """A base that ends in /v1 (/openai/v1 too): the OpenAI v1 API's, not the Get Info API's."""
-    return bool(endpoint) and base_of(endpoint).lower().endswith("/v1")
+    """A base that ends in /v1 (/openai/v1 too), or in /v1/models (the models route pasted
+    whole): the OpenAI v1 API's, not the Get Info API's."""
+    return bool(endpoint) and base_of(endpoint).lower().endswith(("/v1", "/v1/models"))
+
+
+def openai_v1_root(endpoint: str) -> str:
+    """The models contract's base for such a URL: without the /models a pasted route ends in."""
+    base = base_of(endpoint)
+    return base[:-len("/models")] if base.lower().endswith("/v1/models") else base
 
 
 def info_url(endpoint: str) -> str:
@@ -138,10 +145,13 @@ class InfoContract(Contract):
             return (f"the endpoint no longer serves the Get Info API: {config.target_url()} answered "
                     f"{exchange.status_line()}. The Azure AI Model Inference API retired on {RETIRED}; "
                     + SUCCESSOR)
-        if exchange.status == 404 and openai_v1_base(config.endpoint):
+        pasted_route = openai_v1_root(config.endpoint or "") != base_of(config.endpoint or "")
+        # a models route pasted whole: /models/info is a model's retrieve, 404 or 400 there
+        if (exchange.status == 404 or exchange.status == 400 and pasted_route) \
+                and openai_v1_base(config.endpoint):
             return (f"{config.target_url()} answered {exchange.status_line()}: the Get Info API is "
                     f"not served there, and a base URL ending in /v1 is the OpenAI v1 API's. Check "
-                    f"it with --contract models --endpoint {base_of(config.endpoint)} (in a fleet "
+                    f"it with --contract models --endpoint {openai_v1_root(config.endpoint)} (in a fleet "
                     "file: contract: models); or give the base URL infocheck appends /info to, "
                     "e.g. https://<name>.<region>.models.ai.azure.com")
         if exchange.status == 400 and route(config) is None and names_missing_model(exchange):
