@@ -13,6 +13,7 @@ import threading
 import time
 
 from infocheck.configuration import environment
+from infocheck.wire.exchange import CredentialError  # noqa: F401 - raised here, caught by the probe
 from infocheck.wire.secret import Scrubber, Secret, credential_problem
 
 REFRESH_MARGIN = 120.0          # seconds before expiry a token is renewed
@@ -54,15 +55,6 @@ def command_words(command: str) -> list[str]:
     """The argv a token command runs as (no shell): the words a shell would split it into.
     ValueError if it cannot be split (an unclosed quote)."""
     return shlex.split(command)
-
-
-class CredentialError(Exception):
-    """No credential could be had; the message is one line, secret-free. `usage` marks a
-    credential that was had but cannot be used (a usage error, not an endpoint's fault)."""
-
-    def __init__(self, message: str, usage: bool = False):
-        super().__init__(message)
-        self.usage = usage
 
 
 class KeyCredential:
