@@ -57,6 +57,21 @@ def command_words(command: str) -> list[str]:
     return shlex.split(command)
 
 
+def credential_knobs(settings) -> str:
+    """Where the credential came from, and what to check when it is refused: in a fleet, the
+    target's own source, as its fleet file names it."""
+    said = f" (the key went as {'Authorization: Bearer' if settings.auth_header == 'bearer' else 'api-key'})"
+    if settings.credential_source:
+        return settings.credential_source + ("" if settings.uses_token else said)
+    if settings.token_command:
+        return ("the token from INFOCHECK_TOKEN_COMMAND / --token-command (is it for this "
+                "resource and not expired?)")
+    if settings.azure_identity:
+        return (f"the Azure Identity token (scope {settings.scope}; --token-scope) and the "
+                "identity's role on the resource")
+    return "INFOCHECK_API_KEY / --api-key, and --auth-header" + said
+
+
 class KeyCredential:
     kind, env_var = "key", "INFOCHECK_API_KEY"
 
