@@ -15,7 +15,7 @@ from infocheck.judging import catalogue as catalogues
 from infocheck.judging import waivers as waiver_file
 from infocheck.judging.policy import Policy
 from infocheck.plugin.collector import Results
-from infocheck.plugin.context import RunContext, is_worker
+from infocheck.contracts.context import RunContext, is_worker
 from infocheck.wire.secret import Scrubber, Secret
 
 EMBEDDED = "infocheck_embedded"   # workerinput key: the controller's embedded server
