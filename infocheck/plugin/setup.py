@@ -76,7 +76,7 @@ def embedded(config, settings):
 def register(config, run: RunContext) -> None:
     """The plugins of a run: fixtures (every contract's and this one's), the collector, and
     where reports are written (never in an xdist worker) the reporters."""
-    from infocheck.reports.html import HtmlReport
+    from infocheck.plugin.html_hooks import HtmlReport
     from infocheck.reports.json_report import JsonReport
     from infocheck.reports.terminal import TerminalSummary, scrub_terminal
 
