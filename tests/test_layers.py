@@ -196,7 +196,8 @@ def test_every_module_is_in_a_layer():
 def test_the_folder_graph_is_what_the_docs_draw():
     """docs/how-it-is-built.md lists the layers in this order, lowest first."""
     text = (PACKAGE.parent / "docs" / "how-it-is-built.md").read_text(encoding="utf-8")
-    drawn = text.split("## The layers", 1)[1].split("\n## ", 1)[0]
+    assert "\n## The layers\n" in text, "docs/how-it-is-built.md has no section '## The layers'"
+    drawn = text.split("\n## The layers\n", 1)[1].split("\n## ", 1)[0]
     places = [drawn.find(f"**{name}**") for name, _ in LAYERS]
     assert -1 not in places, [name for (name, _), place in zip(LAYERS, places) if place == -1]
     assert places == sorted(places), "the docs draw the layers in another order than LAYERS"
