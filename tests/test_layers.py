@@ -260,3 +260,11 @@ def test_a_cycle_between_files_is_named_with_both_lines(tmp_path):
 def test_a_module_in_no_layer_is_named(tmp_path):
     with pytest.raises(AssertionError, match="pkg.other is in no declared layer"):
         layer_of("pkg.other", SMALL)
+
+
+def test_the_registry_is_a_table_of_names():
+    """The registry sits below configuration because it imports no contract (nor anything else of
+    infocheck): a contract's package is found by its name when asked for."""
+    assert [(a, b) for a, b, _ in EDGES if a == "infocheck.contracts"] == []
+    assert layer_of("infocheck.contracts") < layer_of("infocheck.configuration.config") \
+        < layer_of("infocheck.contracts.info.contract")
