@@ -51,7 +51,7 @@ PYTEST_OPTIONS = ("--help", "--version", "--collect-only", "--html", "--junitxml
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["serve"]:
-        from infocheck.server.command import main as serve
+        from infocheck.serve import main as serve
         return serve(args[1:])
     if args[:1] in (["merge"], ["diff"]):
         from infocheck.fleet import merge as fleet_files

@@ -14,6 +14,7 @@ import threading
 import time
 
 from infocheck.configuration import environment
+from infocheck.wire.exchange import CredentialError  # noqa: F401 - raised here, caught by the probe
 from infocheck.wire.secret import Scrubber, Secret, credential_problem
 
 REFRESH_MARGIN = 120.0          # seconds before expiry a token is renewed
@@ -105,13 +106,19 @@ def batch_problem(program: str, arguments: list[str]) -> str:
     return ""
 
 
-class CredentialError(Exception):
-    """No credential could be had; the message is one line, secret-free. `usage` marks a
-    credential that was had but cannot be used (a usage error, not an endpoint's fault)."""
-
-    def __init__(self, message: str, usage: bool = False):
-        super().__init__(message)
-        self.usage = usage
+def credential_knobs(settings) -> str:
+    """Where the credential came from, and what to check when it is refused: in a fleet, the
+    target's own source, as its fleet file names it."""
+    said = f" (the key went as {'Authorization: Bearer' if settings.auth_header == 'bearer' else 'api-key'})"
+    if settings.credential_source:
+        return settings.credential_source + ("" if settings.uses_token else said)
+    if settings.token_command:
+        return ("the token from INFOCHECK_TOKEN_COMMAND / --token-command (is it for this "
+                "resource and not expired?)")
+    if settings.azure_identity:
+        return (f"the Azure Identity token (scope {settings.scope}; --token-scope) and the "
+                "identity's role on the resource")
+    return "INFOCHECK_API_KEY / --api-key, and --auth-header" + said
 
 
 class KeyCredential:

@@ -7,13 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from infocheck.configuration.errors import ConfigError
 from infocheck.wire.secret import MASK, Secret, credential_problem
 
 AUTH_HEADERS = ("bearer", "api-key")
-
-
-class ConfigError(Exception):
-    """A knob has a bad value; the message names the knob and says what is wrong."""
 
 
 def _text(value, label: str) -> str:

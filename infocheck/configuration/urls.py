@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from infocheck.configuration.knobs import ConfigError
+from infocheck.configuration.errors import ConfigError
 from infocheck.wire.printable import printable
 
 USERINFO = re.compile(r"^[^/?#]*//[^/?#]*@")  # user:password@ in the authority, however malformed

@@ -2,8 +2,8 @@
 something only when it succeeded: one wording of why a test could not be run, for any contract."""
 from __future__ import annotations
 
+from infocheck.configuration.credentials import credential_knobs
 from infocheck.contracts.client import ContractClient
-from infocheck.plugin.preflight import credential_knobs
 from infocheck.wire.exchange import Exchange
 from infocheck.wire.probe import NotTested
 

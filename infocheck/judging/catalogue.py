@@ -1,6 +1,7 @@
 """The requirement catalogue as objects: a contract's own (fixtures/NAME/requirements.json), merged
-with a team's catalogues, under a team's policy (judging/policy.py). Every problem in a file is
-a `CatalogueError` naming the file and the entry (exit 4).
+with a team's catalogues, a team's policy file's levels applied (`load`, `apply_policy`; the
+`Policy` a result is settled under is judging/policy.py's). Every problem in a file is a
+`CatalogueError` naming the file and the entry (exit 4).
 
 A contract's catalogue declares, besides its requirements, what the judge and the plugin need to
 know of it without knowing its names: its areas (and their short markers), the requirements
@@ -23,6 +24,7 @@ FIELDS = ("id", "level", "area", "statement", "source")
 NAMESPACE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
 TEAM_ID = re.compile(r"[A-Z0-9]+(-[A-Z0-9]+)+")
 TEAM_KNOB = "INFOCHECK_REQUIREMENTS / --requirements"
+POLICY_KNOB = "INFOCHECK_POLICY / --policy"
 SHIPPED_KEYS = ("$comment", "contract", "areas", "markers", "universal", "fixed", "positive",
                 "echo", "requirements")
 
@@ -207,8 +209,6 @@ def _team(path: str, found: dict[str, Requirement], namespaces: dict[str, str]) 
 
 def load(team_files: tuple[str, ...] = (), policy_file: str | None = None, contract=None) -> Catalogue:
     """The run's catalogue: the contract's, then each team file's, then the policy applied."""
-    from infocheck.judging.policy import apply_policy
-
     own = builtin(contract)
     if not team_files and not policy_file:
         return own
@@ -219,3 +219,27 @@ def load(team_files: tuple[str, ...] = (), policy_file: str | None = None, contr
     if policy_file:
         apply_policy(policy_file, found, own.fixed)
     return Catalogue(found, policy_file, own.shape)
+
+
+def apply_policy(path: str, found: dict[str, Requirement], fixed: tuple[str, ...]) -> None:
+    """Change the levels in `found` as the policy file says; what every other check stands on
+    (`fixed`) cannot be changed."""
+    document = read(path, POLICY_KNOB, "policy")
+    shown = files.where(path)
+    if not isinstance(document, dict) or set(document) - {"$comment", "levels"} \
+            or not isinstance(document.get("levels"), dict):
+        raise CatalogueError(f"{POLICY_KNOB}: {shown} must be an object with levels: "
+                             '{"REQUIREMENT-ID": "MUST" | "SHOULD" | "IGNORED"}')
+    for requirement_id, level in document["levels"].items():
+        if requirement_id not in found:
+            raise CatalogueError(f"{POLICY_KNOB}: {shown}: {files.quoted(requirement_id)} is not a "
+                                 "requirement ID")
+        if level not in LEVELS + (IGNORED,):
+            raise CatalogueError(f"{POLICY_KNOB}: {shown}: {requirement_id}: level "
+                                 f"{files.quoted(level)} is not one of {', '.join(LEVELS + (IGNORED,))}")
+        if requirement_id in fixed and level != found[requirement_id].level:
+            raise CatalogueError(f"{POLICY_KNOB}: {shown}: {requirement_id} cannot be changed; "
+                                 "every other check stands on it")
+        declared = found[requirement_id]
+        if level != declared.level:
+            found[requirement_id] = replace(declared, level=level, declared_level=declared.level)

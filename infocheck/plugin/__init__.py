@@ -1,6 +1,6 @@
 """The pytest plugin: hook wiring only. Each hook hands over to the module that does its job.
 
-Flow: options (plugin/options.py) → one validated `Config` → a `RunContext` (plugin/context.py)
+Flow: options (plugin/options.py) → one validated `Config` → a `RunContext` (contracts/context.py)
 → the chosen contract's suites collected and marked (plugin/collection.py) → the preflight
 (plugin/preflight.py) → the tests, in --concurrency shards where they can be (plugin/shards.py),
 each sending through a `Probe` the contract's client builds requests for (fixtures) → each
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from infocheck.plugin import collection, options, outcomes
-from infocheck.plugin.context import CONTEXT, RunContext, context_of, is_worker
+from infocheck.contracts.context import CONTEXT, RunContext, context_of, is_worker
 
 EXCHANGES_SHOWN = 30              # exchanges shown for one test
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from infocheck.contracts.client import OnceCache
-from infocheck.plugin.context import context_of
+from infocheck.contracts.context import context_of
 
 EXCHANGES = pytest.StashKey[list]()   # a test's exchanges, for its report
 

@@ -4,6 +4,7 @@ and stops the run with exit 2; a credential that turns out unusable is a usage e
 The contract adds its own reasons (an endpoint that needs a model named, say)."""
 from __future__ import annotations
 
+from infocheck.configuration.credentials import credential_knobs
 from infocheck.contracts.client import OnceCache
 from infocheck.judging.judge import EXIT_UNTESTABLE, EXIT_USAGE
 from infocheck.wire.printable import printable
@@ -24,21 +25,6 @@ class Stop(Exception):
 
 def untestable(reason: str) -> Stop:
     return Stop(EXIT_UNTESTABLE, reason)
-
-
-def credential_knobs(settings) -> str:
-    """Where the credential came from, and what to check when it is refused: in a fleet, the
-    target's own source, as its fleet file names it."""
-    said = f" (the key went as {'Authorization: Bearer' if settings.auth_header == 'bearer' else 'api-key'})"
-    if settings.credential_source:
-        return settings.credential_source + ("" if settings.uses_token else said)
-    if settings.token_command:
-        return ("the token from INFOCHECK_TOKEN_COMMAND / --token-command (is it for this "
-                "resource and not expired?)")
-    if settings.azure_identity:
-        return (f"the Azure Identity token (scope {settings.scope}; --token-scope) and the "
-                "identity's role on the resource")
-    return "INFOCHECK_API_KEY / --api-key, and --auth-header" + said
 
 
 def preflight(probe, settings):

@@ -15,7 +15,7 @@ from infocheck.judging import catalogue as catalogues
 from infocheck.judging import waivers as waiver_file
 from infocheck.judging.policy import Policy
 from infocheck.plugin.collector import Results
-from infocheck.plugin.context import RunContext, is_worker
+from infocheck.contracts.context import RunContext, is_worker
 from infocheck.wire.secret import Scrubber, Secret
 
 EMBEDDED = "infocheck_embedded"   # workerinput key: the controller's embedded server
@@ -76,7 +76,7 @@ def embedded(config, settings):
 def register(config, run: RunContext) -> None:
     """The plugins of a run: fixtures (every contract's and this one's), the collector, and
     where reports are written (never in an xdist worker) the reporters."""
-    from infocheck.reports.html import HtmlReport
+    from infocheck.plugin.html_hooks import HtmlReport
     from infocheck.reports.json_report import JsonReport
     from infocheck.reports.terminal import TerminalSummary, scrub_terminal
 

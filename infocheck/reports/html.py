@@ -1,19 +1,16 @@
-"""The single run's HTML report: pytest-html's page, with infocheck's summary written into it as
-HTML at the top (so it reads where JavaScript is blocked) and each test's transcripts in the
-results table. Reads results only; registered only where reports are written (never in xdist
-workers)."""
+"""The single run's HTML report: infocheck's summary, written into pytest-html's page as HTML at
+the top (so it reads where JavaScript is blocked). Reads results only. pytest-html's hooks, which
+put it there and each test's transcripts in the results table, are the plugin's
+(plugin/html_hooks.py): they read a test's outcome off pytest's report."""
 from __future__ import annotations
 
 import datetime as dt
 import platform
 from importlib import metadata
 
-import pytest
-
 from infocheck import __version__
 from infocheck.configuration.knobs import endpoint_row
 from infocheck.judging.outcome import ORDER, Outcome
-from infocheck.plugin.outcomes import outcome_of
 from infocheck.reports.templates import markup, render
 
 PACKAGES = ("pytest", "requests", "jsonschema", "hypothesis", "pytest-html", "pytest-xdist")
@@ -113,37 +110,3 @@ def summary_html(results, settings, configuration) -> str:
                   versions=versions, by_version=by_version,
                   chart=markup(chart(catalogue, verdicts)), areas=areas, waivers=waivers,
                   configuration=configuration)
-
-
-class HtmlReport:
-    """pytest-html's hooks: the title, infocheck's summary, each test's exchanges."""
-
-    def __init__(self, results, settings, scrubber, configuration):
-        self.results, self.settings, self.scrubber = results, settings, scrubber
-        self.configuration = configuration
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_report_title(self, report):
-        report.title = "infocheck conformance report"
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_summary(self, prefix, summary, postfix, session):
-        prefix.append(self.scrubber.text(summary_html(self.results, self.settings, self.configuration)))
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_table_row(self, report, cells):
-        """A run of several api-versions lists in pytest-html's table only the tests that did
-        not pass: the rest are the by-version matrix's cells, not hundreds of rows."""
-        outcome = outcome_of(report)
-        if len(self.settings.api_versions) > 1 and outcome is not None and (
-                outcome.outcome == Outcome.PASSED or (outcome.outcome is None and report.passed)):
-            del cells[:]
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_table_html(self, report, data):
-        """A test that did not pass shows its exchanges (a passing one's would only make the
-        page heavy: a run of every api-version has hundreds)."""
-        outcome = outcome_of(report)
-        if report.when == "call" and outcome is not None and outcome.transcript \
-                and outcome.outcome != Outcome.PASSED:
-            data.append(render("exchanges.html.j2", transcript=outcome.transcript))

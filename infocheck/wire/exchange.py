@@ -14,6 +14,14 @@ HEADER_VALUE_SHOWN = 300   # characters of one header value in a transcript
 HEADERS_SHOWN = 60         # headers of one answer in a transcript
 
 
+class CredentialError(Exception):
+    """No credential could be had; the message is one line, secret-free. `usage` marks a
+    credential that was had but cannot be used (a usage error, not an endpoint's fault)."""
+
+    def __init__(self, message: str, usage: bool = False):
+        super().__init__(message)
+        self.usage = usage
+
 
 @dataclass(frozen=True)
 class Credential:

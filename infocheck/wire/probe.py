@@ -29,9 +29,8 @@ import requests
 import urllib3
 
 from infocheck import __version__
-from infocheck.configuration.credentials import CredentialError
 from infocheck.wire.base_path import Base
-from infocheck.wire.exchange import Credential, Exchange, Request
+from infocheck.wire.exchange import Credential, CredentialError, Exchange, Request
 from infocheck.wire.printable import printable
 from infocheck.wire.secret import Scrubber
 from infocheck.wire.transport import Deadline, DeadlineExceeded, new_session, read_body

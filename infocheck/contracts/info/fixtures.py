@@ -7,7 +7,7 @@ import pytest
 
 from infocheck.contracts.info.client import InfoClient
 from infocheck.contracts.positive import positive_exchange, succeeded
-from infocheck.plugin.context import context_of
+from infocheck.contracts.context import context_of
 from infocheck.wire.exchange import Exchange
 
 

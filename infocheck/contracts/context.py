@@ -1,5 +1,6 @@
 """What a run holds between pytest's hooks: one `RunContext` in the config's stash, made once in
-pytest_configure from the validated `Config`. Every hook and fixture reads it from there."""
+pytest_configure from the validated `Config`. Every hook and fixture reads it from there: the
+plugin's, and a contract's own (which is why it sits here, below the plugin)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
