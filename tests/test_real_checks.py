@@ -65,14 +65,6 @@ def test_an_id_goes_in_the_path_as_the_reference_sdk_puts_it(model_id):
     assert model_path(model_id, encode_slash=False) == SDK_PATHS[model_id].replace("%2F", "/")
 
 
-def test_the_must_retrieve_sends_the_sdk_form_and_the_should_the_raw_one():
-    from infocheck.contracts.models.client import ModelsClient
-    client = ModelsClient.__new__(ModelsClient)     # request() is pure: no probe needed
-    client.config = type("C", (), {"api_version": "", "auth_header": "bearer"})()
-    assert client.request(model="org/llama-3", auth=()).path == "/models/org%2Fllama-3"
-    assert client.request(model="org/llama-3", auth=(), encode_slash=False).path == "/models/org/llama-3"
-
-
 # -- what the exchanges show: fixed data --------------------------------------------------------
 
 def retrieve_got(answer, asked, others=(), raw=None) -> str:
