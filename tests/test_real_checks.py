@@ -15,7 +15,7 @@ from infocheck.contracts.checking import CheckFailure
 from infocheck.contracts.models import checks
 from infocheck.contracts.models.client import REFERENCE_SDK, SDK_SEGMENT_SAFE, model_path
 from infocheck.contracts.models.fixtures import worth_retrieving
-from infocheck.contracts.models.server import DEFAULT_MODELS, ModelsHandler, ModelsSettings, ReferenceServer
+from infocheck.contracts.models.server import DEFAULT_MODELS, ModelsHandler, ModelsSettings, ReferenceServer, Refusal
 from infocheck.wire.exchange import Exchange, Request
 
 JSON = ("Content-Type", "application/json")
@@ -220,6 +220,22 @@ def test_the_key_under_another_scheme_is_a_finding_and_never_shown(tmp_path):
     said = messages["MODELS-AUTH-MALFORMED"]
     assert "accepted in Authorization: Basic <key>" in said and "RFC 9110" in said
     assert KEY not in json.dumps(run.report) and quote(KEY) not in json.dumps(run.report)
+
+
+class NoKeyIsAServerErrorButBasicOpens(ModelsHandler):
+    """LiteLLM 1.108.7 without prisma: no key is a 500; Basic <key> opens the list."""
+    def authenticate(self):
+        value = (self.headers.get("Authorization") or "").strip()
+        if not value and not self.headers.get("api-key"):
+            raise Refusal(500, "InternalServerError", "No module named 'prisma'")
+        if value == f"Basic {self.settings.api_key}":
+            return
+        super().authenticate()
+
+
+def test_the_key_under_another_scheme_is_asked_though_no_key_is_a_server_error(tmp_path):
+    run, verdicts, messages = run_against(tmp_path, NoKeyIsAServerErrorButBasicOpens)
+    assert verdicts["MODELS-NO-5XX"] == "failed" and verdicts["MODELS-AUTH-MALFORMED"] == "finding", verdicts
 
 
 def test_an_encoded_slash_under_the_base_is_sent_and_one_that_climbs_out_is_not(tmp_path):

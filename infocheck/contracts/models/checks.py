@@ -179,8 +179,8 @@ def _retrieve_note(ex: Exchange, asked: str, others=(), raw: Exchange | None = N
         return (f" — ids with '/' are not retrievable; others are ({shown(plain[0], 80)} answered "
                 f"200{f' and {len(plain) - 1} more' if len(plain) > 1 else ''})"
                 + ("; with its slash as is it is not either" if raw is not None else "")
-                + f": {REFERENCE_SDK} sends the slash as %2F; a server routing the id as one path "
-                "segment (decoding %2F after routing) serves both")
+                + f": {REFERENCE_SDK} sends the slash as %2F; a route that takes the rest of the "
+                "path as the id (FastAPI's {model:path}) serves it either way")
     if ex.status == 404 and got:
         return (f" — the endpoint lists this id but does not serve GET /models/{{id}} for it; "
                 f"{len(got)} other listed id(s) it does ({shown(got[0], 80)})")
