@@ -2,6 +2,8 @@
 contract by overriding one step, and declares what the suite must report against it, exactly."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import credential_faults as credential
 from fault_registry import registry
 from infocheck.contracts.models.server import ModelsHandler, Refusal
@@ -24,7 +26,7 @@ class ListAsText(ModelsHandler):
         return "text/plain"
 
 
-@fault(failed={"MODELS-LIST-SHAPE"})
+@fault(failed={"MODELS-LIST-SHAPE", "MODELS-RETRIEVE-200"})   # its ids are still retrieved
 class CreatedAsAString(ModelsHandler):
     def model_body(self, model):
         return dict(model, created=str(model["created"]))
@@ -36,7 +38,7 @@ class DataIsNull(ModelsHandler):
         return {"object": "list", "data": None}
 
 
-@fault(failed={"MODELS-LIST-SHAPE"})   # the list is not one: nothing is retrieved from it
+@fault(failed={"MODELS-LIST-SHAPE", "MODELS-RETRIEVE-200"})   # its ids are still retrieved
 class CreatedAsAFloat(ModelsHandler):
     def model_body(self, model):
         return dict(model, created=model["created"] + 0.5)
@@ -103,7 +105,8 @@ class CaseInsensitiveKey(credential.ComparesTheKeyIgnoringCase, ModelsHandler):
     pass
 
 
-@fault(failed={"MODELS-AUTH-MISSING", "MODELS-AUTH-WRONG-KEY", "MODELS-AUTH-NEAR-MISS"})
+@fault(failed={"MODELS-AUTH-MISSING", "MODELS-AUTH-WRONG-KEY", "MODELS-AUTH-NEAR-MISS"},
+       findings={"MODELS-AUTH-MALFORMED"})
 class RefusesWithTheList(ModelsHandler):
     def send_refusal(self, refusal, head=False):
         if refusal.status != 401:
@@ -128,6 +131,66 @@ class CrashesOnAnUnknownHeader(ModelsHandler):
     def authenticate(self):
         if any(k.lower().startswith("x-") and not k.lower().startswith("x-ms-") for k in self.headers):
             raise Refusal(502, "BadGateway", "upstream confused")
+        super().authenticate()
+
+
+@fault(failed={"MODELS-RETRIEVE-200"})
+class NoEncodedSlash(ModelsHandler):
+    """Routes only the slash as is: what the SDK sends (org%2Fmodel) is not found."""
+    def route(self):
+        found = super().route()
+        if found and found[0] == "model" and "%2F" in self.path.upper():
+            return "model", "no such", found[2]
+        return found
+
+
+@fault(failed={"MODELS-RETRIEVE-200"}, findings={"MODELS-SLASH-ID"})
+class NoSlashAtAll(ModelsHandler):
+    """LiteLLM 1.108.7's way: an id with a slash is FastAPI's 404 in both forms; others are
+    retrieved."""
+    def retrieve(self, model_id):
+        if "/" in model_id:
+            raise Refusal(404, "detail", "Not Found")
+        return super().retrieve(model_id)
+
+    def send_refusal(self, refusal, head=False):
+        if refusal.code == "detail":
+            return self.send_json(404, {"detail": "Not Found"}, {}, head)
+        super().send_refusal(refusal, head)
+
+
+@fault(failed={"MODELS-LIST-SHAPE", "MODELS-RETRIEVE-200"}, findings={"MODELS-ERROR-SHAPE"})
+class ListsNoCreatedAndRetrievesNothing(ModelsHandler):
+    """llama-cpp-python 0.3.36's way: Models without created; no retrieve route, its FastAPI
+    404 answered before the credential is read. The ids it lists are still asked about."""
+    def needs_credentials(self, kind):
+        return kind == "list"
+
+    def model_body(self, model):
+        return {k: v for k, v in model.items() if k != "created"}
+
+    def retrieve(self, model_id):
+        raise Refusal(404, "detail", "Not Found")
+
+    def send_refusal(self, refusal, head=False):
+        if refusal.status == 404:
+            return self.send_json(404, {"detail": "Not Found"}, {}, head)
+        super().send_refusal(refusal, head)
+
+
+@fault(failed={"MODELS-AUTH-MISSING", "MODELS-AUTH-WRONG-KEY", "MODELS-AUTH-NEAR-MISS"})
+class RetrieveWithoutCredentials(ModelsHandler):
+    """The list checks the key; GET /models/{id} answers whoever asks."""
+    def needs_credentials(self, kind):
+        return kind == "list"
+
+
+@fault(failed={"MODELS-AUTH-WRONG-KEY", "MODELS-AUTH-NEAR-MISS"})
+class RetrieveTakesAnyKey(ModelsHandler):
+    """GET /models/{id} wants a credential, any credential."""
+    def authenticate(self):
+        if self.route()[0] == "model" and (self.headers.get("Authorization") or self.headers.get("api-key")):
+            return
         super().authenticate()
 
 
@@ -173,12 +236,23 @@ class RetrievesAnotherOwner(ModelsHandler):
 
 
 @fault(findings={"MODELS-SLASH-ID"})
-class NoEncodedSlash(ModelsHandler):
+class NoRawSlash(ModelsHandler):
+    """Routes {id} as one path segment: org%2Fmodel is retrieved, org/model is no route."""
     def route(self):
         found = super().route()
-        if found and found[0] == "model" and "%2F" in self.path:
-            return "model", "no such", found[2]
+        if found and found[0] == "model" and "/" in urlsplit(self.path).path.split("/models/", 1)[1]:
+            return None
         return found
+
+
+@fault(findings={"MODELS-AUTH-MALFORMED"})
+class TakesTheKeyUnderAnyScheme(ModelsHandler):
+    """LiteLLM 1.108.7's way: Authorization: Basic <key> (or the key alone) opens it too."""
+    def authenticate(self):
+        value = (self.headers.get("Authorization") or "").strip()
+        if self.settings.api_key in (value, value.partition(" ")[2].strip()):
+            return
+        super().authenticate()
 
 
 @fault(findings={"MODELS-UNKNOWN-QUERY"})

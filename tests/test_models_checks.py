@@ -210,7 +210,7 @@ def test_an_unknown_id_is_404(status, hint):
 @pytest.mark.parametrize("answer", [ex(404, LLAMA), ex(200, [LLAMA]), ex(200, PHI), ex(200, b"x")])
 def test_an_id_with_a_slash_is_retrievable(answer):
     assert failure(checks.slash_id, answer, LLAMA["id"]) == (
-        "MODELS-SLASH-ID", "200 with the Model 'meta-llama/Llama-3.1-8B', its slash sent as %2F",
+        "MODELS-SLASH-ID", "200 with the Model 'meta-llama/Llama-3.1-8B', its slash sent as is",
         checks.summary(answer))
 
 

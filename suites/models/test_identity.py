@@ -12,10 +12,10 @@ WHY = "the model_name /info names"
 
 
 def check_served(models, listed, working_listing, name, requirement, why):
-    """`name` is listed, or retrieved (asked for only when the list lacks it, and the name is one
-    a route is asked for)."""
+    """`name` is listed, or retrieved as the reference SDK asks for it (only when the list lacks
+    it, and the name is one a route is asked for)."""
     asked = not any(m["id"] == name for m in listed) and not checks.unaskable(name)
-    retrieved = models.once(model=name, encode_slash=False) if asked else None
+    retrieved = models.once(model=name) if asked else None
     checks.served(name, listed, retrieved, requirement, working_listing, why)
 
 

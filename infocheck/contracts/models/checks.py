@@ -10,10 +10,12 @@ from functools import lru_cache
 from infocheck.bundle import folder, schema_errors, validator
 from infocheck.contracts import checking
 from infocheck.contracts.checking import SHOWN_PROBLEMS, fail, first, parsed_json, shown, summary
+from infocheck.contracts.models.client import REFERENCE_SDK
 from infocheck.wire.exchange import Exchange
 from infocheck.wire.printable import printable
 
 BASES = "/openai/v1 (Azure) or /v1"
+MODEL_MEMBERS = ("object", "owned_by")   # besides id and created, what a Model must carry
 OLDER_AZURE_MEMBERS = ("capabilities", "lifecycle_status", "created_at", "deprecation")
 
 
@@ -63,6 +65,30 @@ def _list_note(body) -> str:
     return ""
 
 
+def carried(ex: Exchange) -> list[dict]:
+    """The entries of the list's data that name a model (an object with a non-empty string id),
+    whatever else they lack or carry wrong: a list that fails its shape (MODELS-LIST-SHAPE says
+    how) still yields the ids it does carry, so every requirement the endpoint can be asked
+    about is asked. [] when data is no array."""
+    body = ex.json_or_none()
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list):
+        return []
+    return [m for m in data if isinstance(m, dict) and isinstance(m.get("id"), str) and m["id"]]
+
+
+def timed(models: list[dict]) -> list[dict]:
+    """The Models whose created is an integer, the only ones whose created can be judged (a
+    missing or mistyped created is MODELS-LIST-SHAPE's)."""
+    return [m for m in models if type(m.get("created")) is int]
+
+
+def owner(model: dict):
+    """A Model's owned_by when it is a string, else None (the list's shape says what it is)."""
+    value = model.get("owned_by")
+    return value if isinstance(value, str) else None
+
+
 def unique_ids(models: list[dict], ex: Exchange) -> None:
     seen, twice = set(), []
     for model in models:
@@ -86,7 +112,7 @@ def created_real(models: list[dict], ex: Exchange) -> None:
             fail("MODELS-CREATED-REAL", "created: when the model was created (Unix seconds)",
                  f"{shown(model['id'], 80)} has created {model['created']}: "
                  f"{placeholders()[model['created']]}", ex)
-    owners = {m["owned_by"] for m in models}
+    owners = {owner(m) for m in models} - {None}
     times = {m["created"] for m in models}
     if len(owners) > 1 and len(times) == 1:   # several owners, so several models
         fail("MODELS-CREATED-REAL", "created: when each model was created",
@@ -96,8 +122,8 @@ def created_real(models: list[dict], ex: Exchange) -> None:
 
 def created_stable(first_list: list[dict], second_list: list[dict], first_ex: Exchange,
                    second_ex: Exchange) -> None:
-    before = {m["id"]: m["created"] for m in first_list}
-    moved = [(m["id"], before[m["id"]], m["created"]) for m in second_list
+    before = {m["id"]: m["created"] for m in timed(first_list)}
+    moved = [(m["id"], before[m["id"]], m["created"]) for m in timed(second_list)
              if m["id"] in before and m["created"] != before[m["id"]]]
     if moved:
         model_id, was, now = moved[0]
@@ -109,12 +135,23 @@ def created_stable(first_list: list[dict], second_list: list[dict], first_ex: Ex
 
 # -- retrieve -----------------------------------------------------------------------------
 
-def retrieve_200(ex: Exchange, asked: str) -> dict:
-    """The Model retrieved (raises unless 200 with a JSON Model)."""
+def retrieved_as(ex: Exchange, asked: str) -> bool:
+    """Whether the exchange answered 200 with a Model whose id is `asked`."""
+    body = ex.json_or_none()
+    return ex.status == 200 and isinstance(body, dict) and body.get("id") == asked
+
+
+def retrieve_200(ex: Exchange, asked: str, pattern=None) -> dict:
+    """The Model retrieved (raises unless 200 with a JSON Model). `pattern`, called only when it
+    is not, gives what the run's other retrieves answered: ([(id, Exchange), ...] for the other
+    listed ids asked, and the Exchange of `asked` with its slash as is, or None), so that the
+    failure says what those exchanges prove and nothing more."""
     universal(ex)
     if ex.status != 200:
+        others, raw = pattern() if pattern is not None else ((), None)
         fail("MODELS-RETRIEVE-200", f"200 with the Model {shown(asked, 80)}",
-             summary(ex) + _retrieve_note(ex), ex)
+             summary(ex) + _retrieve_note(ex, asked, others, raw), ex,
+             *(e for e in (raw,) if e is not None))
     body = parsed_json(ex, "MODELS-RETRIEVE-200")
     problems = schema_errors(validator("models/model"), body)
     if problems:
@@ -123,12 +160,36 @@ def retrieve_200(ex: Exchange, asked: str) -> dict:
     return body
 
 
-def _retrieve_note(ex: Exchange) -> str:
-    body = ex.json_or_none()
-    if ex.status == 404 and body == {"detail": "Not Found"}:
-        return (" — no retrieve route: GET /models/{id} answers FastAPI's 404 (vLLM has none, vllm "
-                "PR #43127); put a gateway that serves it in front, or waive MODELS-RETRIEVE-200 "
-                "until the server does")
+FASTAPI_404 = {"detail": "Not Found"}
+
+
+def _retrieve_note(ex: Exchange, asked: str, others=(), raw: Exchange | None = None) -> str:
+    """Why a listed id was not retrieved, as far as the run's exchanges prove it: the slash as
+    is retrieves it (the endpoint routes only what older clients send); only the ids with a
+    slash fail; this id fails while others are retrieved; or every id asked answers FastAPI's
+    404, the pattern of a server without the route (vLLM's), the one case that names it."""
+    got = [i for i, o in others if retrieved_as(o, i)]
+    missed = [i for i, o in others if not retrieved_as(o, i)] + [asked]
+    plain = [i for i in got if "/" not in i]
+    if raw is not None and "/" in asked and retrieved_as(raw, asked):
+        return (f" — with its slash as is ({printable(asked, 80)} unencoded in the path) it is "
+                f"retrieved: the endpoint routes the raw slash only, while {REFERENCE_SDK} sends "
+                "it percent-encoded (%2F), so the SDK cannot retrieve it")
+    if "/" in asked and plain and all("/" in i for i in missed):
+        return (f" — ids with '/' are not retrievable; others are ({shown(plain[0], 80)} answered "
+                f"200{f' and {len(plain) - 1} more' if len(plain) > 1 else ''})"
+                + ("; with its slash as is it is not either" if raw is not None else "")
+                + f": {REFERENCE_SDK} sends the slash as %2F; a route that takes the rest of the "
+                "path as the id (FastAPI's {model:path}) serves it either way")
+    if ex.status == 404 and got:
+        return (f" — the endpoint lists this id but does not serve GET /models/{{id}} for it; "
+                f"{len(got)} other listed id(s) it does ({shown(got[0], 80)})")
+    if ex.status == 404 and ex.json_or_none() == FASTAPI_404 and \
+            all(o.status == 404 and o.json_or_none() == FASTAPI_404 for _, o in others):
+        every = f" for each of the {len(missed)} listed ids asked" if len(missed) > 1 else ""
+        return (f" — no retrieve route: GET /models/{{id}} answers FastAPI's 404{every} (vLLM has "
+                "none, vllm PR #43127); put a gateway that serves it in front, or waive "
+                "MODELS-RETRIEVE-200 until the server does")
     if ex.status == 404:
         return " — the endpoint lists this id but does not serve GET /models/{id} for it"
     return ""
@@ -153,14 +214,16 @@ def retrieve_id(model: dict, asked: str, ex: Exchange) -> None:
 
 
 def retrieve_matches(listed: dict, retrieved: dict, list_ex: Exchange, ex: Exchange) -> None:
+    # A Model member the listed entry lacks is MODELS-LIST-SHAPE's to report, not a mismatch.
     different = sorted(name for name in set(listed) | set(retrieved)
-                       if name not in ("id", "created") and listed.get(name) != retrieved.get(name))
+                       if name not in ("id", "created") and listed.get(name) != retrieved.get(name)
+                       and not (name in MODEL_MEMBERS and name not in listed))
     if different:
         name = different[0]
         fail("MODELS-RETRIEVE-MATCHES", f"{name} as listed: {shown(listed.get(name), 80)}",
              f"{name} retrieved: {shown(retrieved.get(name), 80)}"
              + (f" (and {len(different) - 1} more member(s))" if len(different) > 1 else ""), list_ex, ex)
-    if listed.get("created") != retrieved.get("created"):
+    if type(listed.get("created")) is int and listed.get("created") != retrieved.get("created"):
         fail("MODELS-CREATED-STABLE", f"created as listed: {listed.get('created')}",
              f"created retrieved: {shown(retrieved.get('created'), 40)}", list_ex, ex)
 
@@ -172,29 +235,63 @@ def unknown_404(ex: Exchange) -> None:
         fail("MODELS-UNKNOWN-404", "404 Not Found", summary(ex) + hint, ex)
 
 
-def slash_id(ex: Exchange, asked: str) -> None:
+def slash_id(ex: Exchange, asked: str, encoded: Exchange | None = None) -> None:
+    """The id with its slash as is in the path (as clients that do not encode it send it)
+    retrieves the Model; `encoded`, the MUST's exchange (the slash as %2F), is told beside it."""
     universal(ex)
-    model = ex.json_or_none()
-    if ex.status != 200 or not isinstance(model, dict) or model.get("id") != asked:
-        fail("MODELS-SLASH-ID", f"200 with the Model {shown(asked, 80)}, its slash sent as %2F",
-             summary(ex), ex)
+    if not retrieved_as(ex, asked):
+        also = ""
+        if encoded is not None:
+            also = ("; as %2F it is retrieved, so only clients that send the slash unencoded "
+                    "break" if retrieved_as(encoded, asked) else
+                    f"; as %2F it is not either ({encoded.status_line()})")
+        fail("MODELS-SLASH-ID", f"200 with the Model {shown(asked, 80)}, its slash sent as is",
+             summary(ex) + also, ex, *(e for e in (encoded,) if e is not None))
 
 
 # -- refusals ------------------------------------------------------------------------------
 
-def refused(ex: Exchange, requirement: str) -> None:
+PUBLIC = (" — the endpoint does not check credentials (llama.cpp's models route and Ollama are "
+          "public by design): put it behind a gateway that does, or, on a private network, set "
+          "the authentication requirements aside with a policy")
+
+
+def refused(ex: Exchange, requirement: str, hint_if_answered: str | None = None) -> None:
+    """401 or 403, carrying neither the list nor a Model. `hint_if_answered` is what a 200
+    means where the caller knows better than "public by design" (a retrieve route answering
+    while the list refuses)."""
     universal(ex)
     if ex.status not in (401, 403):
         hint = ""
         if ex.status == 200:
-            hint = (" — the endpoint does not check credentials (llama.cpp's models route and Ollama "
-                    "are public by design): put it behind a gateway that does, or, on a private "
-                    "network, set the authentication requirements aside with a policy")
+            hint = PUBLIC if hint_if_answered is None else hint_if_answered
         fail(requirement, "401 or 403", summary(ex) + hint, ex)
+    _no_models_in(ex, requirement)
+
+
+def _no_models_in(ex: Exchange, requirement: str) -> None:
     body = ex.json_or_none()
     if isinstance(body, dict) and (body.get("object") in ("list", "model") or isinstance(body.get("data"), list)):
         fail(requirement, "a refusal without the model list or a Model",
              f"{ex.status_line()} that carries {shown(body.get('object') or 'data', 40)}", ex)
+
+
+def retrieve_not_guarded(what: str) -> str:
+    """The hint for a retrieve route that answers while the list refuses the same request."""
+    return (f" — GET /models/{{id}} answers the Model to {what}, while GET /models refuses it: "
+            "the retrieve route does not check the credential the list checks")
+
+
+def refused_malformed(ex: Exchange, form: str) -> None:
+    """The key in an Authorization header that is not Bearer's (`form` says how) is refused:
+    a 4xx without the list or a Model."""
+    universal(ex)
+    if not 400 <= ex.status < 500:
+        hint = (f" — the key is accepted in {form}: the endpoint reads the Authorization value "
+                "without its scheme (RFC 6750 §2.1 defines Bearer's; only the scheme's letter "
+                "case may vary, RFC 9110 §11.1)") if ex.status == 200 else ""
+        fail("MODELS-AUTH-MALFORMED", "a 4xx refusal (400, 401 or 403)", summary(ex) + hint, ex)
+    _no_models_in(ex, "MODELS-AUTH-MALFORMED")
 
 
 def error_shape(ex: Exchange) -> None:
