@@ -294,7 +294,9 @@ def test_model_type_spelling():
         "one of audio_generation, chat_completion, embeddings, image_embeddings, image_generation, "
         "text_generation (ModelType of 2024-04-01-preview is closed)",
         "model_type 'chat-completion': `chat-completion` is the 2024-05-01-preview spelling of "
-        "`chat_completion`; api-version 2024-04-01-preview documents `chat_completion`")
+        "`chat_completion`; api-version 2024-04-01-preview documents `chat_completion`; "
+        "azure-ai-inference 1.0.0b9's `model_type == ModelType.CHAT_COMPLETION` (`chat_completion`) "
+        "is False for it")
     got = failure(checks.model_type_spelling, ex(200, body=dict(MODEL, model_type="x")), "2024-05-01-preview")
     assert got[1].endswith("(ModelType of 2024-05-01-preview is extensible)") and got[2] == "model_type 'x'"
     assert failure(checks.model_type_spelling, ex(200, body=[1]), "2024-04-01-preview")[2] == "model_type None"

@@ -109,7 +109,13 @@ FLAVOURS = {
     "ollama": ({"MODELS-AUTH-MISSING", "MODELS-AUTH-WRONG-KEY", "MODELS-AUTH-NEAR-MISS"}, set(),
                "the endpoint does not check credentials"),
     "tgi": (set(), {"MODELS-CREATED-REAL"}, "created 0: 0, the Unix epoch"),
-    "litellm": (set(), {"MODELS-CREATED-REAL"}, "LiteLLM's constant"),
+    # As measured on the real servers (docs/contracts.md, "Measured on real servers").
+    "litellm": ({"MODELS-AUTH-WRONG-KEY", "MODELS-AUTH-NEAR-MISS", "MODELS-NO-5XX"},
+                {"MODELS-CREATED-REAL", "MODELS-ERROR-SHAPE", "MODELS-RETRIEVE-MATCHES"},
+                "LiteLLM's constant"),
+    "fastchat": ({"MODELS-RETRIEVE-200"}, {"MODELS-CREATED-STABLE", "MODELS-ERROR-SHAPE"},
+                 "no retrieve route: GET /models/{id} answers FastAPI's 404"),
+    "llama-cpp-python": ({"MODELS-LIST-SHAPE"}, {"MODELS-ERROR-SHAPE"}, "'created' is a required property"),
 }
 
 

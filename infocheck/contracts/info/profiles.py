@@ -65,4 +65,31 @@ def spelling_note(value, api_version: str) -> str:
     target = next((v for v in documented if _spellings().get(v, {}).get("canonical", v) == known["canonical"]), None)
     if target is None or target == value:
         return ""
-    return f"`{value}` is {known['note']}; api-version {profile_version(api_version)} documents `{target}`"
+    return (f"`{value}` is {known['note']}; api-version {profile_version(api_version)} documents "
+            f"`{target}`" + client_note(value, target, known["canonical"]))
+
+
+@lru_cache(maxsize=None)
+def _clients() -> dict:
+    found = json.loads(SPELLINGS.read_text(encoding="utf-8")).get("clients", {})
+    return {name: members for name, members in found.items() if not name.startswith("$")}
+
+
+def client_note(value: str, target: str, canonical: str) -> str:
+    """Which comparison `value` breaks, where the documented spelling is `target`: a client
+    written to the api-version's spelling, and an official client's enum, whose spelling may be
+    another (azure-ai-inference's ModelType.CHAT_COMPLETION is chat_completion)."""
+    notes = []
+    for client, members in _clients().items():
+        for member, spelled in members.items():
+            if _spellings().get(spelled, {}).get("canonical", spelled) != canonical:
+                continue
+            if spelled == target:
+                notes.append(f"{client}'s `model_type == {member}` (`{spelled}`) is False for it")
+            elif spelled == value:
+                notes.append(f"a client comparing with `{target}` gets False, while {client}'s "
+                             f"`{member}` (`{spelled}`) matches it")
+            else:
+                notes.append(f"a client comparing with `{target}` gets False, and so does {client}'s "
+                             f"`model_type == {member}` (`{spelled}`)")
+    return "".join(f"; {note}" for note in notes)

@@ -46,11 +46,17 @@ class ModelsContract(Contract):
                     "retrievable by name, api-key or Bearer, Azure's error body",
         "vllm": "like vLLM: no retrieve route (FastAPI's 404), created the request's time, "
                 "{\"error\": \"Unauthorized\"} refusals",
-        "llama-cpp": "like llama.cpp's server: the models route public by design, no retrieve "
+        "llama-cpp": "like llama.cpp's C++ server (llama-server): the models route public by design, no retrieve "
                      "route, an extra models member, created the request's time",
         "ollama": "like Ollama: no credentials at all, retrieve served, errors with code null",
         "tgi": "like Hugging Face TGI: one model, created 0, owned_by the id",
-        "litellm": "like the LiteLLM proxy: created always 1677610602, owned_by always openai",
+        "litellm": "like the LiteLLM proxy 1.108.7 as pip install 'litellm[proxy]' installs it "
+                   "(no database): created always 1677610602, owned_by openai in the list, ids with "
+                   "'/' not retrievable, a wrong key 400 no_db_connection, no key 500",
+        "fastchat": "like FastChat 0.2.36's openai_api_server: no retrieve route, created the "
+                    "request's time, owned_by fastchat, {\"detail\": {\"error\": ...}} refusals",
+        "llama-cpp-python": "like llama-cpp-python 0.3.36's server (not llama.cpp's): no retrieve "
+                            "route, no created, owned_by me, {\"detail\": ...} refusals",
     }
 
     # -- configuration ----------------------------------------------------------------------

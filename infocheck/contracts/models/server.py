@@ -1,6 +1,7 @@
 """The v1 models API's reference server, and the flavours of real servers: each reproduces what
 models-contract's sources document of that server (and, where nothing is documented, behaves as
-the reference does), so that infocheck's grading of each is checked, and so that a client's
+the reference does; LiteLLM, FastChat and llama-cpp-python as measured on
+loopback, docs/contracts.md), so that infocheck's grading of each is checked, and so that a client's
 author can test against them: `infocheck serve --contract models --flavour vllm`.
 
 `ModelsHandler`'s steps (`authenticate`, `check_api_version`, `listed`, `model_body`,
@@ -216,23 +217,147 @@ class TgiHandler(ModelsHandler):
         return [{"id": model, "object": "model", "created": 0, "owned_by": model}]
 
 
-LITELLM_MODELS = ["gpt-4o", "claude-3-5-sonnet", "mistral-large"]
+class FastApiServer(ModelsHandler):
+    """What a FastAPI application answers, as the servers written with it (LiteLLM, FastChat,
+    llama-cpp-python) do: a path no route matches is 404 {"detail": "Not Found"} before any
+    credential is read (Starlette decodes %2F before routing, so an id with a slash matches no
+    `/models/{id}` route either way); the query is not read; errors are {"detail": ...}."""
 
+    RETRIEVE_ROUTE = True   # GET {base}/models/{id}, for an id without "/"
 
-class LitellmHandler(ModelsHandler):
-    """The LiteLLM proxy: every model created 1677610602 and owned_by openai, whatever it is
-    (litellm #5275, #32903); retrieve served (since #13128); Bearer (a master or virtual key)."""
+    def route(self):
+        parts = urlsplit(self.path)
+        base = self.settings.base_path
+        if parts.path == base + "/models":
+            return "list", None, {}
+        rest = unquote(parts.path[len(base) + 8:]) if parts.path.startswith(base + "/models/") else ""
+        if self.RETRIEVE_ROUTE and rest and "/" not in rest:
+            return "model", rest, {}
+        return None
 
-    def listed(self) -> list[dict]:
-        return [{"id": name, "object": "model", "created": 1677610602, "owned_by": "openai"}
-                for name in LITELLM_MODELS]
+    def check_api_version(self, query: dict) -> None:
+        pass   # the query is not read
 
     def send_refusal(self, refusal: Refusal, head: bool = False) -> None:
-        body = {"error": {"message": refusal.message, "type": "auth_error" if refusal.status == 401
-                          else "invalid_request_error", "param": "None", "code": str(refusal.status)}}
-        self.send_json(refusal.status, body, {}, head)
+        message = "Not Found" if refusal.message == "No such route." else refusal.message
+        self.send_json(refusal.status, {"detail": message}, {}, head)
+
+    def bearer(self) -> str | None:
+        """The key as FastAPI's HTTPBearer(auto_error=False) reads it: `Bearer` in any case."""
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        return token if scheme.lower() == "bearer" and token else None
+
+    def send_text(self, status: int, text: str, head: bool) -> None:
+        body = text.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+
+LITELLM_MODELS = [   # model_name in the proxy's config; the provider its litellm_params.model names
+    ({"id": "gpt-4o", "object": "model", "created": 1677610602, "owned_by": "openai",
+      "mode": "chat", "max_input_tokens": 128000}, "openai"),
+    ({"id": "gpt-4o-azure", "object": "model", "created": 1677610602, "owned_by": "openai"}, "azure"),
+    ({"id": "claude-3-5-sonnet", "object": "model", "created": 1677610602, "owned_by": "openai",
+      "mode": "chat", "max_input_tokens": 200000}, "anthropic"),
+    ({"id": "org/llama-3", "object": "model", "created": 1677610602, "owned_by": "openai"}, "openai"),
+]
+
+
+class LitellmHandler(FastApiServer):
+    """The LiteLLM proxy 1.108.7 as `pip install 'litellm[proxy]'` installs it, with a
+    master_key and no database (measured on loopback, docs/contracts.md): every model listed
+    created 1677610602 and owned_by openai, whatever it is (litellm #5275, #32903), some with
+    mode and max_input_tokens; retrieve served for an id without "/" (since #13128), with the
+    provider's owned_by (an azure/ model is owned_by azure there); an id with "/" 404s raw and as
+    %2F; an unknown id 404 {"detail"}; no key 500 text/plain (its error handler imports prisma,
+    which the extra does not install); a wrong or near-miss key 400 no_db_connection (the
+    proxy looks a key that is not the master key up in the database it does not have); the key
+    taken from `Bearer`, `bearer` or `Basic`, or from api-key as Azure's clients send it."""
+
+    def listed(self) -> list[dict]:
+        return [dict(model) for model, _ in LITELLM_MODELS]
+
+    def retrieve(self, model_id: str) -> dict:
+        for model, provider in LITELLM_MODELS:
+            if model["id"] == model_id:
+                return dict(model, owned_by=provider)
+        raise Refusal(404, "NotFound", f"The model {model_id[:100]} does not exist or is not accessible")
+
+    def authenticate(self) -> None:
+        scheme, _, token = (self.headers.get("Authorization") or "").strip().partition(" ")
+        key = token.strip() if scheme.lower() in ("bearer", "basic") else ""
+        key = key or (self.headers.get("api-key") or "").strip()
+        if not key:
+            raise Refusal(500, "prisma", "Internal Server Error")
+        if key != self.settings.api_key:
+            raise Refusal(400, "no_db_connection", "No connected db.")
+
+    def send_refusal(self, refusal: Refusal, head: bool = False) -> None:
+        if refusal.code == "prisma":
+            return self.send_text(500, "Internal Server Error", head)
+        if refusal.code == "no_db_connection":
+            body = {"error": {"message": refusal.message, "type": "no_db_connection",
+                              "param": "None", "code": "400"}}
+            return self.send_json(400, body, {}, head)
+        super().send_refusal(refusal, head)
+
+
+FASTCHAT_MODELS = ["vicuna-7b-v1.5", "fastchat-t5-3b-v1.0"]
+
+
+class FastChatHandler(FastApiServer):
+    """FastChat 0.2.36's openai_api_server (with --api-keys; measured on loopback,
+    docs/contracts.md): created the request's time, owned_by fastchat, root, parent and
+    permission besides; no retrieve route (every id 404s, also without a key); 401 with
+    {"detail": {"error": {..., "code": "invalid_api_key"}}} for no key, a wrong one or Basic."""
+
+    RETRIEVE_ROUTE = False
+
+    def listed(self) -> list[dict]:
+        return [{"id": name} for name in FASTCHAT_MODELS]
+
+    def model_body(self, model: dict) -> dict:
+        return {"id": model["id"], "object": "model", "created": request_time(), "owned_by": "fastchat",
+                "root": model["id"], "parent": None,
+                "permission": [{"id": "modelperm-0", "object": "model_permission",
+                                "created": request_time(), "allow_sampling": True}]}
+
+    def authenticate(self) -> None:
+        if self.bearer() != self.settings.api_key:
+            raise Refusal(401, "invalid_api_key", "")
+
+    def send_refusal(self, refusal: Refusal, head: bool = False) -> None:
+        if refusal.status == 401:
+            body = {"detail": {"error": {"message": "", "type": "invalid_request_error", "param": None,
+                                         "code": "invalid_api_key"}}}
+            return self.send_json(401, body, {}, head)
+        super().send_refusal(refusal, head)
+
+
+class LlamaCppPythonHandler(FastApiServer):
+    """llama-cpp-python 0.3.36's server (`python -m llama_cpp.server` with an api_key and a
+    local GGUF; measured on loopback, docs/contracts.md), a different program from llama.cpp's
+    C++ server (`llama-cpp`): models with no created, owned_by me, permissions []; no retrieve
+    route (every id 404s, also without a key); 401 {"detail": "Invalid API key"}."""
+
+    RETRIEVE_ROUTE = False
+
+    def listed(self) -> list[dict]:
+        return [{"id": "qwen2.5-0.5b-instruct-q4_k_m.gguf"}]
+
+    def model_body(self, model: dict) -> dict:
+        return {"id": model["id"], "object": "model", "owned_by": "me", "permissions": []}
+
+    def authenticate(self) -> None:
+        if self.bearer() != self.settings.api_key:
+            raise Refusal(401, "Unauthorized", "Invalid API key")
 
 
 FLAVOURS = {"reference": ModelsHandler, "azure-v1": AzureV1Handler, "vllm": VllmHandler,
             "llama-cpp": LlamaCppHandler, "ollama": OllamaHandler, "tgi": TgiHandler,
-            "litellm": LitellmHandler}
+            "litellm": LitellmHandler, "fastchat": FastChatHandler,
+            "llama-cpp-python": LlamaCppPythonHandler}
