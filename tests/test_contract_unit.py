@@ -88,3 +88,152 @@ def test_a_suite_file_named_like_a_module_already_imported_is_collected(tmp_path
     assert run.code == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert any(t.startswith("suites/models/test_list.py::") for t in
                (r["test"] for r in run.report["results"]))
+
+
+# -- the Contract interface, checked at registration ----------------------------------------------
+
+from infocheck import contracts   # noqa: E402
+from infocheck.contracts.base import Contract   # noqa: E402
+
+
+def register(monkeypatch, name: str, contract) -> None:
+    """`contract` registered as `name`, for this test alone (a module of its own)."""
+    module = types.ModuleType(f"selftest_contract_{name}")
+    module.CONTRACT = contract
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setitem(contracts.REGISTERED, name, module.__name__)
+    monkeypatch.setattr(contracts, "_checked", {})
+
+
+class Complete(Contract):
+    """Every member the interface asks for (none of them is used here)."""
+    name = "partial"
+    title = "a contract for the registry's self-test"
+    fixtures_plugin = "infocheck.contracts.info.fixtures"
+    flavours = {"reference": "the contract at its best"}
+
+    def parse_api_versions(self, raw, label):
+        return ("",)
+
+    def token_scope(self, api_version):
+        return "https://example.invalid/.default"
+
+    def target_url(self, endpoint):
+        return endpoint
+
+    def client(self, probe, config, shared, recorded):
+        return None
+
+    def reference_server(self, key, flavour="reference", tokens=(), base_path=None,
+                         host="127.0.0.1", port=0, verbose=False):
+        return None
+
+    def server_banner(self, server, flavour):
+        return []
+
+
+def without(member: str) -> type:
+    """Complete, less `member`: a method left as the interface declares it (abstract), or an
+    attribute not declared at all."""
+    if member in Contract.DECLARED:
+        body = {k: v for k, v in vars(Complete).items() if k not in (member, "__dict__", "__weakref__")}
+        return type("Lacking", (Contract,), body)
+    return type("Lacking", (Complete,), {member: getattr(Contract, member)})
+
+
+@pytest.mark.parametrize("member, says", [
+    ("server_banner", "Lacking does not define server_banner(), which contracts.base.Contract declares"),
+    ("reference_server", "Lacking does not define reference_server(), which contracts.base.Contract declares"),
+    ("client", "Lacking does not define client(), which contracts.base.Contract declares"),
+    ("flavours", "Lacking does not declare flavours, which contracts.base.Contract declares"),
+    ("fixtures_plugin", "Lacking does not declare fixtures_plugin, which contracts.base.Contract declares"),
+])
+def test_a_contract_lacking_a_member_is_refused_in_one_line_naming_it(monkeypatch, member, says):
+    register(monkeypatch, "partial", without(member)())
+    with pytest.raises(contracts.ContractError) as refused:
+        contracts.get("partial")
+    message = str(refused.value)
+    assert message == f"contract 'partial' (selftest_contract_partial): {says}"
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("contract, says", [
+    (object(), "its package has no CONTRACT that is a contracts.base.Contract (found object)"),
+    (type("Renamed", (Complete,), {"name": "other"})(), "Renamed.name is 'other', not the name it is registered as"),
+    (type("NoReference", (Complete,), {"flavours": {"fast": "quick"}})(), "NoReference.flavours must map"),
+    (type("Untitled", (Complete,), {"title": ""})(), "Untitled.title is str '', not a non-empty str"),
+    (type("BadKnobs", (Complete,), {"knobs": ["--x"]})(), "BadKnobs.knobs must be a tuple of configuration.knobs.Knob"),
+    (type("BadLinks", (Complete,), {"links": {"info": "model_name"}})(), "BadLinks.links must map"),
+])
+def test_a_contract_of_the_wrong_shape_is_refused_naming_what(monkeypatch, contract, says):
+    register(monkeypatch, "partial", contract)
+    with pytest.raises(contracts.ContractError, match=None) as refused:
+        contracts.get("partial")
+    assert says in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_the_registered_contracts_keep_the_interface():
+    for name in contracts.names():
+        assert contracts.interface_problem(name, contracts.get(name)) == ""
+    assert contracts.DEFAULT == contracts.names()[0]
+
+
+def test_a_run_of_a_refused_contract_is_infocheck_s_own_error_in_one_line(tmp_path, monkeypatch):
+    register(monkeypatch, "partial", without("server_banner")())   # the forked run inherits it
+    run = run_suite(tmp_path, "--contract", "partial", html=False)
+    assert run.code == 3, run.stdout[-2000:] + run.stderr[-2000:]
+    said = [line for line in (run.stdout + run.stderr).splitlines() if "server_banner" in line]
+    assert len(said) == 1 and "does not define server_banner()" in said[0], said
+    assert "Traceback" not in run.stdout + run.stderr
+    assert run.report["exit_code"] == 3
+
+
+def test_infocheck_serve_refuses_a_contract_lacking_a_member(monkeypatch, capsys):
+    from infocheck.server import command
+    register(monkeypatch, "partial", without("server_banner")())
+    assert command.main(["--contract", "partial"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("ERROR: infocheck serve: contract 'partial'") and err.count("\n") == 1
+
+
+# -- fleet links: which contract a same_as may name is the contract's to declare ---------------------
+
+def fleet_of(tmp_path, *targets):
+    import json
+    path = tmp_path / "fleet.json"
+    path.write_text(json.dumps({"targets": list(targets)}))
+    return str(path)
+
+
+INFO = {"name": "i", "endpoint": "https://h.example"}
+MODELS = {"name": "m", "contract": "models", "endpoint": "https://h.example/v1"}
+
+
+def test_a_same_as_follows_the_links_the_contract_declares(tmp_path, monkeypatch):
+    from infocheck.fleet import file as fleet
+    models, info = type(contracts.get("models")), type(contracts.get("info"))
+    assert models.links == {"info": ("model_name", "model_name_length")}
+    assert [t.same_as for t in fleet.read(fleet_of(tmp_path, INFO, dict(MODELS, same_as="i")), {})] == [None, "i"]
+    monkeypatch.setattr(info, "links", {"models": ("id",)})    # info declares a link of its own
+    read = fleet.read(fleet_of(tmp_path, dict(INFO, same_as="m"), MODELS), {})
+    assert [t.same_as for t in read] == ["m", None]
+    monkeypatch.setattr(models, "links", {})                    # and models none
+    with pytest.raises(fleet.FleetError) as refused:
+        fleet.read(fleet_of(tmp_path, INFO, dict(MODELS, same_as="i")), {})
+    assert "same_as: it links a target of contract info to the models target of the same " \
+           "deployment (this one is models, i is info)" in str(refused.value)
+
+
+def test_only_the_identity_keys_a_link_declares_are_handed_over(tmp_path, monkeypatch):
+    from infocheck.fleet import file as fleet
+    from infocheck.fleet.run import FleetRun
+    targets = fleet.read(fleet_of(tmp_path, INFO, dict(MODELS, same_as="i")), {})
+    run = FleetRun.__new__(FleetRun)   # only what linked() reads
+    import threading
+    run.lock, run.secrets, run.write = threading.Lock(), [], lambda line: None
+    run.done = {"i": threading.Event(), "m": threading.Event()}
+    run.done["i"].set()
+    run.identities = {"i": ({"model_name": "gpt-4o", "served_by": "x", "model_name_length": "3"}, "")}
+    assert run.linked(targets[1]).identity == {"model_name": "gpt-4o", "model_name_length": "3"}
+    monkeypatch.setattr(type(contracts.get("models")), "links", {"info": ("served_by",)})
+    assert run.linked(targets[1]).identity == {"served_by": "x"}

@@ -196,8 +196,5 @@ class InfoContract(Contract):
         from infocheck.contracts.info.server import DEFAULT_MODELS
         return {"deployments": tuple(DEFAULT_MODELS), "model": next(iter(DEFAULT_MODELS))}
 
-    def embedded_server(self, key: str):
-        return self.reference_server(key).start_in_a_process(), self.embedded_defaults()
-
 
 CONTRACT = InfoContract()

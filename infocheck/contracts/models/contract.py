@@ -39,6 +39,9 @@ class ModelsContract(Contract):
     title = "the OpenAI v1 models API (GET /models, GET /models/{id})"
     default_api_version = ""
     fixtures_plugin = "infocheck.contracts.models.fixtures"
+    # A target's same_as names the info target of the same deployment; its model_name (or how
+    # long it was) is handed over, and MODELS-SAME-AS-INFO judges it.
+    links = {"info": ("model_name", "model_name_length")}
     flavours = {
         "reference": "the contract at its best (Bearer or api-key, Azure's error body, "
                      "api-version v1 or preview accepted)",
@@ -134,9 +137,6 @@ class ModelsContract(Contract):
     def embedded_defaults(self) -> dict:
         from infocheck.contracts.models.server import DEFAULT_MODELS
         return {"model": DEFAULT_MODELS[0]["id"]}
-
-    def embedded_server(self, key: str):
-        return self.reference_server(key).start_in_a_process(), self.embedded_defaults()
 
 
 CONTRACT = ModelsContract()
