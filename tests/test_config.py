@@ -5,6 +5,7 @@ import dataclasses
 
 import pytest
 
+from infocheck import contracts
 from infocheck.configuration.config import Config, ConfigError, build_config
 from infocheck.configuration.knobs import KNOBS, Knob
 from infocheck.configuration.urls import origin
@@ -258,7 +259,8 @@ def test_knobs_and_settings_are_frozen_and_named_from_their_option():
 def test_the_contract_is_one_infocheck_knows():
     assert built(INFOCHECK_CONTRACT=" Models ").contract_name == "models"
     assert refused({"INFOCHECK_CONTRACT": "nope"}) == (
-        "INFOCHECK_CONTRACT / --contract: 'nope' is not a contract infocheck knows; it knows info, models")
+        "INFOCHECK_CONTRACT / --contract: 'nope' is not a contract infocheck knows; it knows "
+        + ", ".join(contracts.names()))
 
 
 def test_the_fleet_env_prefixes_are_starts_of_variable_names():

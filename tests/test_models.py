@@ -150,7 +150,8 @@ def test_a_flavour_serves_for_a_client_s_author(tmp_path):
 # -- bad input: one line ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("args, says", [
-    (["--contract", "openai"], "'openai' is not a contract infocheck knows; it knows info, models"),
+    (["--contract", "openai"], "'openai' is not a contract infocheck knows; it knows "
+     + ", ".join(contracts.names())),
     (["--contract", "models", "--endpoint", "https://r.openai.azure.com/openai/v1/models"],
      "give the base URL, which ends in /openai/v1 (Azure) or /v1"),
     (["--contract", "models", "--endpoint", "https://contoso.services.ai.azure.com/models"],

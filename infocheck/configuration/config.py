@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 
+from infocheck import contracts
 from infocheck.configuration import environment
 from infocheck.configuration.knobs import (FLEET_KNOB, FLEET_TARGET_FIELDS, KNOB_BY_FIELD, KNOBS,
                                            ConfigError, Knob)
@@ -17,7 +18,7 @@ __all__ = ["Config", "ConfigError", "build_config"]
 class Config:
     """The run's settings. Built by `build_config` from `KNOBS` and nothing else."""
 
-    contract_name: str = "info"           # the contract checked (infocheck.contracts)
+    contract_name: str = contracts.DEFAULT   # the contract checked (infocheck.contracts)
     endpoint: str | None = None           # base URL as given, or None for the embedded server
     embedded_asked: bool = False          # --embedded: the embedded server checked on purpose
     api_versions: tuple[str, ...] = ("2024-04-01-preview",)   # every version the run checks
@@ -58,7 +59,6 @@ class Config:
     @property
     def contract(self):
         """The `Contract` this run checks."""
-        from infocheck import contracts
         return contracts.get(self.contract_name)
 
     @property
@@ -141,7 +141,7 @@ def build_config(options: dict, environ: dict) -> Config:
             given = knob.default
         values[knob.field] = knob.parse(given, knob.label) if given is not None else None
     values = {name: value for name, value in values.items() if value is not None}
-    contract = Config(**{"contract_name": values.get("contract_name", "info")}).contract
+    contract = Config(**{"contract_name": values.get("contract_name", contracts.DEFAULT)}).contract
     endpoint_knob = KNOB_BY_FIELD["endpoint"]
     raw_endpoint = _given(endpoint_knob, options, environ)
     if raw_endpoint is not None:   # a contract's wrong base is refused before the URL's query

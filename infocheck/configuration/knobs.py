@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from infocheck import contracts
 from infocheck.wire.secret import MASK, Secret, credential_problem
 
 AUTH_HEADERS = ("bearer", "api-key")
@@ -79,8 +80,6 @@ def _auth_header(value, label: str) -> str:
 
 
 def _contract(value, label: str) -> str:
-    from infocheck import contracts
-
     name = str(value).strip().lower()
     if name not in contracts.names():
         raise ConfigError(f"{label}: {_shown(name)} is not a contract infocheck knows; it knows "
@@ -209,7 +208,7 @@ KNOBS = (
     Knob("contract_name", "--contract", "INFOCHECK_CONTRACT",
          "the contract to check: info (GET /info of the Azure AI Model Inference API, retired "
          "26 August 2026) or models (GET /models of the OpenAI v1 API).", parse=_contract,
-         default="info",
+         default=contracts.DEFAULT,
          rows=(("contract", lambda c: f"{c.contract_name}: {c.contract.title}"),), fleet_key="contract"),
     Knob("endpoint", "--endpoint", "INFOCHECK_ENDPOINT",
          "base URL of the endpoint (the contract appends its route). Absent: the embedded "

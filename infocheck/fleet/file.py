@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from infocheck import contracts
 from infocheck.configuration import files
 from infocheck.configuration.config import build_config
 from infocheck.configuration.credentials import ci_or_cloud_credential, command_words
@@ -74,7 +75,7 @@ class Target:
     endpoint: str
     secrets: tuple[str, ...] = ()          # the key read from api_key_env, to mask in any output
     reads: tuple[str, ...] = ()            # the environment variables it takes secrets from
-    contract: str = "info"
+    contract: str = contracts.DEFAULT
     index: int = 0                         # its place in the fleet file (1 is the first)
     same_as: str | None = None             # the info target of the same deployment (models only)
 
@@ -116,9 +117,12 @@ def _links(targets: list[Target], where: str) -> None:
         other = by_name.get(target.same_as.lower())
         if other is None:
             raise FleetError(f"{place}: no target of the fleet is named {files.quoted(target.same_as)}")
-        if target.contract != "models" or other.contract != "info":
-            raise FleetError(f"{place}: it links a target of contract models to the info target of "
-                             f"the same deployment (this one is {target.contract}, "
+        links = contracts.get(target.contract).links   # what the target's contract may name
+        if other.contract not in links:
+            linking, linked = next(((target.contract, name) for name in links), None) or next(
+                (c.name, name) for c in contracts.every() for name in c.links)
+            raise FleetError(f"{place}: it links a target of contract {linking} to the {linked} "
+                             f"target of the same deployment (this one is {target.contract}, "
                              f"{other.name} is {other.contract})")
 
 
