@@ -237,3 +237,14 @@ def test_only_the_identity_keys_a_link_declares_are_handed_over(tmp_path, monkey
     assert run.linked(targets[1]).identity == {"model_name": "gpt-4o", "model_name_length": "3"}
     monkeypatch.setattr(type(contracts.get("models")), "links", {"info": ("served_by",)})
     assert run.linked(targets[1]).identity == {"served_by": "x"}
+
+
+def test_a_contract_without_faulty_servers_fails_the_completeness_check(monkeypatch):
+    import completeness
+    import test_catalogue
+    register(monkeypatch, "partial", Complete())
+    assert completeness.faults("partial") == {} and "partial" not in {c for c, _ in completeness.every_fault()}
+    with pytest.raises(AssertionError, match="contract partial has no faulty servers: give "
+                                             "tests/faults_partial.py its FAULTS"):
+        test_catalogue.test_every_requirement_is_caught_by_a_faulty_server("partial")
+    assert set(completeness.faults("info")) and set(completeness.faults("models"))
