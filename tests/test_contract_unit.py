@@ -248,3 +248,54 @@ def test_a_contract_without_faulty_servers_fails_the_completeness_check(monkeypa
                                              "tests/faults_partial.py its FAULTS"):
         test_catalogue.test_every_requirement_is_caught_by_a_faulty_server("partial")
     assert set(completeness.faults("info")) and set(completeness.faults("models"))
+
+
+# -- knobs: the core's plus each registered contract's ----------------------------------------------
+
+from infocheck.configuration import knobs as knob_table   # noqa: E402
+
+
+def fresh_tables(monkeypatch) -> None:
+    """The knob tables built again from the registry as this test leaves it."""
+    for table in (knob_table.KNOBS, knob_table.KNOB_BY_FIELD, knob_table.FLEET_KEYS,
+                  knob_table.FLEET_TARGET_FIELDS):
+        monkeypatch.setattr(table, "_value", None)
+
+
+THING = knob_table.Knob("partial_thing", "--partial-thing", "INFOCHECK_PARTIAL_THING",
+                        "a knob of the partial contract's own.", fleet_key="partial_thing",
+                        rows=(("thing", lambda c: c.partial_thing or "none"),))
+
+
+def test_the_contract_options_are_the_contracts_own_not_the_core_s():
+    core = {knob.field for knob in knob_table.CORE_KNOBS}
+    assert not core & {"deployments", "model", "info_model_name"}
+    assert [k.field for k in contracts.get("info").knobs] == ["deployments", "model"]
+    assert [k.field for k in contracts.get("models").knobs] == ["model", "info_model_name"]
+    fields = [k.field for k in knob_table.KNOBS]
+    after = fields.index(knob_table.CONTRACT_KNOBS_AFTER)
+    assert fields[after + 1:after + 4] == ["deployments", "model", "info_model_name"]   # one model
+
+
+def test_a_contract_s_knob_is_an_option_a_variable_and_a_row_of_its_runs_only(monkeypatch):
+    from infocheck.configuration.config import ConfigError, build_config
+    register(monkeypatch, "partial", type("WithAKnob", (Complete,), {"knobs": (THING,)})())
+    fresh_tables(monkeypatch)
+    assert "--partial-thing" in [k.option for k in knob_table.KNOBS]
+    assert knob_table.FLEET_KEYS["partial_thing"] == "partial_thing"
+    settings = build_config({}, {"INFOCHECK_CONTRACT": "partial", "INFOCHECK_PARTIAL_THING": "x",
+                                 "INFOCHECK_ENDPOINT": "https://h.example"})
+    assert settings.partial_thing == "x" and ("thing", "x") in settings.describe()
+    assert "thing" not in dict(build_config({}, {}).describe())
+    with pytest.raises(ConfigError) as refused:
+        build_config({"infocheck_partial_thing": "x"}, {})
+    assert str(refused.value) == ("INFOCHECK_PARTIAL_THING / --partial-thing: the info contract has "
+                                  "no such knob; it is for --contract partial")
+
+
+def test_a_contract_s_knob_that_is_a_core_one_is_refused(monkeypatch):
+    clash = knob_table.Knob("partial_timeout", "--request-timeout", "INFOCHECK_PARTIAL_TIMEOUT", "x")
+    register(monkeypatch, "partial", type("Clashing", (Complete,), {"knobs": (clash,)})())
+    fresh_tables(monkeypatch)
+    with pytest.raises(contracts.ContractError, match="its knob --request-timeout .* is another knob's"):
+        list(knob_table.KNOBS)

@@ -19,8 +19,16 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from infocheck import bundle
+from infocheck.configuration.knobs import Knob, header_safe
 
 REQUESTS_PER_VERSION = 300   # the default request cap of a run, per api-version checked
+
+# A knob a contract may declare as its own (info's and models' do): the model the gate is about.
+MODEL = Knob("model", "--model", "INFOCHECK_MODEL",
+             "the model (or deployment) the gate is about: asked for by name where the contract "
+             "has a way to (the model query parameter of 2025-04-01 and later for info).",
+             parse=lambda v, label: header_safe(str(v), label, "model name"),
+             rows=(("model", lambda c: c.model or "none"),), fleet_key="model")
 
 
 class Contract:
@@ -36,7 +44,7 @@ class Contract:
 
     # Its own knobs (options, variables, fleet keys), beside the core's in knobs.KNOBS; a knob
     # two contracts declare is the same Knob.
-    knobs: ClassVar[tuple] = ()
+    knobs: ClassVar[tuple[Knob, ...]] = ()
     # Its fleet links: {the contract a target's same_as may name: the keys of that target's
     # identity() handed over to this target's run (fleet/channel.py Linked)}.
     links: ClassVar[dict[str, tuple[str, ...]]] = {}

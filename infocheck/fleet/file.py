@@ -27,9 +27,9 @@ LITERAL_CREDENTIALS = {"api_key", "key", "token", "password", "secret", "authori
                        "access_token", "api-key"}
 VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 KEY_KINDS = {"endpoint": str, "api_key_env": str, "token_command": str, "azure_identity": bool,
-             "token_scope": str, "auth_header": str, "api_version": (str, list),
-             "deployments": (str, list), "model": str, "max_requests": int,
-             "request_timeout": (int, float), "contract": str, "same_as": str, "info_model_name": str}
+             "token_scope": str, "auth_header": str, "api_version": (str, list), "max_requests": int,
+             "request_timeout": (int, float), "contract": str, "same_as": str}
+# A contract's knob's fleet key is given as its Knob.fleet_kind says.
 # Keys of a fleet file only: same_as links a models target to the info target of the same
 # deployment (its run is then told the model_name /info names, and checks the v1 list serves it).
 FLEET_ONLY_KEYS = ("same_as",)
@@ -159,7 +159,8 @@ def _target(entry, index: int, where: str, environ: dict, prefixes: tuple[str, .
     for key, value in entry.items():
         if key == "name":
             continue
-        _exact(value, KEY_KINDS[key], f"{where}: {key}")
+        _exact(value, KEY_KINDS[key] if key in KEY_KINDS else KNOB_BY_FIELD[FLEET_KEYS[key]].fleet_kind,
+               f"{where}: {key}")
         if key in FLEET_ONLY_KEYS:
             continue
         knob = KNOB_BY_FIELD[FLEET_KEYS[key]]

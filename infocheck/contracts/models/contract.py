@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from infocheck.configuration.knobs import ConfigError
-from infocheck.contracts.base import Contract
+from infocheck.configuration.knobs import ConfigError, Knob, header_safe
+from infocheck.contracts.base import MODEL, Contract
 from infocheck.contracts.checking import shown
 
 VERSIONS = ("none", "v1", "preview")     # "none": no api-version parameter (the default)
@@ -39,6 +39,12 @@ class ModelsContract(Contract):
     title = "the OpenAI v1 models API (GET /models, GET /models/{id})"
     default_api_version = ""
     fixtures_plugin = "infocheck.contracts.models.fixtures"
+    knobs = (MODEL,
+             Knob("info_model_name", "--info-model-name", "INFOCHECK_INFO_MODEL_NAME",
+                  "(models contract) the model_name that /info of the same deployment names: the "
+                  "v1 list should serve it too (a fleet target's same_as hands over what /info "
+                  "answered instead).", parse=lambda v, label: header_safe(str(v), label, "model name"),
+                  fleet_key="info_model_name"))
     # A target's same_as names the info target of the same deployment; its model_name (or how
     # long it was) is handed over, and MODELS-SAME-AS-INFO judges it.
     links = {"info": ("model_name", "model_name_length")}
