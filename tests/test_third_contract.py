@@ -384,3 +384,18 @@ def test_the_wheel_carries_it_and_checks_it_installed(tree, tmp_path):
         r["id"] for r in json.loads(FILES[f"fixtures/{NAME}/requirements.json"])["requirements"]}
     served = run([bin_folder / "infocheck", "serve", "--contract", NAME, "--flavour", "nope"], elsewhere)
     assert served.returncode == 4 and "choose from reference" in served.stderr, served.stderr
+
+
+def test_how_it_is_built_names_every_file_a_contract_or_a_requirement_touches():
+    from harness import ROOT
+    page = (ROOT / "docs" / "how-it-is-built.md").read_text(encoding="utf-8")
+    changing = page[page.index("## Changing it"):]
+    contract = changing[changing.index("- **A contract**"):changing.index("- **A knob**")]
+    requirement = changing[changing.index("- **A requirement of a contract**"):changing.index("- **A contract**")]
+    for path in OWN + TOUCHED:
+        generic = path.replace(NAME, "NAME").rstrip("/")
+        named = generic.replace("docs/", "").replace("infocheck/contracts/__init__.py", "__init__.py")
+        assert f"`{generic}" in contract or f"({named})" in contract or named in contract, path
+    for step in ("fixtures/NAME/requirements.json", "requirements.md", "suites/NAME/",
+                 "tests/faults_NAME.py", "@pytest.mark.requirement"):
+        assert step in requirement, step
