@@ -22,6 +22,15 @@ def test_every_test_names_a_catalogued_requirement(name):
 
 
 @pytest.mark.parametrize("name", CONTRACTS)
+def test_its_suites_are_a_package_of_their_own(name):
+    # pytest then imports suites/NAME/test_x.py as suites.NAME.test_x, which no team's, self-
+    # test's or other contract's test_x.py collides with.
+    suites = contracts.get(name).data("suites")
+    assert (suites.parent / "__init__.py").is_file() and (suites / "__init__.py").is_file(), \
+        f"suites/{name}/__init__.py is missing"
+
+
+@pytest.mark.parametrize("name", CONTRACTS)
 def test_every_requirement_has_a_test(name):
     tested = {i for _, ids in suite_tests(name) for i in ids}
     assert set(builtin(contracts.get(name))) - tested == set()

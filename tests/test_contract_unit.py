@@ -1,6 +1,7 @@
 """A contract is a unit (issue 25): the wheel carries every package and data file the tree has,
-found rather than listed; a suite's file is imported by its path, so one named like a team's test
-file, a self-test's, or another contract's never collides; the registry refuses a contract that
+found rather than listed; a suite's file is imported under its package's name
+(suites.NAME.test_x), so one named like a team's test file, a self-test's, or another contract's
+never collides; the registry refuses a contract that
 lacks a member of the `Contract` interface, in one line naming it."""
 import subprocess
 import sys
@@ -70,7 +71,10 @@ def test_a_new_contract_s_folders_are_found_without_naming_them(tmp_path):
 def test_a_team_s_test_file_named_like_a_suite_s_runs_beside_it(tmp_path):
     team = tmp_path / "team"
     team.mkdir()
-    (team / "test_list.py").write_text("def test_the_team_s_own(models):\n    assert models\n")
+    # A helper beside the team's tests imports, as pytest's default import mode has it.
+    (team / "team_helpers.py").write_text("NAME = 'helper'\n")
+    (team / "test_list.py").write_text("from team_helpers import NAME\n\n\n"
+                                       "def test_the_team_s_own(models):\n    assert models and NAME\n")
     run = run_suite(tmp_path, "--contract", "models", str(ROOT / "suites"), str(team), html=False)
     assert run.code == 0, run.stdout[-3000:] + run.stderr[-2000:]
     ran = {r["test"] for r in run.report["results"]}

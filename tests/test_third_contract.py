@@ -173,6 +173,9 @@ class HealthHandler(JSONHandler):
         self.send_json(refusal.status, {"error": {"code": refusal.code, "message": refusal.message}},
                        refusal.headers, head)
 ''',
+    f"suites/{NAME}/__init__.py": '''
+"""The health contract's suites (a package, as every contract's: see suites/__init__.py)."""
+''',
     # Named like a self-test file on purpose: the self-test that runs it has that module imported.
     f"suites/{NAME}/test_faults.py": '''
 """The health route: 200, JSON, {"status": "ok"}, not cached; refused without a credential; no
@@ -344,6 +347,7 @@ def test_its_self_tests_find_it_and_catch_each_of_its_faults_exactly(tree):
     assert {f"test_suite_reports_exactly_the_fault[{NAME}-{fault}]" for fault in faults} <= passed
     assert {f"{test}[{NAME}]" for test in (
         "test_every_test_names_a_catalogued_requirement", "test_every_requirement_has_a_test",
+        "test_its_suites_are_a_package_of_their_own",
         "test_every_requirement_is_caught_by_a_faulty_server", "test_fault_levels_match_the_catalogue",
         "test_universal_requirements_are_catalogued_musts",
         "test_the_reference_server_passes_with_no_finding")} <= passed
