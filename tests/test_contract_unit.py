@@ -73,8 +73,10 @@ def test_a_team_s_test_file_named_like_a_suite_s_runs_beside_it(tmp_path):
     team.mkdir()
     # A helper beside the team's tests imports, as pytest's default import mode has it.
     (team / "team_helpers.py").write_text("NAME = 'helper'\n")
+    (team / "conftest.py").write_text("import pytest\nfrom team_helpers import NAME\n\n\n"
+                                      "@pytest.fixture\ndef helper():\n    return NAME\n")
     (team / "test_list.py").write_text("from team_helpers import NAME\n\n\n"
-                                       "def test_the_team_s_own(models):\n    assert models and NAME\n")
+                                       "def test_the_team_s_own(models, helper):\n    assert models and NAME == helper\n")
     run = run_suite(tmp_path, "--contract", "models", str(ROOT / "suites"), str(team), html=False)
     assert run.code == 0, run.stdout[-3000:] + run.stderr[-2000:]
     ran = {r["test"] for r in run.report["results"]}
