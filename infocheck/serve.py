@@ -11,7 +11,7 @@ import sys
 
 from infocheck import contracts
 from infocheck.configuration import environment
-from infocheck.judging.judge import EXIT_USAGE
+from infocheck.judging.judge import EXIT_INTERNAL, EXIT_USAGE
 from infocheck.usage import OneLineParser
 
 
@@ -32,7 +32,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    contract = contracts.get(args.contract)
+    try:
+        contract = contracts.get(args.contract)
+    except contracts.ContractError as error:
+        print(f"ERROR: infocheck serve: {error}", file=sys.stderr)
+        return EXIT_INTERNAL
     if args.flavour not in contract.flavours:
         parser().error(f"argument --flavour: invalid choice: {args.flavour!r} for the "
                        f"{contract.name} contract (choose from {', '.join(contract.flavours)})")

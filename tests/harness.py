@@ -124,6 +124,12 @@ def forked_pytest(args: list[str], environ: dict, scratch: Path, timeout: float)
     return os.waitstatus_to_exitcode(status), read(out_path), read(err_path)
 
 
+# command.ini's addopts without the HTML report's own option (for html=False).
+ADDOPTS_WITHOUT_HTML = next(line.split("=", 1)[1] for line in
+                            (ROOT / "infocheck" / "command.ini").read_text().splitlines()
+                            if line.startswith("addopts")).replace("--self-contained-html", "").strip()
+
+
 def run_suite(tmp_path: Path, *args: str, endpoint: str | None = None, key: str | None = KEY,
               env: dict | None = None, timeout: float = 120, fresh: bool = False,
               html: bool = True, embedded: bool | None = None) -> Run:
@@ -135,7 +141,7 @@ def run_suite(tmp_path: Path, *args: str, endpoint: str | None = None, key: str 
     reports = tmp_path / "reports"
     command = [sys.executable, "-m", "pytest", "-p", "no:randomly",
                *([f"--html={reports / 'infocheck.html'}"] if html else
-                 ["-p", "no:html", "-o", "addopts=-p no:cacheprovider --assert=plain -rfE"]),
+                 ["-p", "no:html", "-o", f"addopts={ADDOPTS_WITHOUT_HTML}"]),
                f"--junitxml={reports / 'junit.xml'}",
                f"--infocheck-json={reports / 'infocheck.json'}", *args]
     if endpoint:

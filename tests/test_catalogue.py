@@ -1,51 +1,59 @@
-"""The requirement catalogue is the single source: every requirement has a test in suites/
-and a faulty server that breaks it; every test names only catalogued requirements."""
-import ast
-from pathlib import Path
+"""The requirement catalogue is the single source, for every registered contract: every test in
+suites/NAME/ names only catalogued requirements, every requirement has a test and a faulty server
+(tests/faults_NAME.py) that breaks it at its level; a contract without faults fails here.
+test_faults.py runs each of those servers and sees it caught exactly."""
+import pytest
 
-from faults import FAULTS
+from completeness import faults, suite_tests
+from infocheck import contracts
 from infocheck.judging.catalogue import builtin
 
-SUITES = Path(__file__).resolve().parent.parent / "suites" / "info"
+CONTRACTS = contracts.names()
 
 
-def suite_tests():
-    """(test name, requirement ids) for every test function in suites/, read from the source."""
-    found = []
-    for path in sorted(SUITES.glob("test_*.py")):
-        for node in ast.parse(path.read_text()).body:
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                ids = [arg.value for d in node.decorator_list if isinstance(d, ast.Call)
-                       and getattr(d.func, "id", getattr(d.func, "attr", "")) == "requirement"
-                       for arg in d.args]
-                found.append((f"{path.name}::{node.name}", ids))
-    return found
+@pytest.mark.parametrize("name", CONTRACTS)
+def test_every_test_names_a_catalogued_requirement(name):
+    catalogue = builtin(contracts.get(name))
+    assert suite_tests(name), f"suites/{name}/ has no tests"
+    for test, ids in suite_tests(name):
+        assert ids, f"{test} names no requirement"
+        unknown = set(ids) - set(catalogue)
+        assert not unknown, f"{test} names {unknown}, which are not in the catalogue"
 
 
-def test_every_test_names_a_catalogued_requirement():
-    for name, ids in suite_tests():
-        assert ids, f"{name} names no requirement"
-        unknown = set(ids) - set(builtin())
-        assert not unknown, f"{name} names {unknown}, which are not in the catalogue"
+@pytest.mark.parametrize("name", CONTRACTS)
+def test_its_suites_are_a_package_of_their_own(name):
+    # pytest then imports suites/NAME/test_x.py as suites.NAME.test_x, which no team's, self-
+    # test's or other contract's test_x.py collides with.
+    suites = contracts.get(name).data("suites")
+    assert (suites.parent / "__init__.py").is_file() and (suites / "__init__.py").is_file(), \
+        f"suites/{name}/__init__.py is missing"
 
 
-def test_every_requirement_has_a_test():
-    tested = {i for _, ids in suite_tests() for i in ids}
-    assert set(builtin()) - tested == set()
+@pytest.mark.parametrize("name", CONTRACTS)
+def test_every_requirement_has_a_test(name):
+    tested = {i for _, ids in suite_tests(name) for i in ids}
+    assert set(builtin(contracts.get(name))) - tested == set()
 
 
-def test_every_requirement_is_caught_by_a_faulty_server():
-    caught = set()
-    for fault in FAULTS.values():
-        caught |= fault.failed | fault.findings
-    assert set(builtin()) - caught == set()
+@pytest.mark.parametrize("name", CONTRACTS)
+def test_every_requirement_is_caught_by_a_faulty_server(name):
+    found = faults(name)
+    assert found, f"contract {name} has no faulty servers: give tests/faults_{name}.py its FAULTS"
+    caught = set().union(*(fault.failed | fault.findings for fault in found.values()))
+    assert set(builtin(contracts.get(name))) - caught == set()
 
 
-def test_fault_levels_match_the_catalogue():
-    for name, fault in FAULTS.items():
-        assert all(builtin()[r].level == "MUST" for r in fault.failed), name
-        assert all(builtin()[r].level == "SHOULD" for r in fault.findings), name
+@pytest.mark.parametrize("name", CONTRACTS)
+def test_fault_levels_match_the_catalogue(name):
+    catalogue = builtin(contracts.get(name))
+    for fault_name, fault in faults(name).items():
+        assert all(catalogue[r].level == "MUST" for r in fault.failed), fault_name
+        assert all(catalogue[r].level == "SHOULD" for r in fault.findings), fault_name
 
 
-def test_universal_requirements_are_catalogued_musts():
-    assert builtin().universal and all(builtin()[r].level == "MUST" for r in builtin().universal)
+@pytest.mark.parametrize("name", CONTRACTS)
+def test_universal_requirements_are_catalogued_musts(name):
+    catalogue = builtin(contracts.get(name))
+    assert catalogue.universal and all(catalogue[r].level == "MUST" for r in catalogue.universal)
+    assert catalogue.positive in catalogue and catalogue.echo in catalogue

@@ -5,8 +5,9 @@ import dataclasses
 
 import pytest
 
+from infocheck import contracts
 from infocheck.configuration.config import Config, ConfigError, build_config
-from infocheck.configuration.knobs import KNOBS, Knob
+from infocheck.configuration.knobs import KNOBS, Knob, contract_fields
 from infocheck.configuration.urls import origin
 from infocheck.contracts.info.client import Route, route, route_description
 from infocheck.contracts.info.contract import parse_api_versions, validate_api_version
@@ -250,7 +251,10 @@ def test_knobs_and_settings_are_frozen_and_named_from_their_option():
     for frozen in (knob, Route("model", "m"), built()):
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(frozen, "field" if isinstance(frozen, Knob) else "name" if isinstance(frozen, Route) else "timeout", 1)
-    assert {k.field for k in KNOBS} <= {f.name for f in dataclasses.fields(Config)}
+    # The core's knobs are Config's fields; the contracts' own are read as attributes too.
+    fields = {f.name for f in dataclasses.fields(Config)}
+    assert {k.field for k in KNOBS if k.field not in contract_fields()} <= fields
+    assert all(hasattr(built(), name) and name not in fields for name in contract_fields())
 
 
 # -- the knobs added with the contracts and the fleet's isolation ------------------------------------
@@ -258,7 +262,8 @@ def test_knobs_and_settings_are_frozen_and_named_from_their_option():
 def test_the_contract_is_one_infocheck_knows():
     assert built(INFOCHECK_CONTRACT=" Models ").contract_name == "models"
     assert refused({"INFOCHECK_CONTRACT": "nope"}) == (
-        "INFOCHECK_CONTRACT / --contract: 'nope' is not a contract infocheck knows; it knows info, models")
+        "INFOCHECK_CONTRACT / --contract: 'nope' is not a contract infocheck knows; it knows "
+        + ", ".join(contracts.names()))
 
 
 def test_the_fleet_env_prefixes_are_starts_of_variable_names():

@@ -1,22 +1,33 @@
-"""End to end: the suite against each faulty server reports exactly that server's faults, and
-the credential appears in none of its outputs."""
+"""End to end, for every registered contract: its reference server passes with no finding and
+every requirement reported; the suite against each of its faulty servers (tests/faults_NAME.py)
+reports exactly that server's faults, and the credential appears in none of its outputs.
+test_catalogue.py checks every requirement has such a server."""
 import pytest
 
-from faults import FAULTS
+from completeness import every_fault, faults, run_args, serve_fault
 from harness import run_suite, serve
-from infocheck.contracts.info.server import DEFAULT_MODELS
+from infocheck import contracts
+from infocheck.judging.catalogue import builtin
 
-DEPLOYMENTS = [arg for name in DEFAULT_MODELS for arg in ("--deployment", name)]
+
+@pytest.mark.parametrize("contract", contracts.names())
+def test_the_reference_server_passes_with_no_finding(tmp_path, contract):
+    run = run_suite(tmp_path, "--contract", contract, html=False)
+    assert run.code == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert not run.must_failed and not run.findings, run.stdout[-3000:]
+    assert {r["id"] for r in run.report["requirements"]} == set(builtin(contracts.get(contract)))
+    assert not run.leaks()
 
 
-@pytest.mark.parametrize("name", sorted(FAULTS))
-def test_suite_reports_exactly_the_fault(tmp_path, name):
-    fault = FAULTS[name]
-    with serve(fault.handler) as server:
+@pytest.mark.parametrize("contract, name", every_fault())
+def test_suite_reports_exactly_the_fault(tmp_path, contract, name):
+    fault = faults(contract)[name]
+    with serve_fault(contract, fault.handler) as server:
         # The HTML report (most of a run's time) is rendered where a fault puts the credential
         # into answers; the verdicts and the other outputs are checked for every fault.
-        run = run_suite(tmp_path, *DEPLOYMENTS, *fault.args, endpoint=server.url,
-                        html="AUTH-NO-ECHO" in fault.failed)
+        run = run_suite(tmp_path, "--contract", contract, *run_args(contract), *fault.args,
+                        endpoint=server.url,
+                        html=builtin(contracts.get(contract)).echo in fault.failed)
     expected_code = 1 if fault.failed else 0
     assert run.code == expected_code, run.stdout[-3000:] + run.stderr[-2000:]
     assert run.must_failed == fault.failed, run.stdout[-3000:]

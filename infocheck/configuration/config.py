@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 
+from infocheck import contracts
 from infocheck.configuration import environment
-from infocheck.configuration.knobs import (FLEET_KNOB, FLEET_TARGET_FIELDS, KNOB_BY_FIELD, KNOBS,
-                                           ConfigError, Knob)
+from infocheck.configuration.knobs import (CONTRACT_KNOBS_AFTER, CORE_KNOBS, FLEET_KNOB,
+                                           FLEET_TARGET_FIELDS, KNOB_BY_FIELD, KNOBS, ConfigError,
+                                           Knob, contract_fields, declaring)
 from infocheck.wire.secret import Secret
 
 __all__ = ["Config", "ConfigError", "build_config"]
@@ -15,9 +17,11 @@ __all__ = ["Config", "ConfigError", "build_config"]
 
 @dataclass(frozen=True)
 class Config:
-    """The run's settings. Built by `build_config` from `KNOBS` and nothing else."""
+    """The run's settings. Built by `build_config` from `KNOBS` and nothing else. The core's
+    knobs are its fields; the contracts' own (Contract.knobs) are in `contract_values` and read
+    as attributes all the same (`config.deployments`)."""
 
-    contract_name: str = "info"           # the contract checked (infocheck.contracts)
+    contract_name: str = contracts.DEFAULT   # the contract checked (infocheck.contracts)
     endpoint: str | None = None           # base URL as given, or None for the embedded server
     embedded_asked: bool = False          # --embedded: the embedded server checked on purpose
     api_versions: tuple[str, ...] = ("2024-04-01-preview",)   # every version the run checks
@@ -26,9 +30,6 @@ class Config:
     azure_identity: bool = False
     token_scope: str | None = None
     auth_header_given: str | None = None  # --auth-header, if given; else each version's default
-    deployments: tuple[str, ...] = ()
-    model: str | None = None
-    info_model_name: str | None = None    # (models) what /info of the same deployment names
     timeout: float = 10.0
     max_requests: int = 300
     concurrency: int = 5
@@ -54,11 +55,29 @@ class Config:
     body_limit: int = 1024 * 1024
     proxies: dict = field(default_factory=dict)
     ca_bundle: str | None = None
+    contract_values: dict = field(default_factory=dict)   # the contracts' knobs, by field
+
+    def __getattr__(self, name: str):
+        """A contract's knob, read as an attribute: its value, or its default."""
+        if name.startswith("_") or name == "contract_values":
+            raise AttributeError(name)
+        values = self.__dict__.get("contract_values") or {}
+        if name in values:
+            return values[name]
+        if name in contract_fields():
+            knob = KNOB_BY_FIELD[name]
+            return knob.parse(knob.default, knob.label) if knob.default is not None else None
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def with_values(self, **changes) -> "Config":
+        """This configuration with fields changed, a contract's knobs' among them."""
+        own = {name: value for name, value in changes.items() if name not in contract_fields()}
+        theirs = {name: value for name, value in changes.items() if name in contract_fields()}
+        return replace(self, **own, contract_values={**self.contract_values, **theirs})
 
     @property
     def contract(self):
         """The `Contract` this run checks."""
-        from infocheck import contracts
         return contracts.get(self.contract_name)
 
     @property
@@ -97,13 +116,16 @@ class Config:
 
     def describe(self) -> list[tuple[str, str]]:
         """The effective configuration, safe to print (the credential shows as ***): the rows
-        the knobs declare, in their order, with the contract's own after the model's."""
-        rows = []
-        for knob in KNOBS:
-            for title, show in knob.rows:
-                rows.append((title, show(self)))
-                if title == "model":
-                    rows += self.contract.rows(self)
+        the knobs declare, in their order (a contract's knobs' only where the run's contract
+        declares them), with the contract's own rows after its knobs'."""
+        rows, own, core = [], set(self.contract.knobs), set(CORE_KNOBS)
+        # The contracts' knobs follow CONTRACT_KNOBS_AFTER; the contract's rows follow them.
+        block_end = max(i for i, k in enumerate(KNOBS) if k.field == CONTRACT_KNOBS_AFTER or k not in core)
+        for index, knob in enumerate(KNOBS):
+            if knob in core or knob in own:
+                rows += [(title, show(self)) for title, show in knob.rows]
+            if index == block_end:
+                rows += self.contract.rows(self)
         return rows
 
 
@@ -141,7 +163,10 @@ def build_config(options: dict, environ: dict) -> Config:
             given = knob.default
         values[knob.field] = knob.parse(given, knob.label) if given is not None else None
     values = {name: value for name, value in values.items() if value is not None}
-    contract = Config(**{"contract_name": values.get("contract_name", "info")}).contract
+    given = {knob.field for knob in KNOBS if _given(knob, options, environ) is not None}
+    theirs = set(contract_fields())
+    values["contract_values"] = {name: values.pop(name) for name in list(values) if name in theirs}
+    contract = Config(**{"contract_name": values.get("contract_name", contracts.DEFAULT)}).contract
     endpoint_knob = KNOB_BY_FIELD["endpoint"]
     raw_endpoint = _given(endpoint_knob, options, environ)
     if raw_endpoint is not None:   # a contract's wrong base is refused before the URL's query
@@ -156,6 +181,7 @@ def build_config(options: dict, environ: dict) -> Config:
     _check_together(settings)
     _check_blank_endpoint(settings, environ)
     contract.check(settings)
+    _check_contract_knobs(settings, given & theirs)
     proxies, ca_bundle = _network_environment(settings.endpoint, environ)
     return replace(settings, proxies=proxies, ca_bundle=ca_bundle)
 
@@ -193,6 +219,16 @@ def _check_together(c: Config) -> None:
     if c.auth_header_given == "api-key" and c.uses_token:
         raise ConfigError(f"{knobs['auth_header_given'].label}: a token is always sent as "
                           "Authorization: Bearer")
+
+
+def _check_contract_knobs(c: Config, given: set) -> None:
+    """A contract's knob given to a run of a contract that does not declare it (after the
+    contract's own check, which may say more)."""
+    own = {knob.field for knob in c.contract.knobs}
+    for knob in KNOBS:
+        if knob.field in given and knob.field not in own:
+            raise ConfigError(f"{knob.label}: the {c.contract_name} contract has no such knob; it is "
+                              f"for --contract {' or '.join(declaring(knob.field))}")
 
 
 def _check_blank_endpoint(c: Config, environ: dict) -> None:

@@ -4,9 +4,11 @@ a given value is validated, its default, and the rows it shows in the report's c
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Callable
 
+from infocheck import contracts
 from infocheck.configuration.errors import ConfigError
 from infocheck.wire.secret import MASK, Secret, credential_problem
 
@@ -34,6 +36,8 @@ class Knob:
                                # lines (repeatable option; env: one a line)
     rows: tuple = ()           # (title, Config -> text) pairs for the report
     fleet_key: str | None = None
+    fleet_kind: object = str   # the JSON type(s) a fleet file gives its fleet_key as (a contract's
+                               # knob; the core's are fleet/file.py KEY_KINDS)
 
     @property
     def label(self) -> str:
@@ -76,8 +80,6 @@ def _auth_header(value, label: str) -> str:
 
 
 def _contract(value, label: str) -> str:
-    from infocheck import contracts
-
     name = str(value).strip().lower()
     if name not in contracts.names():
         raise ConfigError(f"{label}: {_shown(name)} is not a contract infocheck knows; it knows "
@@ -94,6 +96,11 @@ def header_safe(value: str, knob: str, what: str) -> str:
     except UnicodeEncodeError:
         raise ConfigError(f"{knob}: the {what} has characters HTTP headers cannot carry") from None
     return value
+
+
+def names_of(what: str):
+    """A list knob's parser: header-safe names, none twice (--deployment's)."""
+    return _names(what)
 
 
 def _names(what: str):
@@ -208,11 +215,11 @@ def _concurrency_row(c) -> str:
     return str(c.concurrency) + (f" ({c.concurrency_note})" if c.concurrency_note else "")
 
 
-KNOBS = (
+CORE_KNOBS = (
     Knob("contract_name", "--contract", "INFOCHECK_CONTRACT",
          "the contract to check: info (GET /info of the Azure AI Model Inference API, retired "
          "26 August 2026) or models (GET /models of the OpenAI v1 API).", parse=_contract,
-         default="info",
+         default=contracts.DEFAULT,
          rows=(("contract", lambda c: f"{c.contract_name}: {c.contract.title}"),), fleet_key="contract"),
     Knob("endpoint", "--endpoint", "INFOCHECK_ENDPOINT",
          "base URL of the endpoint (the contract appends its route). Absent: the embedded "
@@ -243,18 +250,7 @@ KNOBS = (
          "how the key is sent on the positive path: bearer (Authorization: Bearer KEY) or api-key. "
          "Default: the api-version's (bearer for 2024-04-01-preview, as the reference says).",
          parse=_auth_header, fleet_key="auth_header"),
-    Knob("deployments", "--deployment", "INFOCHECK_DEPLOYMENTS",
-         "a deployment to query through azureml-model-deployment (repeatable; env: comma list).",
-         parse=_names("deployment"), default=(), form="list", fleet_key="deployments"),
-    Knob("model", "--model", "INFOCHECK_MODEL",
-         "the model (or deployment) the gate is about: asked for by name where the contract "
-         "has a way to (the model query parameter of 2025-04-01 and later for info).",
-         parse=lambda v, label: header_safe(str(v), label, "model name"),
-         rows=(("model", lambda c: c.model or "none"),), fleet_key="model"),
-    Knob("info_model_name", "--info-model-name", "INFOCHECK_INFO_MODEL_NAME",
-         "(models contract) the model_name that /info of the same deployment names: the v1 list "
-         "should serve it too (a fleet target's same_as hands over what /info answered instead).",
-         parse=lambda v, label: header_safe(str(v), label, "model name"), fleet_key="info_model_name"),
+    # Here the registered contracts' own knobs join the table (CONTRACT_KNOBS_AFTER).
     Knob("timeout", "--request-timeout", "INFOCHECK_TIMEOUT",
          "seconds to wait for each request (connect, and the whole answer).",
          parse=_number(float, 0.1, 300), default="10",
@@ -320,12 +316,99 @@ KNOBS = (
          "identity for (repeatable; env: comma list).", parse=_scopes, default=(), form="list"),
 )
 
-KNOB_BY_FIELD = {knob.field: knob for knob in KNOBS}
-FLEET_KNOB = KNOB_BY_FIELD["fleet"]
+# The registered contracts' knobs (Contract.knobs) sit after this core knob, in registration
+# order; a knob two contracts declare is one Knob, listed once.
+CONTRACT_KNOBS_AFTER = "auth_header_given"
+
+
+def _table() -> tuple[Knob, ...]:
+    """The core's knobs and every registered contract's. A contract the registry refuses adds
+    none (its run is refused in one line before anything reads the table)."""
+    cut = next(i for i, k in enumerate(CORE_KNOBS) if k.field == CONTRACT_KNOBS_AFTER) + 1
+    core = {name for knob in CORE_KNOBS for name in (knob.field, knob.option, knob.env)}
+    declared: dict[str, Knob] = {}
+    for name in contracts.names():
+        try:
+            contract = contracts.get(name)
+        except contracts.ContractError:
+            continue
+        for knob in contract.knobs:
+            known = declared.setdefault(knob.field, knob)
+            if known is not knob or {knob.field, knob.option, knob.env} & core:
+                raise contracts.ContractError(
+                    f"contract {name!r}: its knob {knob.option} ({knob.field}) is another knob's "
+                    "field, option or variable; a knob two contracts share is one Knob")
+    return CORE_KNOBS[:cut] + tuple(declared.values()) + CORE_KNOBS[cut:]
+
+
+class _Later:
+    """A table built on first use: the contracts' knobs are known once the registry is read,
+    which a contract's own module may not wait for (it imports ConfigError from here)."""
+
+    def __init__(self, build):
+        self._build, self._value = build, None
+
+    def _get(self):
+        if self._value is None:
+            self._value = self._build()
+        return self._value
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self):
+        return len(self._get())
+
+    def __contains__(self, item):
+        return item in self._get()
+
+    def __getitem__(self, key):
+        return self._get()[key]
+
+    def __repr__(self):
+        return repr(self._get())
+
+
+class _LaterTuple(_Later, Sequence):
+    def __add__(self, other):
+        return tuple(self._get()) + tuple(other)
+
+    def __radd__(self, other):
+        return tuple(other) + tuple(self._get())
+
+
+class _LaterDict(_Later, Mapping):
+    pass
+
+
+# Every knob: the core's and the registered contracts' (read through these names).
+KNOBS = _LaterTuple(_table)
+KNOB_BY_FIELD = _LaterDict(lambda: {knob.field: knob for knob in KNOBS})
+FLEET_KNOB = next(knob for knob in CORE_KNOBS if knob.field == "fleet")
 # A fleet file's target keys and the Config field each sets; a fleet run takes none of these
 # fields from its own options or environment.
-FLEET_KEYS = {knob.fleet_key: knob.field for knob in KNOBS if knob.fleet_key}
-FLEET_TARGET_FIELDS = tuple(FLEET_KEYS.values())
+FLEET_KEYS = _LaterDict(lambda: {knob.fleet_key: knob.field for knob in KNOBS if knob.fleet_key})
+FLEET_TARGET_FIELDS = _LaterTuple(lambda: tuple(FLEET_KEYS.values()))
+
+
+def contract_fields() -> tuple[str, ...]:
+    """The Config fields the contracts' knobs set (Config.contract_values holds them)."""
+    core = {knob.field for knob in CORE_KNOBS}
+    return tuple(knob.field for knob in KNOBS if knob.field not in core)
+
+
+def declaring(field: str) -> tuple[str, ...]:
+    """The registered contracts that declare the knob of `field`."""
+    found = []
+    for name in contracts.names():
+        try:
+            if any(knob.field == field for knob in contracts.get(name).knobs):
+                found.append(name)
+        except contracts.ContractError:
+            continue
+    return tuple(found)
+
+
 # The settings of a fleet run itself, which no target's run takes.
 FLEET_RUN_FIELDS = ("fleet", "fleet_slice", "fleet_jobs", "fleet_env_prefixes",
                     "fleet_allow_token_commands", "fleet_allow_azure_identity",

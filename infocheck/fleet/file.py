@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from infocheck import contracts
 from infocheck.configuration import files
 from infocheck.configuration.config import build_config
 from infocheck.configuration.credentials import ci_or_cloud_credential, command_words
@@ -26,9 +27,9 @@ LITERAL_CREDENTIALS = {"api_key", "key", "token", "password", "secret", "authori
                        "access_token", "api-key"}
 VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 KEY_KINDS = {"endpoint": str, "api_key_env": str, "token_command": str, "azure_identity": bool,
-             "token_scope": str, "auth_header": str, "api_version": (str, list),
-             "deployments": (str, list), "model": str, "max_requests": int,
-             "request_timeout": (int, float), "contract": str, "same_as": str, "info_model_name": str}
+             "token_scope": str, "auth_header": str, "api_version": (str, list), "max_requests": int,
+             "request_timeout": (int, float), "contract": str, "same_as": str}
+# A contract's knob's fleet key is given as its Knob.fleet_kind says.
 # Keys of a fleet file only: same_as links a models target to the info target of the same
 # deployment (its run is then told the model_name /info names, and checks the v1 list serves it).
 FLEET_ONLY_KEYS = ("same_as",)
@@ -74,7 +75,7 @@ class Target:
     endpoint: str
     secrets: tuple[str, ...] = ()          # the key read from api_key_env, to mask in any output
     reads: tuple[str, ...] = ()            # the environment variables it takes secrets from
-    contract: str = "info"
+    contract: str = contracts.DEFAULT
     index: int = 0                         # its place in the fleet file (1 is the first)
     same_as: str | None = None             # the info target of the same deployment (models only)
 
@@ -116,9 +117,12 @@ def _links(targets: list[Target], where: str) -> None:
         other = by_name.get(target.same_as.lower())
         if other is None:
             raise FleetError(f"{place}: no target of the fleet is named {files.quoted(target.same_as)}")
-        if target.contract != "models" or other.contract != "info":
-            raise FleetError(f"{place}: it links a target of contract models to the info target of "
-                             f"the same deployment (this one is {target.contract}, "
+        links = contracts.get(target.contract).links   # what the target's contract may name
+        if other.contract not in links:
+            linking, linked = next(((target.contract, name) for name in links), None) or next(
+                (c.name, name) for c in contracts.every() for name in c.links)
+            raise FleetError(f"{place}: it links a target of contract {linking} to the {linked} "
+                             f"target of the same deployment (this one is {target.contract}, "
                              f"{other.name} is {other.contract})")
 
 
@@ -155,7 +159,8 @@ def _target(entry, index: int, where: str, environ: dict, prefixes: tuple[str, .
     for key, value in entry.items():
         if key == "name":
             continue
-        _exact(value, KEY_KINDS[key], f"{where}: {key}")
+        _exact(value, KEY_KINDS[key] if key in KEY_KINDS else KNOB_BY_FIELD[FLEET_KEYS[key]].fleet_kind,
+               f"{where}: {key}")
         if key in FLEET_ONLY_KEYS:
             continue
         knob = KNOB_BY_FIELD[FLEET_KEYS[key]]

@@ -11,6 +11,9 @@ from infocheck import __version__
 from infocheck.judging.judge import EXIT_INTERNAL, EXIT_UNTESTABLE, EXIT_USAGE, VERDICTS, verdict_words
 
 SCHEMA_VERSION = 1
+# The contract of a target report written before there were contracts (not the default, which
+# contracts.DEFAULT names: a report then could only be of the Get Info API).
+BEFORE_CONTRACTS = "info"
 FLEET_EXPLAINED = {
     0: "every target is conformant",
     1: "a target is not conformant (a MUST requirement failed)",
@@ -107,8 +110,9 @@ def document(targets: list[dict], fleet_slice: str | None = None,
 
 
 def contract_of(target: dict) -> str:
-    """The contract a target's run checked (a report from before contracts: info)."""
-    return (target.get("result") or {}).get("contract") or "info"
+    """The contract a target's run checked (a report from before contracts: info's, whatever
+    the default is now)."""
+    return (target.get("result") or {}).get("contract") or BEFORE_CONTRACTS
 
 
 def summarize(entry: dict, metas: dict | None = None) -> dict:

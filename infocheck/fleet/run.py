@@ -311,8 +311,9 @@ class FleetRun:
         identity, problem = self.identities.get(linked, ({}, "its run was not checked"))
         with self.lock:
             scrubber = Scrubber(self.secrets)
+        handed = {key for keys in contracts.get(target.contract).links.values() for key in keys}
         masked, carried = scrub_data({k: v for k, v in identity.items()
-                                      if isinstance(k, str) and isinstance(v, str)}, scrubber)
+                                      if k in handed and isinstance(v, str)}, scrubber)
         return Linked(target.same_as, masked, carried, printable(problem, 300) if problem else "")
 
     def _result(self, path: Path, code: int, ended: str = ""):

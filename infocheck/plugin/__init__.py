@@ -13,6 +13,7 @@ command, or an infocheck option given): in another project it changes nothing.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,6 +37,9 @@ def pytest_cmdline_main(config):
         return None
     from infocheck.plugin import report_paths
     paths = report_paths.resolve(config)
+    refused = refused_contract(config)
+    if refused:
+        return refused
     if not (config.getoption("infocheck_fleet") or os.environ.get("INFOCHECK_FLEET", "").strip()):
         return _listing(config)
     from infocheck.configuration.config import build_config
@@ -43,12 +47,38 @@ def pytest_cmdline_main(config):
     from infocheck.fleet.file import FleetError
     from infocheck.fleet.run import FleetRun
 
+    from infocheck.contracts import ContractError
+
     try:
         settings = build_config(options.given_options(config), dict(os.environ))
         return FleetRun(settings, config.invocation_params.args, Path(config.invocation_params.dir), paths,
                         lambda line: print(line, flush=True)).run()
     except (ConfigError, FleetError) as error:
         raise pytest.UsageError(str(error)) from None
+    except ContractError as error:
+        from infocheck.judging.judge import EXIT_INTERNAL
+        pytest.exit(f"infocheck: {error}", returncode=EXIT_INTERNAL)
+
+
+def refused_contract(config) -> int | None:
+    """The chosen contract, if the registry refuses it (it lacks a member of the Contract
+    interface): one line, the JSON report, and exit 3, since infocheck itself is broken. A name
+    that is no contract's is left to the configuration's usage error."""
+    from infocheck import contracts
+
+    name = (config.getoption("infocheck_contract") or os.environ.get("INFOCHECK_CONTRACT", "")
+            or contracts.DEFAULT).strip().lower()
+    if name not in contracts.names():
+        return None
+    try:
+        contracts.get(name)
+    except contracts.ContractError as error:
+        from infocheck.judging.judge import EXIT_INTERNAL
+        from infocheck.reports.json_report import write_stopped
+        print(f"ERROR: infocheck: {error}", file=sys.stderr, flush=True)
+        write_stopped(config, str(error), EXIT_INTERNAL)
+        return EXIT_INTERNAL
+    return None
 
 
 def _listing(config):
@@ -74,6 +104,8 @@ def pytest_configure(config):
 
     if not config.getoption("--hypothesis-profile", None):
         hypothesis_settings.load_profile("gate")
+    from infocheck.contracts import ContractError
+
     try:
         context = setup.context(config, options.given_options(config), dict(os.environ))
     except ConfigError as error:
@@ -82,6 +114,8 @@ def pytest_configure(config):
         if not is_worker(config):
             write_stopped(config, str(error), EXIT_USAGE)
         raise pytest.UsageError(str(error)) from None
+    except ContractError as error:   # refused in pytest_cmdline_main already, but for a worker
+        pytest.exit(f"infocheck: {error}", returncode=3)
     config.stash[CONTEXT] = context
     collection.register_markers(config, context.catalogue)
     setup.register(config, context)

@@ -68,9 +68,9 @@ def embedded(config, settings):
         server, defaults = settings.contract.embedded_server(key)
         config.add_cleanup(server.stop)
         url = server.url
-    return replace(settings, endpoint=url, api_key=Secret(key), embedded_server=True,
-                   deployments=settings.deployments or defaults.get("deployments", ()),
-                   model=settings.model or defaults.get("model"))
+    # What the server serves, where the user named nothing of it (info: its deployments and model).
+    unnamed = {name: value for name, value in defaults.items() if not getattr(settings, name)}
+    return settings.with_values(endpoint=url, api_key=Secret(key), embedded_server=True, **unnamed)
 
 
 def register(config, run: RunContext) -> None:

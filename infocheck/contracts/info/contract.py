@@ -7,9 +7,9 @@ import datetime as dt
 import re
 from urllib.parse import urlsplit
 
-from infocheck.configuration.knobs import ConfigError
+from infocheck.configuration.knobs import ConfigError, Knob, names_of
 from infocheck.configuration.urls import base_of, joined
-from infocheck.contracts.base import Contract
+from infocheck.contracts.base import MODEL, Contract
 from infocheck.contracts.info import profiles
 
 API_VERSION_FORMAT = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(-preview)?$")  # ASCII digits only
@@ -84,6 +84,11 @@ class InfoContract(Contract):
     title = "the Azure AI Model Inference Get Info API (GET /info)"
     default_api_version = "2024-04-01-preview"
     fixtures_plugin = "infocheck.contracts.info.fixtures"
+    knobs = (Knob("deployments", "--deployment", "INFOCHECK_DEPLOYMENTS",
+                  "a deployment to query through azureml-model-deployment (repeatable; env: comma "
+                  "list).", parse=names_of("deployment"), default=(), form="list",
+                  fleet_key="deployments", fleet_kind=(str, list)),
+             MODEL)
     flavours = {
         "reference": "the contract at its best",
         "serverless": "like a real serverless endpoint of 2024-05-01-preview, quirks included",
@@ -205,9 +210,6 @@ class InfoContract(Contract):
     def embedded_defaults(self) -> dict:
         from infocheck.contracts.info.server import DEFAULT_MODELS
         return {"deployments": tuple(DEFAULT_MODELS), "model": next(iter(DEFAULT_MODELS))}
-
-    def embedded_server(self, key: str):
-        return self.reference_server(key).start_in_a_process(), self.embedded_defaults()
 
 
 CONTRACT = InfoContract()

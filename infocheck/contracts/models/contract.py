@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from infocheck.configuration.knobs import ConfigError
-from infocheck.contracts.base import Contract
+from infocheck.configuration.knobs import ConfigError, Knob, header_safe
+from infocheck.contracts.base import MODEL, Contract
 from infocheck.contracts.checking import shown
 
 VERSIONS = ("none", "v1", "preview")     # "none": no api-version parameter (the default)
@@ -39,6 +39,15 @@ class ModelsContract(Contract):
     title = "the OpenAI v1 models API (GET /models, GET /models/{id})"
     default_api_version = ""
     fixtures_plugin = "infocheck.contracts.models.fixtures"
+    knobs = (MODEL,
+             Knob("info_model_name", "--info-model-name", "INFOCHECK_INFO_MODEL_NAME",
+                  "(models contract) the model_name that /info of the same deployment names: the "
+                  "v1 list should serve it too (a fleet target's same_as hands over what /info "
+                  "answered instead).", parse=lambda v, label: header_safe(str(v), label, "model name"),
+                  fleet_key="info_model_name"))
+    # A target's same_as names the info target of the same deployment; its model_name (or how
+    # long it was) is handed over, and MODELS-SAME-AS-INFO judges it.
+    links = {"info": ("model_name", "model_name_length")}
     flavours = {
         "reference": "the contract at its best (Bearer or api-key, Azure's error body, "
                      "api-version v1 or preview accepted)",
@@ -140,9 +149,6 @@ class ModelsContract(Contract):
     def embedded_defaults(self) -> dict:
         from infocheck.contracts.models.server import DEFAULT_MODELS
         return {"model": DEFAULT_MODELS[0]["id"]}
-
-    def embedded_server(self, key: str):
-        return self.reference_server(key).start_in_a_process(), self.embedded_defaults()
 
 
 CONTRACT = ModelsContract()

@@ -1,0 +1,1 @@
+"""The info contract's suites (a package: see suites/__init__.py)."""

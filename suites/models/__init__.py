@@ -1,0 +1,1 @@
+"""The models contract's suites (a package: see suites/__init__.py)."""
