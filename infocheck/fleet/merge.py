@@ -57,15 +57,15 @@ def read(path: str) -> Report:
     shown = files.where(path)
     found = report_model.read(path, INPUT_LIMIT, shown=shown)
     folder = Path(path).resolve().parent
-    if isinstance(found, report_model.FleetReport):
-        doc = found.to_dict()
+    fleet, doc = isinstance(found, report_model.FleetReport), found.to_dict()
+    del found   # the plain document from here on: one copy of a large report in memory, not two
+    if fleet:
         targets = doc["targets"]
         for target in targets:
             target["detail"] = _link(folder, target.get("detail"))
         indexes = [t["index"] for t in targets if "index" in t]
         return Report(shown, [rejudge.rejudged(t) for t in targets], False, doc["slice"],
                       doc.get("fleet"), indexes, doc.get("missing", ()))
-    doc = found.to_dict()
     name = folder.name
     if not NAME.fullmatch(name):
         raise ReportError(f"{shown}: a single run's report is named after its folder, "

@@ -341,7 +341,7 @@ def _in_words(problem) -> str:
 
 def _agrees(verdict: str, code: int, where: str) -> None:
     from infocheck.configuration import files
-    words = ExitCode(code).verdict if code in ExitCode._value2member_map_ else INTERRUPTED
-    if words != verdict or code not in ExitCode._value2member_map_:
+    words = _code(code).verdict if isinstance(_code(code), ExitCode) else None
+    if words != verdict:
         raise ReportError(f"{where}: not an infocheck report: the verdict {files.quoted(verdict)} "
                           f"is not what exit code {code} means")
