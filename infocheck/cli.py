@@ -7,8 +7,11 @@ import sys
 
 from infocheck import __version__
 from infocheck.bundle import command_ini, folder
+# The enumeration alone (judging/exit_codes.py imports nothing of infocheck's), not the judge:
+# --help and a mistyped option start faster.
+from infocheck.judging.exit_codes import ExitCode
 
-EXIT_USAGE = 4   # judging.judge.EXIT_USAGE, not imported: --help and a mistyped option start faster
+EXIT_USAGE = ExitCode.USAGE
 USAGE = """\
 usage: infocheck [options] [TESTS_FOLDER ...]
        infocheck serve [--contract NAME] [--flavour NAME] [--port N]
@@ -58,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         return (fleet_files.merge_main if args[0] == "merge" else fleet_files.diff_main)(args[1:])
     if args[:1] in (["--version"], ["version"]):
         print(f"infocheck {__version__}")
-        return 0
+        return ExitCode.CONFORMANT
     if "-h" in args or "--help" in args:
         print(USAGE)
     else:

@@ -15,25 +15,21 @@ import os
 import re
 import sys
 import tempfile
-from decimal import Decimal
 from pathlib import Path
 
-from infocheck.bundle import validator
 from infocheck.configuration import files
 from infocheck.fleet import model, rejudge, render
 from infocheck.fleet.file import NAME
-from infocheck.judging.judge import EXIT_INTERNAL, EXIT_UNTESTABLE, EXIT_USAGE, VERDICTS
+from infocheck.judging import report_model
+from infocheck.judging.exit_codes import ExitCode
 from infocheck.usage import OneLineParser
 from infocheck.wire.printable import printable
 
-INPUT_LIMIT = 256 * 1024 * 1024
-REPORT_DEPTH = 16          # a report is never deeper than a few levels
-NUMBER_LIMIT = 10 ** 12    # no count, duration or code in a report comes near it
+INPUT_LIMIT = report_model.INPUT_LIMIT
+REPORT_DEPTH = report_model.REPORT_DEPTH
+NUMBER_LIMIT = report_model.NUMBER_LIMIT
 DETAIL = re.compile(r"(targets/[A-Za-z0-9._-]{1,64}/)?infocheck\.html")   # the links infocheck writes
-
-
-class ReportError(Exception):
-    """An input report cannot be used; the message names the file and says why in words."""
+ReportError = report_model.ReportError   # an input report cannot be used (its message says why)
 
 
 # -- reading one report ----------------------------------------------------------------------
@@ -59,35 +55,17 @@ def load(path: str) -> list[dict]:
 def read(path: str) -> Report:
     """A report, checked and judged again; see load."""
     shown = files.where(path)
-    try:
-        data = files.read_bytes(path, INPUT_LIMIT, "report")
-        doc = files.load_json(data, shown, "report", REPORT_DEPTH)
-    except files.FileError as error:
-        raise ReportError(str(error)) from None
-    _numbers_in_range(doc, shown)
-    fleet = isinstance(doc, dict) and doc.get("report") == "fleet"
-    problem = next(iter(validator("infocheck-fleet" if fleet else "infocheck-report").iter_errors(doc)), None)
-    if problem is not None:
-        raise ReportError(f"{shown}: not an infocheck {'fleet ' if fleet else ''}report: "
-                          f"{_in_words(problem)}")
+    found = report_model.read(path, INPUT_LIMIT, shown=shown)
     folder = Path(path).resolve().parent
+    fleet, doc = isinstance(found, report_model.FleetReport), found.to_dict()
+    del found   # the plain document from here on: one copy of a large report in memory, not two
     if fleet:
         targets = doc["targets"]
         for target in targets:
-            _agrees(target["verdict"], target["exit_code"], f"{shown}: target {target['name']}")
-            if target["result"] is not None:
-                _agrees(target["result"]["verdict"], target["result"]["exit_code"],
-                        f"{shown}: target {target['name']}'s result")
             target["detail"] = _link(folder, target.get("detail"))
-        _agrees(doc["verdict"], doc["exit_code"], shown)
-        codes = [t["exit_code"] for t in targets] + ([EXIT_UNTESTABLE] if doc.get("missing") else [])
-        if doc["exit_code"] != model.fleet_exit(codes):
-            raise ReportError(f"{shown}: not an infocheck fleet report: its exit code "
-                              f"{doc['exit_code']} is not the one its targets' give")
         indexes = [t["index"] for t in targets if "index" in t]
         return Report(shown, [rejudge.rejudged(t) for t in targets], False, doc["slice"],
                       doc.get("fleet"), indexes, doc.get("missing", ()))
-    _agrees(doc["verdict"], doc["exit_code"], shown)
     name = folder.name
     if not NAME.fullmatch(name):
         raise ReportError(f"{shown}: a single run's report is named after its folder, "
@@ -161,45 +139,6 @@ def _absent(count: int, present: set[int], name) -> list[str]:
     return found + ([f"and {more} more"] if more > 0 else [])
 
 
-def _numbers_in_range(doc, shown: str) -> None:
-    stack = [(doc, "$")]
-    while stack:
-        item, where = stack.pop()
-        if isinstance(item, bool) or item is None or isinstance(item, str):
-            continue
-        if isinstance(item, (int, float, Decimal)):
-            if not (abs(item) <= NUMBER_LIMIT):     # also false for NaN
-                raise ReportError(f"{shown}: not an infocheck report: the number at "
-                                  f"{printable(where, 200)} is out of any range a report has")
-        elif isinstance(item, dict):
-            stack.extend((value, f"{where}.{key}") for key, value in item.items())
-        elif isinstance(item, list):
-            stack.extend((value, f"{where}[{index}]") for index, value in enumerate(item))
-
-
-def _in_words(problem) -> str:
-    """A schema violation as a person reads it: what is missing or wrong, and where."""
-    where = " → ".join(str(p) for p in problem.absolute_path)
-    place = f" in {where}" if where else ""
-    if problem.validator == "required":
-        present = problem.instance if isinstance(problem.instance, dict) else {}
-        missing = next((m for m in problem.validator_value if m not in present), "a member")
-        said = f"it has no {missing}{place}, which every infocheck report has"
-    elif problem.validator == "additionalProperties":
-        said = f"it has members no infocheck report has{place}"
-    elif problem.validator in ("type", "enum", "const", "pattern", "minimum", "maximum", "minItems"):
-        said = f"{where or 'the document'} is not what an infocheck report holds there ({problem.message})"
-    else:
-        said = f"{where or 'the document'}: {problem.message}"
-    return printable(said, 300)
-
-
-def _agrees(verdict: str, code: int, where: str) -> None:
-    if VERDICTS.get(code) != verdict:
-        raise ReportError(f"{where}: not an infocheck report: the verdict {files.quoted(verdict)} "
-                          f"is not what exit code {code} means")
-
-
 def _link(folder: Path, detail) -> str | None:
     """An input's link to a target's full report, made absolute; only a link infocheck writes
     itself is kept (a report's text is not a place to take a URL from)."""
@@ -235,7 +174,7 @@ class Merge:
             self._seen[folded] = files.where(path)
             self._next_index += 1
             target.setdefault("index", self._next_index)
-            data = json.dumps(target, ensure_ascii=False).encode("utf-8")
+            data = report_model.TargetReport.from_dict(target).to_line().encode("utf-8")
             self._places.append((self._spool.tell(), len(data)))
             self._spool.write(data)
             self.summaries.append(model.summarize(target, self.metas))
@@ -255,17 +194,15 @@ class Merge:
         for i in order:
             offset, length = self._places[i]
             self._spool.seek(offset)
-            yield json.loads(self._spool.read(length))
+            yield report_model.target_from_line(self._spool.read(length)).to_dict()
 
     def write_json(self, path: Path) -> None:
         base = path.resolve().parent
-        head = json.dumps(self.head(), indent=2, ensure_ascii=False)
+        head = report_model.FleetReport.from_dict(self.head())
+        targets = (report_model.TargetReport.from_dict(dict(entry, detail=_relative(entry["detail"], base)))
+                   for entry in self.entries())
         with open(path, "w", encoding="utf-8") as out:
-            out.write(head[:-2] + ',\n  "targets": [')
-            for number, entry in enumerate(self.entries()):
-                entry["detail"] = _relative(entry["detail"], base)
-                out.write(("," if number else "") + "\n    " + json.dumps(entry, ensure_ascii=False))
-            out.write("\n  ]\n}\n")
+            report_model.write_streamed(out, head, targets)
 
     def html(self, path: Path) -> str:
         """The page, its links relative to where it is written."""
@@ -342,7 +279,7 @@ def diff(old: list[dict], new: list[dict]) -> dict:
                 changes["fixes"].append(change)
             elif previous in BAD and verdict not in BAD:
                 changes["unresolved"].append(change)
-    changes["exit_code"] = 1 if changes["regressions"] else 0
+    changes["exit_code"] = ExitCode.NOT_CONFORMANT if changes["regressions"] else ExitCode.CONFORMANT
     return changes
 
 
@@ -459,11 +396,11 @@ def _guarded(command: str, work) -> int:
         return work()
     except (ReportError, _Unwritable) as error:
         print(f"ERROR: infocheck {command}: {printable(str(error), 2000)}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except Exception as error:   # noqa: BLE001 - whatever broke is infocheck's, said in one line
         print(f"INTERNAL ERROR: infocheck {command}: {type(error).__name__}: "
               f"{printable(str(error), 500)}", file=sys.stderr)
-        return EXIT_INTERNAL
+        return ExitCode.INTERNAL
 
 
 def _parser(command: str, description: str) -> argparse.ArgumentParser:

@@ -8,15 +8,16 @@ import hashlib
 import sys
 
 from infocheck import __version__
+from infocheck.judging.exit_codes import ExitCode, worst
 from infocheck.judging.judge import EXIT_INTERNAL, EXIT_UNTESTABLE, EXIT_USAGE, VERDICTS, verdict_words
+from infocheck.judging.report_model import SCHEMA_VERSION
 
-SCHEMA_VERSION = 1
 # The contract of a target report written before there were contracts (not the default, which
 # contracts.DEFAULT names: a report then could only be of the Get Info API).
 BEFORE_CONTRACTS = "info"
 FLEET_EXPLAINED = {
-    0: "every target is conformant",
-    1: "a target is not conformant (a MUST requirement failed)",
+    ExitCode.CONFORMANT: "every target is conformant",
+    ExitCode.NOT_CONFORMANT: "a target is not conformant (a MUST requirement failed)",
     EXIT_UNTESTABLE: "a target could not be tested completely",
     EXIT_INTERNAL: "infocheck itself failed on a target; this says nothing about that endpoint",
     EXIT_USAGE: "a target's run was misconfigured",
@@ -32,14 +33,10 @@ def lost(change: dict) -> bool:
 
 
 def fleet_exit(codes) -> int:
-    """The fleet's exit code from its targets': a usage error first (the run is not what was
-    asked for); then, as in a single run, a MUST failure before infocheck's own error; then a
-    target not tested; else 0."""
-    codes = list(codes)
-    for code in (EXIT_USAGE, 1, EXIT_INTERNAL, EXIT_UNTESTABLE):
-        if code in codes:
-            return code
-    return next((c for c in codes if c != 0), 0)
+    """The fleet's exit code from its targets' (judging/exit_codes.py: worst): a usage error
+    first (the run is not what was asked for); then, as in a single run, a MUST failure before
+    infocheck's own error; then a target not tested; else 0."""
+    return worst(codes)
 
 
 def target_entry(name: str, result: dict | None, problem: str = "", detail: str | None = None,

@@ -20,6 +20,7 @@ import datetime as dt
 from functools import lru_cache
 
 from infocheck.judging.catalogue import Catalogue, Requirement, Shape
+from infocheck.judging.exit_codes import ExitCode, worst
 from infocheck.judging.judge import (EXIT_INTERNAL, EXIT_UNTESTABLE, EXPLAINED, judge,
                                      requirement_verdicts, settled, verdict_words)
 from infocheck.judging.outcome import FAILURES, ORDER, Outcome, TestOutcome
@@ -32,9 +33,8 @@ OUTCOMES = {str(o): o for o in Outcome}
 
 
 def worse(*codes: int) -> int:
-    """The worse of exit codes, as a fleet ranks them (fleet/model.py: fleet_exit)."""
-    from infocheck.fleet.model import fleet_exit
-    return fleet_exit(codes)
+    """The worse of exit codes, as a fleet ranks them (judging/exit_codes.py: worst)."""
+    return worst(codes)
 
 
 @lru_cache(maxsize=1)
@@ -140,12 +140,12 @@ def from_results(result: dict) -> tuple[int, str, dict[str, str]]:
     tests = settled(outcomes_of(result), policy)
     code = judge(0, tests, policy)
     why = ""
-    if code == 1:
+    if code == ExitCode.NOT_CONFORMANT:
         failed = sorted({i for t in tests if t.outcome == Outcome.FAILED for i in t.failed_requirements})
         why = ("failed " + ", ".join(failed[:6])) if failed else "a waiver it recorded has expired"
     if code == EXIT_UNTESTABLE:
         why = "a check was not tested, or the positive request did not pass"
-    if code == 0 and any(t.outcome == Outcome.ERROR for t in tests):
+    if code == ExitCode.CONFORMANT and any(t.outcome == Outcome.ERROR for t in tests):
         code, why = EXIT_UNTESTABLE, "a test errored"
     if not tests:
         code, why = worse(code, EXIT_UNTESTABLE), "it holds no test results: nothing shows a check ran"
@@ -178,7 +178,7 @@ def rejudged(entry: dict) -> dict:
     result = entry.get("result")
     said = worse(entry["exit_code"], result["exit_code"]) if result else entry["exit_code"]
     if result is None:
-        if entry["exit_code"] == 0:
+        if entry["exit_code"] == ExitCode.CONFORMANT:
             return dict(entry, exit_code=EXIT_INTERNAL, verdict=verdict_words(EXIT_INTERNAL),
                         problem="its report says CONFORMANT but holds no result")
         return entry

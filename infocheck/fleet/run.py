@@ -12,7 +12,6 @@ target by target, so that what must be withheld is that target's text alone; a t
 answers carried another target's credential fails the contract's no-echo requirement."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -26,6 +25,9 @@ from infocheck.configuration.knobs import FLEET_RUN_FIELDS, FLEET_TARGET_FIELDS,
 from infocheck.fleet import file as fleet
 from infocheck.fleet import model, render
 from infocheck.fleet.channel import CREDENTIAL_SOURCE, KEY_VARIABLE, SAME_AS, Channel, Linked, hand_over
+from infocheck.judging import echoes, report_model
+from infocheck.judging.echoes import ECHO_MESSAGE  # noqa: F401 - its words, where they were
+from infocheck.judging.exit_codes import ExitCode
 from infocheck.judging.judge import EXIT_INTERNAL, EXIT_USAGE, verdict_words
 from infocheck.reports.junit import combined as junit
 from infocheck.wire.printable import printable
@@ -37,7 +39,6 @@ DROPPED_OPTIONS = tuple(k.option for k in KNOBS if k.field in FLEET_RUN_FIELDS) 
     "--html", "--junitxml", "--junit-xml", "--infocheck-json")
 DROPPED_FLAGS = tuple(k.option for k in KNOBS if k.field in FLEET_RUN_FIELDS and k.form == "flag")
 RESULT_LIMIT = 64 * 1024 * 1024
-EXIT_CODES = (0, 1, 2, EXIT_INTERNAL, EXIT_USAGE)   # infocheck's five
 CHILD_ENV_DROPPED = {k.env for k in KNOBS if k.field in FLEET_TARGET_FIELDS + FLEET_RUN_FIELDS} | {
     CREDENTIAL_SOURCE, KEY_VARIABLE, SAME_AS}
 TARGET_FILES = ("output.txt", "infocheck.json", "infocheck.html", "junit.xml")
@@ -264,7 +265,7 @@ class FleetRun:
         # pytest's own codes, or a signal's (-9: killed), are no exit code of a gate's: they say
         # only that the run did not end as infocheck ends one, which is infocheck's failure.
         ended = f"exit {code}" if code >= 0 else f"signal {-code} (killed)"
-        if code not in EXIT_CODES:
+        if code not in set(ExitCode):   # infocheck's five; a signal or pytest's own is none
             code = EXIT_INTERNAL
         result, problem = self._result(result_path, code, ended)
         identity = (result or {}).get("identity")
@@ -272,7 +273,7 @@ class FleetRun:
                                                 problem)
         entry = model.target_entry(target.name, result, problem, self._detail(target),
                                    index=target.index)
-        if result is None and code in (2, EXIT_USAGE):   # it said why on its terminal: say which it was
+        if result is None and code in (ExitCode.UNTESTABLE, EXIT_USAGE):   # it said why on its terminal: say which it was
             entry.update(exit_code=code, verdict=verdict_words(code))
         if result is not None and (result["exit_code"] != code or ended != f"exit {code}"):
             # stopped before it judged itself, or killed after
@@ -320,10 +321,12 @@ class FleetRun:
         """The target's result document, or why there is none (its terminal output is kept in
         output.txt beside it; nothing is read back out of it)."""
         try:
-            with open(path, "rb") as file:
-                raw = file.read(RESULT_LIMIT)
-            return json.loads(raw), ""
-        except (OSError, ValueError):
+            return report_model.read(path, RESULT_LIMIT, shown=f"{path.parent.name}/{path.name}").to_dict(), ""
+        except report_model.ReportError as error:
+            if path.is_file():
+                return None, (f"the run ended with {ended or f'exit {code}'} and its result cannot be read "
+                              f"({printable(str(error), 300)}); its terminal output is in "
+                              f"{path.parent.name}/output.txt")
             return None, (f"the run ended with {ended or f'exit {code}'} and left no result; its terminal output "
                           f"is in {path.parent.name}/output.txt")
 
@@ -357,7 +360,7 @@ class FleetRun:
         """The fleet's reports, each on its own: one that cannot be made does not keep the
         others from being written. Whether all were."""
         makers = {
-            "json": lambda: json.dumps(doc, indent=2, ensure_ascii=False) + "\n",
+            "json": lambda: report_model.FleetReport.from_dict(doc).to_json() + "\n",
             "html": lambda: render.html(doc, summaries, metas),
             "junit": lambda: junit([(t.name, self.folder / t.name / "junit.xml") for t in targets]),
         }
@@ -415,22 +418,6 @@ def scrub_data(data, scrubber: Scrubber):
     return clean(data), found
 
 
-ECHO_MESSAGE = ("the endpoint's answers carried a credential of another target of this fleet "
-                "(masked or withheld in these reports); an endpoint never sends a credential")
-
-
 def echoed_elsewhere(entry: dict) -> dict:
-    """The target fails its contract's no-echo requirement: its answers carried a credential
-    its own run did not send."""
-    result = entry.get("result")
-    if result is None:
-        return entry
-    echo = contracts.get(result.get("contract") or contracts.DEFAULT).catalogue.echo
-    for requirement in result.get("requirements", []):
-        if requirement["id"] == echo:
-            requirement["verdict"] = "failed"
-            requirement["messages"] = [f"[MUST {echo}] {ECHO_MESSAGE}"] + requirement["messages"]
-    if result["exit_code"] not in (1, EXIT_USAGE):
-        result.update(exit_code=1, verdict=verdict_words(1), explanation="a MUST requirement failed")
-    entry = dict(entry, exit_code=result["exit_code"], verdict=result["verdict"])
-    return entry
+    """The target fails its contract's no-echo requirement (judging/echoes.py judges it)."""
+    return echoes.echoed_elsewhere(entry, lambda name: contracts.get(name or contracts.DEFAULT).catalogue.echo)

@@ -6,27 +6,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from infocheck.judging.exit_codes import INTERRUPTED, ExitCode
 from infocheck.judging.outcome import FAILURES, ORDER, Outcome, TestOutcome
 from infocheck.judging.policy import Policy
 
-EXIT_UNTESTABLE, EXIT_INTERNAL, EXIT_USAGE = 2, 3, 4
-VERDICTS = {
-    0: "CONFORMANT",
-    1: "NOT CONFORMANT",
-    EXIT_UNTESTABLE: "COULD NOT TEST",
-    EXIT_INTERNAL: "INTERNAL ERROR",
-    EXIT_USAGE: "USAGE ERROR",
-}
+# The enumeration's members under the names the code has long used (judging/exit_codes.py).
+EXIT_UNTESTABLE, EXIT_INTERNAL, EXIT_USAGE = ExitCode.UNTESTABLE, ExitCode.INTERNAL, ExitCode.USAGE
+VERDICTS = {code: code.verdict for code in ExitCode}
 EXPLAINED = {
-    0: "every MUST requirement checked passed",
-    1: "a MUST requirement failed",
+    ExitCode.CONFORMANT: "every MUST requirement checked passed",
+    ExitCode.NOT_CONFORMANT: "a MUST requirement failed",
     EXIT_UNTESTABLE: "the endpoint could not be checked completely (see 'not tested')",
     EXIT_INTERNAL: "infocheck itself failed; this says nothing about the endpoint",
 }
 
 
 def verdict_words(status: int | None) -> str:
-    return VERDICTS.get(status, "INTERRUPTED")
+    return VERDICTS.get(status, INTERRUPTED)
 
 
 def settle(test: TestOutcome, policy: Policy) -> TestOutcome:
@@ -65,7 +61,7 @@ def judge(status: int, tests, policy: Policy, *, misused: bool = False,
     positive request (the catalogue's `positive` requirement) that did not pass, means the
     endpoint could not be tested (2), never 0; and so does a session in which no test ran at
     all (--collect-only, --fixtures: pytest ends 0, but nothing was checked)."""
-    if status not in (0, 1):
+    if status not in (ExitCode.CONFORMANT, ExitCode.NOT_CONFORMANT):
         return status          # interrupted, a usage error, or stopped as untestable
     tests = settled(tests, policy)
     failed = any(t.outcome == Outcome.FAILED for t in tests)
@@ -74,15 +70,15 @@ def judge(status: int, tests, policy: Policy, *, misused: bool = False,
     if internal and not failed:
         return EXIT_INTERNAL
     if policy.expired():
-        return 1
-    if status == 0 and not tests:
+        return ExitCode.NOT_CONFORMANT
+    if status == ExitCode.CONFORMANT and not tests:
         return EXIT_UNTESTABLE
     positive = policy.catalogue.positive
     untested = any(t.outcome == Outcome.NOT_TESTED for t in tests) or any(
         t.outcome != Outcome.PASSED for t in tests if positive in t.requirements)
     if not failed and untested:
         return EXIT_UNTESTABLE
-    return 1 if failed else status   # status: also a team's test that errored
+    return ExitCode.NOT_CONFORMANT if failed else status   # status: also a team's test that errored
 
 
 def instead_of_an_endpoint(status: int) -> int:
@@ -90,7 +86,7 @@ def instead_of_an_endpoint(status: int) -> int:
     was given (not because --embedded asked for it): the reference server's pass or failure
     says nothing of an endpoint nobody named, so the run could not test (2); a usage error,
     infocheck's own error or an interruption stay what they are."""
-    return EXIT_UNTESTABLE if status in (0, 1) else status
+    return EXIT_UNTESTABLE if status in (ExitCode.CONFORMANT, ExitCode.NOT_CONFORMANT) else status
 
 
 def requirement_verdicts(catalogue, tests, api_version: str | None = None) -> dict[str, tuple[Outcome, list[TestOutcome]]]:

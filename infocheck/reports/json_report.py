@@ -1,16 +1,17 @@
 """reports/infocheck.json: the run's verdict, its redacted configuration, per requirement its
 level, verdict, tests, messages and first transcript, and every test's result as data. Its
-format is schemas/infocheck-report.json; merge and diff read nothing else."""
+format is schemas/infocheck-report.json, written through its model (judging/report_model.py,
+which merge, diff and a fleet read it by); merge and diff read nothing else."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import pytest
 
 from infocheck import __version__
 from infocheck.judging.outcome import Outcome
+from infocheck.judging.report_model import RunReport
 from infocheck.wire.printable import printable
 
 EXCHANGE_LIMIT = 4000   # characters of the one transcript infocheck.json keeps per requirement
@@ -62,6 +63,11 @@ def document(results, settings, configuration) -> dict:
     return found
 
 
+def report(results, settings, configuration) -> RunReport:
+    """The run's report as the model."""
+    return RunReport.from_dict(document(results, settings, configuration))
+
+
 def result_entry(t) -> dict:
     entry = {"test": t.nodeid, "api_version": t.api_version, "requirements": list(t.requirements),
              "levels": list(t.levels), "outcome": str(t.outcome or Outcome.NOT_RUN),
@@ -84,8 +90,7 @@ class JsonReport:
         if target is None:
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(document(self.results, self.settings, self.configuration), indent=2,
-                          ensure_ascii=False)
+        text = report(self.results, self.settings, self.configuration).to_json()
         target.write_text(self.scrubber.text(text) + "\n", encoding="utf-8")
 
 
@@ -113,7 +118,7 @@ def write_stopped(config, reason: str, code: int) -> None:
         return
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(stopped_document(printable(reason, 2000), code), indent=2,
-                                     ensure_ascii=False) + "\n", encoding="utf-8")
+        text = RunReport.from_dict(stopped_document(printable(reason, 2000), code)).to_json()
+        target.write_text(text + "\n", encoding="utf-8")
     except OSError:
         pass    # the usage error is said on the terminal all the same
