@@ -95,9 +95,9 @@ def attempt(call):
         return "raised", error
 
 
-# The requirement whose request sends a listed id with "/" as the SDK does (percent-encoded):
-# today MODELS-SLASH-ID; MODELS-RETRIEVE-200 once the MUST retrieve sends the SDK's form.
-SDK_SLASH_FORM = ("MODELS-SLASH-ID", "MODELS-RETRIEVE-200")
+# The requirement whose request sends a listed id with "/" as the pinned SDK does (percent-encoded,
+# the slash as %2F): the MUST retrieve (the raw slash is MODELS-SLASH-ID, a SHOULD).
+SDK_SLASH_FORM = "MODELS-RETRIEVE-200"
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r["contract"] == "models"],
@@ -124,18 +124,14 @@ def test_each_models_flavour_is_what_the_table_says_and_the_openai_sdk_agrees(tm
         isinstance(m.id, str) and m.id and m.object == "model" and type(m.created) is int
         and isinstance(m.owned_by, str) for m in listing[1])
     assert complete == (said["MODELS-LIST-SHAPE"] == "passed"), (listing, said)
-    # A listed id: the SDK retrieves each it asks for as itself, or infocheck does not pass it.
-    if plain:   # (tgi lists one id, with a slash)
-        works = all(kind == "ok" and got.id == asked for (kind, got), asked in zip(retrieved, plain))
-        assert works == (said["MODELS-RETRIEVE-200"] == "passed"), (retrieved, said)
-    # A listed id with "/": where the SDK's form works, the requirement sending it passes; where
-    # it breaks, infocheck does not pass every retrieve requirement.
-    if slashed:
-        kind, got = with_slash[0]
-        if kind == "ok" and got.id == slashed[0]:
-            assert any(said[r] == "passed" for r in SDK_SLASH_FORM), said
-        else:
-            assert not all(said[r] == "passed" for r in SDK_SLASH_FORM), (with_slash, said)
+    # The listed ids the SDK asks for (up to three without "/", one with), as it sends them: the
+    # MUST retrieve (SDK_SLASH_FORM) sends each the same way, so it passes exactly when the SDK
+    # gets every one back as itself. (tgi lists one id, with a slash.)
+    asked = plain + slashed
+    if asked:
+        works = all(kind == "ok" and got.id == wanted
+                    for (kind, got), wanted in zip(retrieved + with_slash, asked))
+        assert works == (said[SDK_SLASH_FORM] == "passed"), (retrieved, with_slash, said)
     # An unknown id raises NotFoundError exactly when MODELS-UNKNOWN-404 passes.
     assert (unknown[0] == "raised" and isinstance(unknown[1], openai.NotFoundError)) == \
         (said["MODELS-UNKNOWN-404"] == "passed"), (unknown, said)

@@ -83,12 +83,14 @@ FLAVOURS = {
                "the endpoint does not check credentials"),
     "tgi": (set(), {"MODELS-CREATED-REAL"}, "created 0: 0, the Unix epoch"),
     # As measured on the real servers (docs/contracts.md, "Measured on real servers").
-    "litellm": ({"MODELS-AUTH-WRONG-KEY", "MODELS-AUTH-NEAR-MISS", "MODELS-NO-5XX"},
-                {"MODELS-CREATED-REAL", "MODELS-ERROR-SHAPE", "MODELS-RETRIEVE-MATCHES"},
+    "litellm": ({"MODELS-AUTH-WRONG-KEY", "MODELS-AUTH-NEAR-MISS", "MODELS-NO-5XX", "MODELS-RETRIEVE-200"},
+                {"MODELS-AUTH-MALFORMED", "MODELS-CREATED-REAL", "MODELS-ERROR-SHAPE",
+                 "MODELS-RETRIEVE-MATCHES", "MODELS-SLASH-ID"},
                 "LiteLLM's constant"),
     "fastchat": ({"MODELS-RETRIEVE-200"}, {"MODELS-CREATED-STABLE", "MODELS-ERROR-SHAPE"},
                  "no retrieve route: GET /models/{id} answers FastAPI's 404"),
-    "llama-cpp-python": ({"MODELS-LIST-SHAPE"}, {"MODELS-ERROR-SHAPE"}, "'created' is a required property"),
+    "llama-cpp-python": ({"MODELS-LIST-SHAPE", "MODELS-RETRIEVE-200"}, {"MODELS-ERROR-SHAPE"},
+                         "'created' is a required property"),
 }
 
 
