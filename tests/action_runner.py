@@ -129,3 +129,15 @@ def _stand_in(uses: str, given: dict, name: str, workspace: Path, artifacts: Pat
             shutil.copytree(source, artifacts / given["name"])
         return StepResult(name, "success", f"(stand-in) uploaded {given['path']} as {given['name']}")
     raise AssertionError(f"the runner has no stand-in for {uses}")
+
+
+def offline_run(action, workspace: Path, **inputs) -> ActionRun:
+    """The Action at `action` ((its folder, a bin folder with a Python)) run with these inputs,
+    pip offline and building with the setuptools already here (PIP_NO_BUILD_ISOLATION=0 is
+    pip's spelling of --no-build-isolation)."""
+    from harness import clean_env
+
+    folder, python = action
+    return run_action(folder, workspace, python, inputs,
+                      clean_env(PIP_NO_INDEX="1", PIP_NO_BUILD_ISOLATION="0"))
+

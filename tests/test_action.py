@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from action_runner import run_action
+from action_runner import offline_run
 from faults import IgnoresTheScheme, NoDate
-from harness import KEY, checkout, clean_env, linked_venv, serve
+from harness import KEY, checkout, linked_venv, serve
 from infocheck.wire.secret import Scrubber, Secret
 
 SUBJECT = "the embedded reference server, not an endpoint of yours"
@@ -25,11 +25,7 @@ def action(tmp_path_factory):
 
 
 def run(action, tmp_path, **inputs):
-    folder, python = action
-    # pip offline, and building with the setuptools already here (PIP_NO_BUILD_ISOLATION=0
-    # is pip's spelling of --no-build-isolation).
-    env = clean_env(PIP_NO_INDEX="1", PIP_NO_BUILD_ISOLATION="0")
-    return run_action(folder, tmp_path, python, inputs, env)
+    return offline_run(action, tmp_path, **inputs)
 
 
 def test_the_reference_server_passes_and_the_reports_are_kept(action, tmp_path):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from action_runner import run_action
-from harness import checkout, clean_env, linked_venv
+from action_runner import offline_run
+from harness import checkout, linked_venv
 
 
 @pytest.fixture(scope="module")
@@ -17,9 +17,7 @@ def action(tmp_path_factory):
 
 
 def run(action, tmp_path, **inputs):
-    folder, python = action
-    return run_action(folder, tmp_path, python, inputs,
-                      clean_env(PIP_NO_INDEX="1", PIP_NO_BUILD_ISOLATION="0"))
+    return offline_run(action, tmp_path, **inputs)
 
 
 @pytest.mark.parametrize("args", ["--help", "--version", "--markers"])
