@@ -286,7 +286,7 @@ def run_sharded(session, context, preflight_probe) -> bool:
     import tempfile
 
     from infocheck.wire.printable import printable
-    from infocheck.wire.probe import NotTested
+    from infocheck.wire.not_tested import NotTested
 
     settings = context.settings
     folder = tempfile.mkdtemp(prefix="infocheck-once-")
