@@ -57,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         from infocheck.serve import main as serve
         return serve(args[1:])
     if args[:1] in (["merge"], ["diff"]):
-        from infocheck.fleet import merge as fleet_files
-        return (fleet_files.merge_main if args[0] == "merge" else fleet_files.diff_main)(args[1:])
+        from infocheck import merge_diff
+        return (merge_diff.merge_main if args[0] == "merge" else merge_diff.diff_main)(args[1:])
     if args[:1] in (["--version"], ["version"]):
         print(f"infocheck {__version__}")
         return ExitCode.CONFORMANT

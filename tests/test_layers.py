@@ -28,10 +28,10 @@ LAYERS = (
     ("server", ("infocheck.server.*",)),                           # the reference server's base
     ("contracts", ("infocheck.contracts.*",)),
     ("reports", ("infocheck.reports.*",)),
-    ("usage", ("infocheck.usage",)),                               # every command's usage error
     ("fleet", ("infocheck.fleet.*",)),
     ("plugin", ("infocheck.plugin.*",)),
-    ("commands", ("infocheck.cli", "infocheck.__main__", "infocheck.serve")),
+    ("usage", ("infocheck.usage",)),                               # every command's usage error
+    ("commands", ("infocheck.cli", "infocheck.__main__", "infocheck.serve", "infocheck.merge_diff")),
 )
 
 

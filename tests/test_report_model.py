@@ -169,25 +169,27 @@ READS_JSON = {("json", "load"), ("json", "loads"), ("json", "dump"), ("json", "d
               ("files", "load_json"), ("strict_json", "loads")}
 # JSON that is not a report: the channel's secret lines and same-as hand-over; diff's changes.
 NOT_A_REPORT = {("fleet/channel.py", "dumps"), ("fleet/channel.py", "loads"), ("fleet/channel.py", "dump"),
-                ("fleet/merge.py", "dumps")}
+                ("merge_diff.py", "dumps")}
 
 
 def test_no_module_of_the_reporter_fleet_merge_or_diff_reads_or_writes_json_but_through_the_model():
-    """The four users of infocheck.json (reports/json_report.py, fleet/run.py, fleet/merge.py with
-    diff, and the fleet's model) hold no json.load(s)/dump(s) or the loader's load_json of their
-    own: a report is read and written by judging/report_model.py."""
+    """The four users of infocheck.json (reports/json_report.py, fleet/run.py, merge and diff:
+    fleet/reading.py, merge.py, diffing.py and their commands, merge_diff.py; and the fleet's
+    model) hold no json.load(s)/dump(s) or the loader's load_json of their own: a report is
+    read and written by judging/report_model.py."""
     found = []
-    for folder in ("reports", "fleet"):
-        for path in sorted((PACKAGE / folder).rglob("*.py")):
-            shown = path.relative_to(PACKAGE).as_posix()
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                        and isinstance(node.func.value, ast.Name)
-                        and (node.func.value.id, node.func.attr) in READS_JSON
-                        and (shown, node.func.attr) not in NOT_A_REPORT):
-                    found.append(f"{shown}:{node.lineno}: {node.func.value.id}.{node.func.attr}")
+    users = [*sorted((PACKAGE / "reports").rglob("*.py")), *sorted((PACKAGE / "fleet").rglob("*.py")),
+             PACKAGE / "merge_diff.py"]
+    for path in users:
+        shown = path.relative_to(PACKAGE).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name)
+                    and (node.func.value.id, node.func.attr) in READS_JSON
+                    and (shown, node.func.attr) not in NOT_A_REPORT):
+                found.append(f"{shown}:{node.lineno}: {node.func.value.id}.{node.func.attr}")
     assert found == []
-    merge = (PACKAGE / "fleet" / "merge.py").read_text(encoding="utf-8")
+    merge = (PACKAGE / "merge_diff.py").read_text(encoding="utf-8")
     assert merge.count("json.dumps(") == 1 and "json.dumps(changes" in merge   # diff's own output
 
 

@@ -173,7 +173,7 @@ class Contract:
     def discover_versions(self, probe, config) -> dict[str, str]:
         """Which candidate api-versions the endpoint accepts: one positive request each."""
         from infocheck.contracts.client import OnceCache
-        from infocheck.wire.probe import NotTested
+        from infocheck.wire.not_tested import NotTested
         found = {}
         for version in self.candidate_versions():
             client = self.client(probe, config.for_version(version), OnceCache(), [])

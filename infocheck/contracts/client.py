@@ -9,7 +9,8 @@ import secrets
 import unittest
 
 from infocheck.wire.exchange import Credential, Exchange, Request
-from infocheck.wire.probe import NotTested, OffBase, Probe
+from infocheck.wire.not_tested import NotTested, OffBase
+from infocheck.wire.probe import Probe
 from infocheck.wire.secret import EXACT, KeyVariant
 
 DEFAULT = object()   # "as the run is configured", where None means "none at all"

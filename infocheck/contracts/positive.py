@@ -5,7 +5,7 @@ from __future__ import annotations
 from infocheck.configuration.credentials import credential_knobs
 from infocheck.contracts.client import ContractClient
 from infocheck.wire.exchange import Exchange
-from infocheck.wire.probe import NotTested
+from infocheck.wire.not_tested import NotTested
 
 
 def positive_exchange(client: ContractClient, where: str = "") -> Exchange:

@@ -9,7 +9,8 @@ A target knows only its own secret: its process (and its token command) gets an 
 without the other targets' secret variables. The parent knows them all, and the tokens each run
 obtained (fleet/channel.py), and scrubs every file under the report folder with all of them,
 target by target, so that what must be withheld is that target's text alone; a target whose
-answers carried another target's credential fails the contract's no-echo requirement."""
+answers carried another target's credential fails the contract's no-echo requirement (what
+keeps them apart is fleet/isolation.py; the echo is judged in judging/echoes.py)."""
 from __future__ import annotations
 
 import os
@@ -21,10 +22,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from infocheck import contracts
-from infocheck.configuration.knobs import FLEET_RUN_FIELDS, FLEET_TARGET_FIELDS, KNOBS, ConfigError
+from infocheck.configuration.knobs import FLEET_RUN_FIELDS, KNOBS, ConfigError
 from infocheck.fleet import file as fleet
 from infocheck.fleet import model, render
 from infocheck.fleet.channel import CREDENTIAL_SOURCE, KEY_VARIABLE, SAME_AS, Channel, Linked, hand_over
+from infocheck.fleet.isolation import WINDOWS, child_environment, scrub_data, scrub_file
 from infocheck.judging import echoes, report_model
 from infocheck.judging.echoes import ECHO_MESSAGE  # noqa: F401 - its words, where they were
 from infocheck.judging.exit_codes import ExitCode
@@ -39,20 +41,8 @@ DROPPED_OPTIONS = tuple(k.option for k in KNOBS if k.field in FLEET_RUN_FIELDS) 
     "--html", "--junitxml", "--junit-xml", "--infocheck-json")
 DROPPED_FLAGS = tuple(k.option for k in KNOBS if k.field in FLEET_RUN_FIELDS and k.form == "flag")
 RESULT_LIMIT = 64 * 1024 * 1024
-CHILD_ENV_DROPPED = {k.env for k in KNOBS if k.field in FLEET_TARGET_FIELDS + FLEET_RUN_FIELDS} | {
-    CREDENTIAL_SOURCE, KEY_VARIABLE, SAME_AS}
 TARGET_FILES = ("output.txt", "infocheck.json", "infocheck.html", "junit.xml")
 HANDED_OVER = "same-as.json"   # a models target's: what its same_as info target answered (removed after)
-
-
-NO_CURRENT_FOLDER = "NoDefaultCurrentDirectoryInExePath"
-WINDOWS = os.name == "nt"
-
-
-def absolute_path(path: str) -> str:
-    """PATH without its empty and relative entries, which mean the folder a program starts in:
-    the fleet's, often a checkout a pull request wrote to."""
-    return os.pathsep.join(entry for entry in path.split(os.pathsep) if entry and os.path.isabs(entry))
 
 
 class FleetError(fleet.FleetError):
@@ -183,13 +173,7 @@ class FleetRun:
     def environment(self, target: fleet.Target) -> dict:
         """The target's run's environment: this process's, without the fleet's own settings and
         without any variable a target of the fleet takes a secret from, plus its own."""
-        env = {k: v for k, v in os.environ.items() if k not in CHILD_ENV_DROPPED and k not in self.reads}
-        env.update(target.environ)
-        if "PATH" in env:   # what it runs (azure-identity's az too) is not the checkout's
-            env["PATH"] = absolute_path(env["PATH"])
-        if WINDOWS:   # Windows' lookup, and shutil.which from Python 3.12, skip the current folder then
-            env[NO_CURRENT_FOLDER] = "1"
-        return env
+        return child_environment(dict(os.environ), self.reads, target.environ, WINDOWS)
 
     def check(self, target: fleet.Target) -> dict:
         """The target's entry: whatever breaks in checking it is that target's internal error
@@ -379,43 +363,6 @@ class FleetRun:
     def _save(self, path: Path, text: str, scrubber: Scrubber) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(scrubber.text(text), encoding="utf-8")   # a no-op: each part is scrubbed
-
-
-def scrub_file(path: Path, scrubber: Scrubber) -> bool:
-    """The file masked with every secret in place, or removed if it cannot be; whether a
-    secret was there."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        masked = scrubber.text(text)
-        if masked != text:
-            path.write_text(masked, encoding="utf-8")
-        return masked != text
-    except Exception:   # noqa: BLE001 - a file that cannot be masked is not left behind
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:
-            pass
-        return False
-
-
-def scrub_data(data, scrubber: Scrubber):
-    """Every string in `data` masked on its own (a text that cannot be masked in place is
-    withheld alone, not the whole document), and whether any secret was there."""
-    found = False
-
-    def clean(item):
-        nonlocal found
-        if isinstance(item, str):
-            masked = scrubber.text(item)
-            found = found or masked != item
-            return masked
-        if isinstance(item, dict):
-            return {clean(k) if isinstance(k, str) else k: clean(v) for k, v in item.items()}
-        if isinstance(item, list):
-            return [clean(v) for v in item]
-        return item
-
-    return clean(data), found
 
 
 def echoed_elsewhere(entry: dict) -> dict:

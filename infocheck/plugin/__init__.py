@@ -194,7 +194,7 @@ def pytest_runtestloop(session):
     controller = config.pluginmanager.has_plugin("dsession")
     if not session.items and not controller:
         return None
-    from infocheck.plugin import preflight, shards
+    from infocheck.plugin import fork_runner, preflight, shards
 
     probe = context.new_probe()
     try:
@@ -213,7 +213,7 @@ def pytest_runtestloop(session):
         context.results.count(str(os.getpid()), context.traffic())
         if controller:  # the workers have their own probes
             probe.close()
-    if context.settings.concurrency > 1 and len(session.items) > 1 and not shards.unavailable(config):
+    if context.settings.concurrency > 1 and len(session.items) > 1 and not fork_runner.unavailable(config):
         return shards.run_sharded(session, context, probe)
     return None
 

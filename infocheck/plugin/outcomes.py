@@ -14,7 +14,7 @@ from infocheck.contracts.checking import CheckFailure
 from infocheck.judging.judge import settle
 from infocheck.judging.outcome import NOT_TESTED_WORDS, Outcome, TestOutcome, Traffic
 from infocheck.wire.printable import printable
-from infocheck.wire.probe import NotTested
+from infocheck.wire.not_tested import NotTested
 
 REPORT_LIMIT = 16_000   # characters of one test's failure text in any output
 SUMMARY_LIMIT = 1000    # characters of a one-line summary

@@ -8,7 +8,7 @@ from infocheck.configuration.credentials import credential_knobs
 from infocheck.contracts.client import OnceCache
 from infocheck.judging.judge import EXIT_UNTESTABLE, EXIT_USAGE
 from infocheck.wire.printable import printable
-from infocheck.wire.probe import NotTested, UnusableCredential
+from infocheck.wire.not_tested import NotTested, UnusableCredential
 
 
 class Stop(Exception):

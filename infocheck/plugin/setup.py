@@ -42,7 +42,7 @@ def context(config, given: dict, environ: dict) -> RunContext:
 
 def concurrency_note(config, settings) -> str:
     """Why --concurrency cannot run the tests in shards here, said once in the header."""
-    from infocheck.plugin.shards import unavailable
+    from infocheck.plugin.fork_runner import unavailable
     if settings.concurrency <= 1 or is_worker(config) or config.pluginmanager.has_plugin("dsession"):
         return ""
     return unavailable(config)

@@ -11,31 +11,27 @@ workers do, so the terminal, the verdict and every report read the same reports 
 The shards take tests from one queue, property tests (most of a run's requests) first. A
 request several tests share (the refusal without a credential, the one without an
 api-version) is sent once for all shards (SharedOnceCache). The same requests go out as in a
-sequential run, so the same verdicts come back."""
+sequential run, so the same verdicts come back.
+
+This module is infocheck's part (the shared cache, the probes' one RunState, the preflight's
+answers sent first); forking, the queue and the replay are plugin/fork_runner.py's, which
+knows nothing of infocheck."""
 from __future__ import annotations
 
-import gc
 import hashlib
-import json
-import mmap
 import os
 import pickle
-import select
-import struct
-import traceback
 from dataclasses import replace
 from pathlib import Path
 
 from infocheck.contracts.client import OnceCache
+from infocheck.plugin import fork_runner
+from infocheck.plugin.fork_runner import Queue, _Following, _InOrder, lock, unavailable  # noqa: F401 - the
+# runner's parts, where the self-tests have imported them from
 from infocheck.wire.exchange import Exchange
 
-
-def _lock(file) -> None:
-    """An exclusive lock on an open file, released when it is closed. Shards exist only where
-    os.fork does, and fcntl with it (POSIX): imported here, never at the top, so that nothing
-    the plugin imports breaks where they do not exist."""
-    import fcntl
-    fcntl.flock(file, fcntl.LOCK_EX)
+# What infocheck's plugin puts on a test's report that JSON turns from tuples into lists.
+REPORT_TUPLES = ("infocheck_traffic", "requirements", "failed_requirements")
 
 
 class SharedOnceCache(OnceCache):
@@ -51,8 +47,8 @@ class SharedOnceCache(OnceCache):
         if request in self._known:
             return self._known[request]
         name = hashlib.sha256(repr(request).encode()).hexdigest()
-        with open(self.folder / f"{name}.lock", "w") as lock:
-            _lock(lock)
+        with open(self.folder / f"{name}.lock", "w") as held:
+            lock(held)
             stored = self.folder / f"{name}.pickle"
             if stored.exists():   # written by a shard of this run, in a folder only it can write
                 found = pickle.loads(stored.read_bytes())
@@ -67,216 +63,6 @@ class SharedOnceCache(OnceCache):
         return found
 
 
-class Queue:
-    """The session's tests, handed out one at a time to whichever shard asks first: a counter
-    in shared memory, under a file lock. The heaviest tests (the property tests, several
-    requests each) go first, so the shards finish together."""
-
-    def __init__(self, items, folder: str):
-        self.items = sorted(items, key=lambda item: not _is_property_test(item))
-        self._lock_path = Path(folder) / "queue.lock"
-        self._next = mmap.mmap(-1, 8)
-
-    def take(self):
-        with open(self._lock_path, "w") as lock:
-            _lock(lock)
-            index = struct.unpack("q", self._next[:8])[0]
-            self._next[:8] = struct.pack("q", index + 1)
-        return self.items[index] if index < len(self.items) else None
-
-
-class _Following:
-    """The next item this shard runs, as pytest's teardown asks for it (to keep the fixtures
-    it shares with the test just run): taken from the queue only then, after the test, so a
-    shard busy with a long test holds no other test back."""
-
-    _unset = object()
-
-    def __init__(self, queue: Queue):
-        self._queue, self._item = queue, self._unset
-
-    @property
-    def item(self):
-        if self._item is self._unset:
-            self._item = self._queue.take()
-        return self._item
-
-    def __bool__(self) -> bool:
-        return self.item is not None
-
-    def listchain(self):
-        return self.item.listchain()
-
-
-def _is_property_test(item) -> bool:
-    return getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
-
-
-def run(session, shards: int, folder: str, prepare) -> list[str]:
-    """Run the session's tests in `shards` forked children, and replay their reports here in
-    the session's order (so the terminal, JUnit and HTML read as a sequential run's).
-    `prepare` runs first in each child (a probe of its own). What went wrong, if anything."""
-    queue = Queue(session.items, folder)
-    children = {}
-    # The children's garbage collector need not walk (and so copy) this process's whole heap.
-    gc.freeze()
-    for index in range(min(shards, len(session.items))):
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # never returns
-            os.close(read_end)
-            _child(session, queue, write_end, prepare, index)
-        os.close(write_end)
-        children[read_end] = _Shard(pid, index)
-    gc.unfreeze()
-    replay = _InOrder(session.config, [item.nodeid for item in session.items])
-    problems = []
-    try:
-        while children:
-            ready, _, _ = select.select(list(children), [], [])
-            for fd in ready:
-                shard = children[fd]
-                chunk = os.read(fd, 1 << 16)
-                lines = (shard.pending + chunk).split(b"\n")
-                shard.pending = lines.pop()
-                for line in lines:
-                    event = json.loads(line)
-                    if event["event"] == "done":
-                        shard.done = True
-                    elif event["event"] == "crashed":
-                        problems.append(f"shard {shard.index + 1} broke: {event['error']}")
-                    else:
-                        replay.add(event)
-                if not chunk:
-                    os.close(fd)
-                    del children[fd]
-                    status = os.waitstatus_to_exitcode(os.waitpid(shard.pid, 0)[1])
-                    if not shard.done:
-                        problems.append(f"shard {shard.index + 1} ended before its last test "
-                                        f"(exit {status})")
-    finally:
-        for fd, shard in children.items():   # interrupted: stop the others
-            os.close(fd)
-            _kill(shard.pid)
-    replay.rest()
-    return problems
-
-
-class _Shard:
-    def __init__(self, pid: int, index: int):
-        self.pid, self.index, self.pending, self.done = pid, index, b"", False
-
-
-class _InOrder:
-    """Holds each test's events until every test before it in the session has been replayed."""
-
-    def __init__(self, config, order: list[str]):
-        self.config, self.order, self.next = config, order, 0
-        self.events: dict[str, list] = {}
-        self.finished: set[str] = set()
-
-    def add(self, event: dict) -> None:
-        self.events.setdefault(event["nodeid"], []).append(event)
-        if event["event"] == "logfinish":
-            self.finished.add(event["nodeid"])
-        while self.next < len(self.order) and self.order[self.next] in self.finished:
-            self._replay(self.order[self.next])
-            self.next += 1
-
-    def rest(self) -> None:
-        """What a broken shard left half-told, in order."""
-        for nodeid in self.order[self.next:]:
-            self._replay(nodeid)
-
-    def _replay(self, nodeid: str) -> None:
-        hook = self.config.hook
-        for event in self.events.pop(nodeid, []):
-            kind = event["event"]
-            if kind == "logstart":
-                hook.pytest_runtest_logstart(nodeid=nodeid, location=tuple(event["location"]))
-            elif kind == "logfinish":
-                hook.pytest_runtest_logfinish(nodeid=nodeid, location=tuple(event["location"]))
-            else:
-                hook.pytest_runtest_logreport(report=_report(self.config, event["report"]))
-
-
-def _report(config, data: dict):
-    report = config.hook.pytest_report_from_serializable(config=config, data=data)
-    # JSON has no tuples; pytest's own reporters expect them where pytest-xdist's transport
-    # (which keeps them) delivers them.
-    for name in ("longrepr", "location", "infocheck_traffic", "requirements", "failed_requirements"):
-        if isinstance(getattr(report, name, None), list):
-            setattr(report, name, tuple(getattr(report, name)))
-    return report
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-    except OSError:
-        pass
-
-
-class _Relay:
-    """In a shard: every test's start, report and end, sent to the parent as JSON lines."""
-
-    def __init__(self, config, out):
-        self.config, self.out = config, out
-
-    def send(self, **event) -> None:
-        self.out.write(json.dumps(event).encode() + b"\n")
-        self.out.flush()
-
-    def pytest_runtest_logstart(self, nodeid, location):
-        self.send(event="logstart", nodeid=nodeid, location=list(location))
-
-    def pytest_runtest_logreport(self, report):
-        data = self.config.hook.pytest_report_to_serializable(config=self.config, report=report)
-        self.send(event="logreport", nodeid=report.nodeid, report=data)
-
-    def pytest_runtest_logfinish(self, nodeid, location):
-        self.send(event="logfinish", nodeid=nodeid, location=list(location))
-
-
-def _child(session, queue: Queue, write_end: int, prepare, index: int) -> None:
-    code = 0
-    out = os.fdopen(write_end, "wb")
-    relay = _Relay(session.config, out)
-    try:
-        # This process's own terminal, JUnit and HTML writers see the tests too; the parent
-        # writes what they show. Nothing of the child reaches the terminal.
-        quiet = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(quiet, 1)
-        os.dup2(quiet, 2)
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:   # it writes through a copy of the terminal it keeps
-            session.config.pluginmanager.unregister(reporter)
-        prepare(index)
-        session.config.pluginmanager.register(relay, "infocheck-shard-relay")
-        item = queue.take()
-        while item is not None:
-            following = _Following(queue)
-            item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
-            if session.shouldstop or session.shouldfail:
-                break
-            item = following.item
-        relay.send(event="done")
-    except BaseException as error:   # noqa: BLE001 - reported to the parent, which judges it
-        code = 70
-        detail = "".join(traceback.format_exception(error))
-        try:
-            relay.send(event="crashed", error=detail[-3000:])
-        except Exception:
-            pass
-    finally:
-        try:
-            out.flush()
-        except Exception:
-            pass
-        os._exit(code)
-
-
 def run_sharded(session, context, preflight_probe) -> bool:
     """The tests in --concurrency shards, each a forked copy of this process with a probe of
     its own: the preflight's answer, and the baseline of every other api-version, are sent
@@ -286,7 +72,7 @@ def run_sharded(session, context, preflight_probe) -> bool:
     import tempfile
 
     from infocheck.wire.printable import printable
-    from infocheck.wire.probe import NotTested
+    from infocheck.wire.not_tested import NotTested
 
     settings = context.settings
     folder = tempfile.mkdtemp(prefix="infocheck-once-")
@@ -309,7 +95,8 @@ def run_sharded(session, context, preflight_probe) -> bool:
         context.new_probe(state=state)
 
     try:
-        problems = run(session, min(settings.concurrency, len(session.items)), folder, prepare)
+        problems = fork_runner.run(session, min(settings.concurrency, len(session.items)), folder, prepare,
+                                   REPORT_TUPLES)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     problems = [context.scrubber.text(p) for p in problems]
@@ -319,18 +106,3 @@ def run_sharded(session, context, preflight_probe) -> bool:
         for problem in problems:
             terminal.write_line(f"infocheck: {printable(problem, 4000, lines=True)}", red=True)
     return True
-
-
-def unavailable(config) -> str:
-    """Why the tests cannot run in shards here ('' if they can): they need os.fork and fcntl
-    (POSIX; not Windows), and must not run inside pytest-xdist, which shares the tests out
-    itself."""
-    if hasattr(config, "workerinput") or config.pluginmanager.has_plugin("dsession"):
-        return "pytest-xdist shares the tests out itself"
-    if not hasattr(os, "fork"):
-        return "this platform has no os.fork, so the tests run one after another"
-    try:
-        import fcntl  # noqa: F401
-    except ImportError:
-        return "this platform has no fcntl, so the tests run one after another"
-    return ""

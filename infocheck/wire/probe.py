@@ -11,19 +11,9 @@ would read a 3xx body whole to do so) and no cookie is kept from one request for
 """
 from __future__ import annotations
 
-import email.utils
-import math
-import mmap
-import os
-import re
 import http.client
-import socket
-import ssl
-import struct
-import tempfile
+import re
 import time
-import unittest
-from contextlib import contextmanager
 
 import requests
 import urllib3
@@ -31,9 +21,16 @@ import urllib3
 from infocheck import __version__
 from infocheck.wire.base_path import Base
 from infocheck.wire.exchange import Credential, CredentialError, Exchange, Request
-from infocheck.wire.printable import printable
+from infocheck.wire.not_tested import NotTested, OffBase, UnusableCredential
+from infocheck.wire.retry_after import retry_after_seconds
+from infocheck.wire.run_state import RunState
 from infocheck.wire.secret import Scrubber
 from infocheck.wire.transport import Deadline, DeadlineExceeded, new_session, read_body
+from infocheck.wire.transport_errors import describe_transport_error
+
+# Where the self-tests and the suites have imported them from; they live in their own modules.
+__all__ = ["Probe", "NotTested", "OffBase", "UnusableCredential", "RunState", "retry_after_seconds",
+           "describe_transport_error", "BREAKER", "USER_AGENT", "UNPREPARABLE"]
 
 USER_AGENT = f"infocheck/{__version__} (+conformance suite)"
 MAX_RETRIES = 3            # per request, on 429/503
@@ -44,201 +41,9 @@ SENDABLE_HEADER = re.compile(r"[\x20-\x7e\x80-\xff]*")
 BREAKER = 3                # consecutive unanswered requests before the probe stops sending
 
 
-class NotTested(unittest.SkipTest):
-    """The request was not (or could not usefully be) answered, so its check cannot run; the
-    message is the bare reason (the words NOT TESTED are added where it is printed). A
-    unittest.SkipTest: pytest reports it as skipped and Hypothesis lets it through at once, so
-    the code that raises it needs to know nothing of either."""
-
-
-class UnusableCredential(NotTested):
-    """The credential was had but cannot be used (too short, not sendable): a usage error."""
-
-
-class OffBase(NotTested):
-    """A request whose prepared URL is not at the configured origin and at or under the
-    configured base path: it was not sent. `url` is that URL (secrets masked), `base` the
-    target URL, `why` which part leaves it. A test that knows whose fault that is (a listed id
-    is the server's) says so; any other is NOT TESTED with this reason."""
-
-    def __init__(self, url: str, base: str, why: str):
-        self.url, self.base, self.why = url, base, why
-        super().__init__(f"not sent: {printable(url, 300)} is not under {printable(base, 300)} "
-                         f"({why}); infocheck sends nothing outside the configured origin and "
-                         "base path")
-
-    def __reduce__(self):
-        return type(self), (self.url, self.base, self.why)
-
-
 # What preparing a URL can raise (a host IDNA cannot encode, say): answered as a transport
 # error, as when requests raised it while sending.
 UNPREPARABLE = (requests.RequestException, urllib3.exceptions.HTTPError, ValueError, UnicodeError)
-
-
-def describe_transport_error(exc: BaseException, timeout: float) -> str:
-    """One line naming what went wrong below HTTP: refused, DNS, TLS, timeout, not HTTP."""
-    chain, seen = [], exc
-    while seen is not None and len(chain) < 12:
-        chain.append(seen)
-        seen = seen.__cause__ or seen.__context__ or (seen.args[0] if seen.args and
-                                                     isinstance(seen.args[0], BaseException) else None)
-    kinds = tuple(type(e) for e in chain)
-
-    def has(*types):
-        return any(issubclass(k, types) for k in kinds)
-
-    text = " ".join(str(e) for e in chain)
-    if has(requests.exceptions.SSLError, ssl.SSLError):
-        return "TLS failure: " + (_last_line(chain, (ssl.SSLError,)) or "the handshake failed")
-    # Before timeouts: urllib3's NewConnectionError is a subclass of ConnectTimeoutError.
-    if has(urllib3.exceptions.NameResolutionError, socket.gaierror) or "Name or service" in text:
-        return "DNS lookup failed: the host name does not resolve"
-    if has(ConnectionRefusedError) or "Connection refused" in text:
-        return "connection refused: nothing listens at that host and port"
-    if has(requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError):
-        return f"connection timed out after {timeout:g} s"
-    if has(requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError, socket.timeout,
-           TimeoutError) or "timed out" in text:
-        return f"no answer within {timeout:g} s (timed out)"
-    if has(http.client.BadStatusLine, http.client.RemoteDisconnected,
-           http.client.LineTooLong) or "BadStatusLine" in text:
-        return "not an HTTP answer: the server closed the connection or sent something else"
-    if has(ConnectionResetError) or "reset by peer" in text:
-        return "connection reset by the server"
-    if has(requests.exceptions.ChunkedEncodingError, urllib3.exceptions.ProtocolError):
-        return "the connection broke in the middle of the answer"
-    if has(requests.exceptions.ContentDecodingError, urllib3.exceptions.DecodeError):
-        return "the body could not be decoded as its Content-Encoding says"
-    return f"transport error: {type(exc).__name__}"
-
-
-def _last_line(chain, types) -> str:
-    for e in reversed(chain):
-        if isinstance(e, types):
-            reason = getattr(e, "reason", None) or str(e)
-            return str(reason).splitlines()[0][:160]
-    return ""
-
-
-def retry_after_seconds(exchange: Exchange, now: float | None = None) -> float | None:
-    """The wait a throttled answer asks for, from any of the headers Azure services send.
-    Whatever the server wrote, the answer is a finite number of seconds or None."""
-    for name, scale in (("retry-after-ms", 0.001), ("x-ms-retry-after-ms", 0.001)):
-        wait = _finite(exchange.header(name))
-        if wait is not None:
-            return max(0.0, wait * scale)
-    raw = exchange.header("retry-after")
-    if not raw:
-        return None
-    wait = _finite(raw)
-    if wait is not None:
-        return max(0.0, wait)
-    try:
-        when = email.utils.parsedate_to_datetime(raw).timestamp()
-    except (TypeError, ValueError, OverflowError, OSError, IndexError):
-        return None
-    return max(0.0, when - (now if now is not None else time.time()))
-
-
-def _finite(raw: str | None) -> float | None:
-    if not raw or len(raw) > 32:
-        return None
-    try:
-        number = float(raw)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-class RunState:
-    """What all the probes of one run share: the requests sent against the cap, the
-    unanswered requests in a row (the breaker), and until when (time.monotonic()) the target
-    asked everyone to wait. It lives in memory mapped before --concurrency's shards fork, so
-    the cap, the breaker and a 429's pause hold for the run, as in a single process.
-
-    Shards exist only where os.fork does (POSIX), so only there is a lock across processes
-    needed: `shared()` makes it one, before the fork. Until then, and where there is no fork,
-    one process holds the state and a lock would guard nothing."""
-
-    _LAYOUT = struct.Struct("qqd")   # sent, unanswered in a row, pause until
-
-    def __init__(self):
-        self._cell = mmap.mmap(-1, self._LAYOUT.size)
-        self._lock = None            # a file descriptor, once shared() is called
-
-    def shared(self) -> "RunState":
-        """Ready to be shared with forked processes: the updates are locked across them (an
-        fcntl lock on an anonymous file; POSIX only, as fork is)."""
-        if self._lock is None:
-            import fcntl   # noqa: F401 - POSIX only: fail here, not where the lock is taken
-            fd, path = tempfile.mkstemp(prefix="infocheck-state-")
-            os.unlink(path)
-            self._lock = fd
-        return self
-
-    def close(self) -> None:
-        if self._lock is not None:
-            os.close(self._lock)
-            self._lock = None
-        if not self._cell.closed:
-            self._cell.close()
-
-    @property
-    def closed(self) -> bool:
-        return self._cell.closed
-
-    @contextmanager
-    def _held(self):
-        if self._lock is None:   # one process: nothing to lock against
-            yield
-            return
-        import fcntl
-        fcntl.lockf(self._lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.lockf(self._lock, fcntl.LOCK_UN)
-
-    def _read(self):
-        return self._LAYOUT.unpack(self._cell[:self._LAYOUT.size])
-
-    def _write(self, *values) -> None:
-        self._cell[:self._LAYOUT.size] = self._LAYOUT.pack(*values)
-
-    def take_request(self, cap: int) -> bool:
-        """Count one more request, unless the cap is reached."""
-        with self._held():
-            sent, unanswered, until = self._read()
-            if sent >= cap:
-                return False
-            self._write(sent + 1, unanswered, until)
-            return True
-
-    @property
-    def sent(self) -> int:
-        return self._read()[0]
-
-    @property
-    def unanswered(self) -> int:
-        return self._read()[1]
-
-    def answered(self, yes: bool) -> None:
-        with self._held():
-            sent, unanswered, until = self._read()
-            self._write(sent, 0 if yes else unanswered + 1, until)
-
-    @property
-    def pause_until(self) -> float:
-        return self._read()[2]
-
-    def pause(self, until: float) -> float:
-        """Everyone waits until then (or later, if already asked to); the time agreed."""
-        with self._held():
-            sent, unanswered, before = self._read()
-            until = max(before, until)
-            self._write(sent, unanswered, until)
-            return until
 
 
 class Probe:

@@ -8,7 +8,7 @@ from infocheck.contracts.models import checks
 from infocheck.contracts.models.client import ModelsClient
 from infocheck.contracts.positive import positive_exchange, succeeded
 from infocheck.wire.exchange import Exchange
-from infocheck.wire.probe import NotTested
+from infocheck.wire.not_tested import NotTested
 
 RETRIEVED = 3    # listed ids retrieved, within the request budget (and --model's, always)
 

@@ -1,0 +1,122 @@
+"""`infocheck merge` and `infocheck diff`, the commands: their arguments, their outputs, and
+what a failure of theirs reads as (a usage error one line and exit 4, infocheck's own one line
+and exit 3). The work is the fleet's: fleet/reading.py reads each report handed over (a file we
+do not trust), fleet/merge.py combines them, fleet/diffing.py compares two."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from infocheck.configuration import files
+from infocheck.fleet import render
+from infocheck.fleet.diffing import diff, same_endpoint
+from infocheck.fleet.merge import merged
+from infocheck.fleet.reading import ReportError
+from infocheck.judging.exit_codes import ExitCode
+from infocheck.usage import OneLineParser
+from infocheck.wire.printable import printable
+
+
+def merge_main(argv: list[str]) -> int:
+    parser = _parser("merge", "combine the JSON reports of fleet runs (or single runs) into one "
+                     "fleet report and exit code")
+    parser.add_argument("reports", nargs="+", metavar="REPORT.json")
+    parser.add_argument("--html", metavar="PATH", help="write the fleet HTML report here")
+    parser.add_argument("--json", metavar="PATH", help="write the fleet JSON report here")
+    args = parser.parse_args(argv)
+    return _guarded("merge", lambda: _merge(args))
+
+
+def _merge(args) -> int:
+    outputs = [Path(p) for p in (args.json, args.html) if p]
+    for path in outputs:
+        _writable(path)
+    found = merged(args.reports)
+    try:
+        if args.json:
+            _write(Path(args.json), found.write_json)
+        if args.html:
+            page = found.html(Path(args.html))
+            _write(Path(args.html), lambda path: path.write_text(page, encoding="utf-8"))
+        head = found.head()
+        for line in render.summary_lines(head, found.summaries):
+            print(line)
+        return head["exit_code"]
+    finally:
+        found.close()
+
+
+def diff_main(argv: list[str]) -> int:
+    parser = _parser("diff", "what changed between two runs, per target and requirement; "
+                     "exit 1 on a regression")
+    parser.add_argument("old", metavar="OLD.json")
+    parser.add_argument("new", metavar="NEW.json")
+    parser.add_argument("--json", metavar="PATH", help="write the changes as JSON here")
+    args = parser.parse_args(argv)
+    return _guarded("diff", lambda: _diff(args))
+
+
+def _diff(args) -> int:
+    if args.json:
+        _writable(Path(args.json))
+    found = []
+    try:
+        for path in (args.old, args.new):
+            found.append(merged([path]))
+        same_endpoint(*found)
+    finally:
+        for one in found:
+            one.close()
+    changes = diff(*(one.summaries for one in found))
+    if args.json:
+        _write(Path(args.json), lambda path: path.write_text(json.dumps(changes, indent=2) + "\n",
+                                                                encoding="utf-8"))
+    for line in render.diff_lines(changes):
+        print(line)
+    return changes["exit_code"]
+
+
+class _Unwritable(Exception):
+    pass
+
+
+def _writable(path: Path) -> None:
+    """Before anything is read: an output that cannot be written is a usage error now, not a
+    traceback after the work."""
+    folder = path.resolve().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise _Unwritable(f"{files.where(path)}: is a folder; give a file to write")
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise _Unwritable(f"{files.where(path)}: cannot write there ({exc.strerror or exc})") from None
+
+
+def _write(path: Path, write) -> None:
+    try:
+        write(path)
+    except OSError as exc:
+        raise _Unwritable(f"{files.where(path)}: cannot write there ({exc.strerror or exc})") from None
+
+
+def _guarded(command: str, work) -> int:
+    """A usage error is exit 4, one line; infocheck's own failure is exit 3, one line (never
+    1, which would read as a verdict on the endpoints)."""
+    try:
+        return work()
+    except (ReportError, _Unwritable) as error:
+        print(f"ERROR: infocheck {command}: {printable(str(error), 2000)}", file=sys.stderr)
+        return ExitCode.USAGE
+    except Exception as error:   # noqa: BLE001 - whatever broke is infocheck's, said in one line
+        print(f"INTERNAL ERROR: infocheck {command}: {type(error).__name__}: "
+              f"{printable(str(error), 500)}", file=sys.stderr)
+        return ExitCode.INTERNAL
+
+
+def _parser(command: str, description: str) -> argparse.ArgumentParser:
+    return OneLineParser(prog=f"infocheck {command}", description=description)
