@@ -224,7 +224,9 @@ def test_a_refusal_is_401_or_403():
         "network, set the authentication requirements aside with a policy")
     assert failure(checks.refused, ex(404, b""), "MODELS-AUTH-WRONG-KEY") == (
         "MODELS-AUTH-WRONG-KEY", "401 or 403", "404, body (empty body)")
-    assert failure(checks.refused, ex(500, b""), "MODELS-AUTH-WRONG-KEY")[0] == "MODELS-NO-5XX"
+    with pytest.raises(ExceptionGroup) as raised:   # a 5xx is no refusal: both are failed
+        checks.refused(ex(500, b""), "MODELS-AUTH-WRONG-KEY")
+    assert [f.requirement_id for f in raised.value.exceptions] == ["MODELS-NO-5XX", "MODELS-AUTH-WRONG-KEY"]
 
 
 @pytest.mark.parametrize("body, carries", [({"object": "list", "data": []}, "'list'"),

@@ -22,8 +22,12 @@ OLDER_AZURE_MEMBERS = ("capabilities", "lifecycle_status", "created_at", "deprec
 # -- universal: every exchange -------------------------------------------------------------
 
 def universal(ex: Exchange) -> None:
-    checking.no_echo(ex, "MODELS-NO-ECHO")
+    no_echo(ex)
     checking.answered(ex, "MODELS-NO-5XX")
+
+
+def no_echo(ex: Exchange) -> None:
+    checking.no_echo(ex, "MODELS-NO-ECHO")
 
 
 # -- the list ------------------------------------------------------------------------------
@@ -256,15 +260,27 @@ PUBLIC = (" — the endpoint does not check credentials (llama.cpp's models rout
           "the authentication requirements aside with a policy")
 
 
+SERVER_ERROR = (" — a server error is no refusal: the request without a good credential "
+                "was not refused, it broke the endpoint")
+
+
 def refused(ex: Exchange, requirement: str, hint_if_answered: str | None = None) -> None:
     """401 or 403, carrying neither the list nor a Model. `hint_if_answered` is what a 200
     means where the caller knows better than "public by design" (a retrieve route answering
-    while the list refuses)."""
-    universal(ex)
+    while the list refuses). A 5xx fails both MODELS-NO-5XX and `requirement` (one
+    ExceptionGroup): it is no refusal, so the requirement is recorded failed, not left unrun."""
+    checking.no_echo(ex, "MODELS-NO-ECHO")
+    checking.all_of(lambda: checking.answered(ex, "MODELS-NO-5XX"),
+                    lambda: _refusal(ex, requirement, hint_if_answered))
+
+
+def _refusal(ex: Exchange, requirement: str, hint_if_answered: str | None) -> None:
     if ex.status not in (401, 403):
         hint = ""
         if ex.status == 200:
             hint = PUBLIC if hint_if_answered is None else hint_if_answered
+        elif ex.status >= 500:
+            hint = SERVER_ERROR
         fail(requirement, "401 or 403", summary(ex) + hint, ex)
     _no_models_in(ex, requirement)
 
