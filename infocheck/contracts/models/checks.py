@@ -165,13 +165,18 @@ def retrieve_200(ex: Exchange, asked: str, pattern=None) -> dict:
 
 
 FASTAPI_404 = {"detail": "Not Found"}
+# The measured servers whose every retrieve answers FastAPI_404 (docs/contracts.md): the
+# exchanges cannot tell them apart, so the hint names every one of them, never one alone.
+NO_RETRIEVE_ROUTE = ("a path no route matches, as vLLM (vllm PR #43127), FastChat 0.2.36 and "
+                     "llama-cpp-python 0.3.36 answer it: none has the route")
 
 
 def _retrieve_note(ex: Exchange, asked: str, others=(), raw: Exchange | None = None) -> str:
     """Why a listed id was not retrieved, as far as the run's exchanges prove it: the slash as
     is retrieves it (the endpoint routes only what older clients send); only the ids with a
     slash fail; this id fails while others are retrieved; or every id asked answers FastAPI's
-    404, the pattern of a server without the route (vLLM's), the one case that names it."""
+    404, the pattern of a server without the route, the one case that names servers: every
+    measured one that answers so (NO_RETRIEVE_ROUTE), since the exchanges tell none apart."""
     got = [i for i, o in others if retrieved_as(o, i)]
     missed = [i for i, o in others if not retrieved_as(o, i)] + [asked]
     plain = [i for i in got if "/" not in i]
@@ -191,8 +196,8 @@ def _retrieve_note(ex: Exchange, asked: str, others=(), raw: Exchange | None = N
     if ex.status == 404 and ex.json_or_none() == FASTAPI_404 and \
             all(o.status == 404 and o.json_or_none() == FASTAPI_404 for _, o in others):
         every = f" for each of the {len(missed)} listed ids asked" if len(missed) > 1 else ""
-        return (f" — no retrieve route: GET /models/{{id}} answers FastAPI's 404{every} (vLLM has "
-                "none, vllm PR #43127); put a gateway that serves it in front, or waive "
+        return (f" — no retrieve route: GET /models/{{id}} answers FastAPI's 404{every} "
+                f"({NO_RETRIEVE_ROUTE}); put a gateway that serves it in front, or waive "
                 "MODELS-RETRIEVE-200 until the server does")
     if ex.status == 404:
         return " — the endpoint lists this id but does not serve GET /models/{id} for it"
