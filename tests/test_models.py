@@ -83,7 +83,9 @@ FLAVOURS = {
                "the endpoint does not check credentials"),
     "tgi": (set(), {"MODELS-CREATED-REAL"}, "created 0: 0, the Unix epoch"),
     # As measured on the real servers (docs/contracts.md, "Measured on real servers").
-    "litellm": ({"MODELS-AUTH-WRONG-KEY", "MODELS-AUTH-NEAR-MISS", "MODELS-NO-5XX", "MODELS-RETRIEVE-200"},
+    # No key is a 500, no refusal: MODELS-AUTH-MISSING fails beside MODELS-NO-5XX.
+    "litellm": ({"MODELS-AUTH-MISSING", "MODELS-AUTH-WRONG-KEY", "MODELS-AUTH-NEAR-MISS", "MODELS-NO-5XX",
+                 "MODELS-RETRIEVE-200"},
                 {"MODELS-AUTH-MALFORMED", "MODELS-CREATED-REAL", "MODELS-ERROR-SHAPE",
                  "MODELS-RETRIEVE-MATCHES", "MODELS-SLASH-ID"},
                 "LiteLLM's constant"),

@@ -92,7 +92,7 @@ def test_vllm_is_named_only_when_every_id_asked_answers_fastapi_s_404():
     others = [("a", ex(404, FASTAPI)), ("b/c", ex(404, FASTAPI))]
     said = retrieve_got(ex(404, FASTAPI), "d", others)
     assert "no retrieve route: GET /models/{id} answers FastAPI's 404 for each of the 3 listed ids asked" in said
-    assert "(vLLM has none" in said
+    assert "as vLLM (vllm PR #43127), FastChat 0.2.36 and llama-cpp-python 0.3.36 answer it" in said
     served = retrieve_got(ex(404, FASTAPI), "d", [("a", ex(200, model("a")))])
     assert "vLLM" not in served and "1 other listed id(s) it does ('a')" in served
     other_body = retrieve_got(ex(404, FASTAPI), "d", [("a", ex(404, {"error": {"message": "x"}}))])

@@ -69,6 +69,22 @@ def fail(requirement_id: str, expected: str, got: str, *exchanges: Exchange):
     raise CheckFailure(requirement_id, expected, got, exchanges)
 
 
+def all_of(*checks) -> None:
+    """Each check (a function of no argument) run on its own, none stopping the next: one
+    failure is raised as itself, several as one ExceptionGroup of them, so a test records every
+    requirement it broke (the plugin reads each CheckFailure of a group), not the first alone."""
+    failures = []
+    for check in checks:
+        try:
+            check()
+        except CheckFailure as failure:
+            failures.append(failure)
+    if len(failures) == 1:
+        raise failures[0]
+    if failures:
+        raise ExceptionGroup("several requirements failed", failures)
+
+
 def summary(ex: Exchange) -> str:
     if ex.error:
         return ex.status_line()

@@ -94,5 +94,7 @@ def test_the_key_outside_the_bearer_scheme_is_refused(models, working_listing, n
 
 @requirement("MODELS-NO-ECHO")
 def test_answers_do_not_echo_the_credential(models, working_listing):
+    # Only the echo: each exchange's status is judged by the test that sent it (the list's, a
+    # refusal's), so a 5xx there leaves what came back still checked for the credential.
     for exchange in (working_listing, no_credential(models)):
-        checks.universal(exchange)
+        checks.no_echo(exchange)

@@ -22,8 +22,12 @@ OLDER_AZURE_MEMBERS = ("capabilities", "lifecycle_status", "created_at", "deprec
 # -- universal: every exchange -------------------------------------------------------------
 
 def universal(ex: Exchange) -> None:
-    checking.no_echo(ex, "MODELS-NO-ECHO")
+    no_echo(ex)
     checking.answered(ex, "MODELS-NO-5XX")
+
+
+def no_echo(ex: Exchange) -> None:
+    checking.no_echo(ex, "MODELS-NO-ECHO")
 
 
 # -- the list ------------------------------------------------------------------------------
@@ -161,13 +165,18 @@ def retrieve_200(ex: Exchange, asked: str, pattern=None) -> dict:
 
 
 FASTAPI_404 = {"detail": "Not Found"}
+# The measured servers whose every retrieve answers FastAPI_404 (docs/contracts.md): the
+# exchanges cannot tell them apart, so the hint names every one of them, never one alone.
+NO_RETRIEVE_ROUTE = ("a path no route matches, as vLLM (vllm PR #43127), FastChat 0.2.36 and "
+                     "llama-cpp-python 0.3.36 answer it: none has the route")
 
 
 def _retrieve_note(ex: Exchange, asked: str, others=(), raw: Exchange | None = None) -> str:
     """Why a listed id was not retrieved, as far as the run's exchanges prove it: the slash as
     is retrieves it (the endpoint routes only what older clients send); only the ids with a
     slash fail; this id fails while others are retrieved; or every id asked answers FastAPI's
-    404, the pattern of a server without the route (vLLM's), the one case that names it."""
+    404, the pattern of a server without the route, the one case that names servers: every
+    measured one that answers so (NO_RETRIEVE_ROUTE), since the exchanges tell none apart."""
     got = [i for i, o in others if retrieved_as(o, i)]
     missed = [i for i, o in others if not retrieved_as(o, i)] + [asked]
     plain = [i for i in got if "/" not in i]
@@ -187,8 +196,8 @@ def _retrieve_note(ex: Exchange, asked: str, others=(), raw: Exchange | None = N
     if ex.status == 404 and ex.json_or_none() == FASTAPI_404 and \
             all(o.status == 404 and o.json_or_none() == FASTAPI_404 for _, o in others):
         every = f" for each of the {len(missed)} listed ids asked" if len(missed) > 1 else ""
-        return (f" — no retrieve route: GET /models/{{id}} answers FastAPI's 404{every} (vLLM has "
-                "none, vllm PR #43127); put a gateway that serves it in front, or waive "
+        return (f" — no retrieve route: GET /models/{{id}} answers FastAPI's 404{every} "
+                f"({NO_RETRIEVE_ROUTE}); put a gateway that serves it in front, or waive "
                 "MODELS-RETRIEVE-200 until the server does")
     if ex.status == 404:
         return " — the endpoint lists this id but does not serve GET /models/{id} for it"
@@ -256,15 +265,27 @@ PUBLIC = (" — the endpoint does not check credentials (llama.cpp's models rout
           "the authentication requirements aside with a policy")
 
 
+SERVER_ERROR = (" — a server error is no refusal: the request without a good credential "
+                "was not refused, it broke the endpoint")
+
+
 def refused(ex: Exchange, requirement: str, hint_if_answered: str | None = None) -> None:
     """401 or 403, carrying neither the list nor a Model. `hint_if_answered` is what a 200
     means where the caller knows better than "public by design" (a retrieve route answering
-    while the list refuses)."""
-    universal(ex)
+    while the list refuses). A 5xx fails both MODELS-NO-5XX and `requirement` (one
+    ExceptionGroup): it is no refusal, so the requirement is recorded failed, not left unrun."""
+    checking.no_echo(ex, "MODELS-NO-ECHO")
+    checking.all_of(lambda: checking.answered(ex, "MODELS-NO-5XX"),
+                    lambda: _refusal(ex, requirement, hint_if_answered))
+
+
+def _refusal(ex: Exchange, requirement: str, hint_if_answered: str | None) -> None:
     if ex.status not in (401, 403):
         hint = ""
         if ex.status == 200:
             hint = PUBLIC if hint_if_answered is None else hint_if_answered
+        elif ex.status >= 500:
+            hint = SERVER_ERROR
         fail(requirement, "401 or 403", summary(ex) + hint, ex)
     _no_models_in(ex, requirement)
 
