@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from infocheck.plugin import collection, options, outcomes
+from infocheck.troubleshooting import linked
 from infocheck.contracts.context import CONTEXT, RunContext, context_of, is_worker
 
 EXCHANGES_SHOWN = 30              # exchanges shown for one test
@@ -54,7 +55,7 @@ def pytest_cmdline_main(config):
         return FleetRun(settings, config.invocation_params.args, Path(config.invocation_params.dir), paths,
                         lambda line: print(line, flush=True)).run()
     except (ConfigError, FleetError) as error:
-        raise pytest.UsageError(str(error)) from None
+        raise pytest.UsageError(linked(error)) from None
     except ContractError as error:
         from infocheck.judging.judge import EXIT_INTERNAL
         pytest.exit(f"infocheck: {error}", returncode=EXIT_INTERNAL)
@@ -112,8 +113,8 @@ def pytest_configure(config):
         from infocheck.judging.judge import EXIT_USAGE
         from infocheck.reports.json_report import write_stopped
         if not is_worker(config):
-            write_stopped(config, str(error), EXIT_USAGE)
-        raise pytest.UsageError(str(error)) from None
+            write_stopped(config, linked(error), EXIT_USAGE)
+        raise pytest.UsageError(linked(error)) from None
     except ContractError as error:   # refused in pytest_cmdline_main already, but for a worker
         pytest.exit(f"infocheck: {error}", returncode=3)
     config.stash[CONTEXT] = context

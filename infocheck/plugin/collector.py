@@ -13,6 +13,7 @@ from infocheck.judging.judge import (EXIT_UNTESTABLE, EXIT_USAGE, EXPLAINED, ins
 from infocheck.judging.outcome import Outcome, TestOutcome, Traffic
 from infocheck.judging.policy import Policy
 from infocheck.plugin.outcomes import outcome_of
+from infocheck.troubleshooting import linked, topic_of
 from infocheck.wire.printable import printable
 
 REASON_LIMIT = 2000
@@ -49,8 +50,9 @@ class Results:
 
     def stop(self, reason: str) -> str:
         """The run stops before its tests (it cannot be tested, or a knob turned out unusable):
-        the one line that says why, escaped and capped, as every report shows it."""
-        self.stopped = printable(reason, REASON_LIMIT)
+        the one line that says why, escaped and capped, as every report shows it, ended with
+        the link to its troubleshooting entry when it has one."""
+        self.stopped = linked(printable(reason, REASON_LIMIT), topic_of(reason))
         return self.stopped
 
     def count(self, process: str, traffic: Traffic) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from infocheck.configuration.credentials import credential_knobs
 from infocheck.contracts.client import OnceCache
 from infocheck.judging.judge import EXIT_UNTESTABLE, EXIT_USAGE
+from infocheck.troubleshooting import Reason
 from infocheck.wire.printable import printable
 from infocheck.wire.not_tested import NotTested, UnusableCredential
 
@@ -38,17 +39,18 @@ def preflight(probe, settings):
     except NotTested as reason:
         raise untestable(str(reason)) from None
     if exchange.error:
-        raise untestable(f"{url}: {exchange.error}")
+        raise untestable(Reason(f"{url}: {exchange.error}", "no-answer"))
     if 300 <= exchange.status < 400:
         raise untestable(
             f"{url} answered {exchange.status_line()} to {exchange.shown_header('location')}; "
             "infocheck never follows redirects (the credential would go along), so give the final "
             "URL as --endpoint")
     if exchange.status in (401, 403) and probe.has_credential:
-        raise untestable(
+        raise untestable(Reason(
             f"the endpoint refused the credential: {url} answered {exchange.status_line()} to the "
             f"positive request. Check {credential_knobs(settings)}. infocheck cannot tell a wrong, "
-            "expired or rotated credential from a broken endpoint, so it checks nothing further")
+            "expired or rotated credential from a broken endpoint, so it checks nothing further",
+            "credential-refused"))
     problem = contract.untestable(exchange, settings)
     if problem:
         raise untestable(problem)

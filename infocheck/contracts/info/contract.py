@@ -11,6 +11,7 @@ from infocheck.configuration.knobs import ConfigError, Knob, names_of
 from infocheck.configuration.urls import base_of, joined
 from infocheck.contracts.base import MODEL, Contract
 from infocheck.contracts.info import profiles
+from infocheck.troubleshooting import Reason
 
 API_VERSION_FORMAT = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(-preview)?$")  # ASCII digits only
 RETIRED = "26 August 2026"   # the Azure AI Model Inference API's retirement (azure-rest-api-specs #43907)
@@ -122,9 +123,10 @@ class InfoContract(Contract):
         if base is not None:
             version = (f"; the api-version goes in {KNOB_BY_FIELD['api_versions'].label}"
                        if urlsplit(endpoint).query else "")
-            raise ConfigError(f"{label}: give {printable(base, 300)} as the base URL; infocheck "
+            raise ConfigError(Reason(f"{label}: give {printable(base, 300)} as the base URL; infocheck "
                               "appends /info and the query itself (this one ends in /info, so it "
-                              f"would ask {printable(base_of(endpoint), 300)}/info{version})")
+                              f"would ask {printable(base_of(endpoint), 300)}/info{version})",
+                                     "info-appended"))
 
     def check(self, config) -> None:
         if config.info_model_name:
@@ -154,16 +156,16 @@ class InfoContract(Contract):
         # a models route pasted whole: /models/info is a model's retrieve, 404 or 400 there
         if (exchange.status == 404 or exchange.status == 400 and pasted_route) \
                 and openai_v1_base(config.endpoint):
-            return (f"{config.target_url()} answered {exchange.status_line()}: the Get Info API is "
+            return Reason(f"{config.target_url()} answered {exchange.status_line()}: the Get Info API is "
                     f"not served there, and a base URL ending in /v1 is the OpenAI v1 API's. Check "
                     f"it with --contract models --endpoint {openai_v1_root(config.endpoint)} (in a fleet "
                     "file: contract: models); or give the base URL infocheck appends /info to, "
-                    "e.g. https://<name>.<region>.models.ai.azure.com")
+                    "e.g. https://<name>.<region>.models.ai.azure.com", "wrong-base")
         if exchange.status == 400 and route(config) is None and names_missing_model(exchange):
-            return (f"the endpoint needs a deployment or model: {config.target_url()} answered "
+            return Reason(f"the endpoint needs a deployment or model: {config.target_url()} answered "
                     f"{exchange.status_line()} ({shown(error_code(exchange))}) to a request that "
                     "named none. Give one with --deployment NAME (INFOCHECK_DEPLOYMENTS) or --model "
-                    "NAME (INFOCHECK_MODEL)")
+                    "NAME (INFOCHECK_MODEL)", "deployment-needed")
         return None
 
     def notices(self, exchange, config) -> list[str]:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from infocheck.configuration.knobs import ConfigError, Knob, header_safe
 from infocheck.contracts.base import MODEL, Contract
 from infocheck.contracts.checking import shown
+from infocheck.troubleshooting import Reason
 
 VERSIONS = ("none", "v1", "preview")     # "none": no api-version parameter (the default)
 SCOPE = "https://cognitiveservices.azure.com/.default"
@@ -121,9 +122,9 @@ class ModelsContract(Contract):
     def untestable(self, exchange, config) -> str | None:
         path = urlsplit(config.endpoint or "").path.rstrip("/")
         if exchange.status == 404 and not path.lower().endswith("/v1"):
-            return (f"{config.target_url()}/models answered {exchange.status_line()}: there is no "
+            return Reason(f"{config.target_url()}/models answered {exchange.status_line()}: there is no "
                     f"OpenAI v1 models route there. Give the base URL that ends in {BASES}; the "
-                    "Get Info API is --contract info")
+                    "Get Info API is --contract info", "wrong-base")
         return None
 
     def candidate_versions(self) -> tuple[str, ...]:
