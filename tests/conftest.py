@@ -30,6 +30,8 @@ def pytest_runtest_makereport(item, call):
 # fleet again. This scheduler groups by module name, which needs no node-id trick.
 ONE_WORKER = {
     "test_action.py": "its module fixture checks the repository out once",
+    "test_action_summary.py": "its module fixtures check the repository out and run a failing suite once",
+    "test_ci_recipes.py": "its module fixture runs the suite once for the files the recipes name",
     "test_fleet.py": "one fleet run, a session fixture, is read by most of its tests",
     "test_install.py": "one wheel is built into build/ and installed once",
 }
@@ -39,7 +41,7 @@ ONE_WORKER = {
 # scheduler round trip per test.
 QUICK = {"test_units.py", "test_checks.py", "test_models_checks.py", "test_scrubber.py", "test_config.py",
          "test_judge.py", "test_outcomes.py", "test_files.py", "test_requirements.py", "test_catalogue.py",
-         "test_probe.py", "test_sdk.py", "test_preflight.py"}
+         "test_probe.py", "test_sdk.py", "test_preflight.py", "test_version.py", "test_workflows.py"}
 
 
 def pytest_xdist_make_scheduler(config, log):
