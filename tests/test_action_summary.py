@@ -182,3 +182,25 @@ def test_the_action_writes_the_summary_and_one_error_per_failed_must(action, tmp
     assert not [c for c in commands(run_log) if c[0] != "error" or "forged" in str(c[1])]
     assert "**Failed requirements (1):**" in result.summary
     assert not Scrubber([Secret(KEY)]).contains_secret(result.summary + result.log)
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts=st.lists(st.text(), min_size=6, max_size=6))
+def test_whatever_the_report_s_texts_say_the_summary_is_made_and_each_annotation_is_one_command(
+        failing, texts):
+    doc = read(failing).to_dict()
+    statement, summary, endpoint, explanation, level, ident = texts
+    for requirement in doc["requirements"]:
+        if requirement["verdict"] == "failed":
+            requirement.update(statement=statement, id=ident or "X", level=level)
+    for result in doc["results"]:
+        if result["failed_requirements"]:
+            result.update(summary=summary, failed_requirements=[ident or "X"])
+    doc.update(endpoint=endpoint, explanation=explanation)
+    report = type(read(failing)).from_dict(doc)
+    lines = ci_summary.annotations(report)
+    assert len(commands("\n".join(lines))) == len(lines) == 1
+    text = ci_summary.summary(report, 1)
+    assert text.startswith("### infocheck: NOT CONFORMANT (exit 1)\n")
+    for line in text.splitlines():
+        assert not re.search(r"(?<!\\)[\[!<|]", line.replace("<br>", "")), line
