@@ -175,7 +175,7 @@ def test_a_requirement_its_tests_failed_elsewhere_is_not_checked_not_not_run(mod
             assert r["verdict"] == "not checked", (r["id"], r["verdict"])
     # the page says the same of its tests: not checked, and which requirement failed first
     page = run.outputs["infocheck.html"]
-    row = page[page.index('id="req-MODELS-RETRIEVE-ID"'):]
+    row = page[page.index('<b>MODELS-RETRIEVE-ID</b><a id="req-MODELS-RETRIEVE-ID">'):]
     row = row[:row.index("</tr>")]
     assert "not checked" in row and ": failed" not in row
     assert "the test failed MODELS-RETRIEVE-200 first" in row

@@ -111,7 +111,7 @@ def _failed(report, error, base: TestOutcome, facts: TestFacts, policy) -> TestO
         if notes:  # Hypothesis puts the falsifying example here: escaped and capped like the rest
             message += "\n\n" + "\n".join(printable(str(n), NOTE_LIMIT, lines=True) for n in notes[:MAX_NOTES])
         summary = failures[0].got
-        evidence = tuple((f.requirement_id, f.got, f.exchanges[0].curl if f.exchanges else "")
+        evidence = tuple((str(f.requirement_id), str(f.got), f.exchanges[0].curl if f.exchanges else "")
                          for f in failures)
     found = replace(base, outcome=Outcome.FAILED, failed_requirements=failed, message=message,
                     brief=brief, summary=summary, evidence=evidence)

@@ -13,8 +13,9 @@ from infocheck.judging.outcome import Outcome
 RUN = {
     ExitCode.CONFORMANT.verdict: "exit 0: every MUST requirement checked passed, no check was "
                                  "not tested, and the positive request passed",
-    ExitCode.NOT_CONFORMANT.verdict: "exit 1: a MUST requirement failed (or a waiver expired); "
-                                     "the failed requirements are listed first",
+    ExitCode.NOT_CONFORMANT.verdict: "exit 1: a MUST requirement failed (or a SHOULD under "
+                                     "--fail-on-should, or a waiver expired); the failed "
+                                     "requirements are listed first",
     ExitCode.UNTESTABLE.verdict: "exit 2: the endpoint could not be checked completely (a check "
                                  "was not tested, or the positive request did not pass); never a pass",
     ExitCode.INTERNAL.verdict: "exit 3: infocheck itself broke; this says nothing about the endpoint",
