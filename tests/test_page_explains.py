@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from completeness import faults, run_args, serve_fault
 from faults import IgnoresTheScheme, NoDate
@@ -18,6 +19,8 @@ from infocheck.judging import catalogue as catalogue_module
 from infocheck.judging.exit_codes import INTERRUPTED, ExitCode
 from infocheck.judging.judge import requirement_verdicts
 from infocheck.judging.outcome import ORDER, Outcome, TestOutcome
+from infocheck.plugin.outcomes import cleaned
+from infocheck.wire.secret import Scrubber, Secret
 
 HOSTILE = '<img src=x onerror=alert(1)>"&\''
 
@@ -226,3 +229,18 @@ def test_pytest_html_labels_say_what_infocheck_means(with_findings):
     # the filters infocheck never earns are hidden while they count none
     for name in ("xpassed", "rerun", "retried"):
         assert f"input.filter[data-test-result={name}]:disabled+span{{display:none}}" in page
+
+
+# -- what an endpoint sent, as evidence: any text, never a crash, never a secret -------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(got=st.text(), curl=st.text())
+def test_evidence_of_any_text_survives_the_trip_and_is_masked(got, curl):
+    scrubber = Scrubber([Secret(KEY)])
+    raw = TestOutcome("t::x", ("A",), Outcome.FAILED, ("A",),
+                      evidence=(("A", got + KEY, f"{curl} {KEY}"),))
+    shipped = TestOutcome.from_data(json.loads(json.dumps(cleaned(raw, scrubber).as_data())))
+    (requirement, line, reproduction), = shipped.evidence
+    assert requirement == "A" and "\n" not in line
+    assert not scrubber.contains_secret(line) and not scrubber.contains_secret(reproduction)
