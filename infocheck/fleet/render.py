@@ -15,7 +15,7 @@ from infocheck.reports.templates import render
 from infocheck.wire.printable import printable
 
 SYMBOLS = {"failed": "✗", "waived": "w", "finding": "!", "not tested": "–", "passed": "✓",
-           "skipped": "s", "not run": "·", "ignored": "i"}
+           "not checked": "?", "skipped": "s", "not run": "·", "ignored": "i"}
 MATRIX_COLUMNS = 150   # requirements shown as columns; a team's beyond them only in sections
 WHY_SHOWN = 2000   # the whole reason (itself bounded where it is made): never cut mid-word
 

@@ -90,7 +90,10 @@ def instead_of_an_endpoint(status: int) -> int:
 
 
 def requirement_verdicts(catalogue, tests, api_version: str | None = None) -> dict[str, tuple[Outcome, list[TestOutcome]]]:
-    """Per requirement: its verdict and the tests behind it (for one api-version, or all)."""
+    """Per requirement: its verdict and the tests behind it (for one api-version, or all). A
+    test that failed (or was waived, or a finding) on other requirements than this one did not
+    check this one: it earns "not checked", never nothing, so a requirement whose only tests
+    failed elsewhere reads "not checked", not "not run" beside tests that say "failed"."""
     result = {}
     tests = [t for t in tests if api_version is None or t.api_version == api_version]
     for requirement_id, requirement in catalogue.items():
@@ -106,6 +109,8 @@ def requirement_verdicts(catalogue, tests, api_version: str | None = None) -> di
                     earned.add(Outcome.FAILED if test.outcome == Outcome.ERROR else test.outcome)
                 elif test.outcome == Outcome.ERROR:
                     earned.add(Outcome.NOT_TESTED)
+                else:   # it failed another requirement first: this one it did not check
+                    earned.add(Outcome.NOT_CHECKED)
             elif requirement_id in test.requirements and test.outcome is not None:
                 earned.add(test.outcome)
         verdict = next((v for v in ORDER if v in earned), Outcome.NOT_RUN)

@@ -16,15 +16,19 @@ class Outcome(StrEnum):
     NOT_TESTED = "not tested"   # the check could not run (the endpoint did not let it)
     SKIPPED = "skipped"         # the check did not apply (nothing configured for it)
     ERROR = "error"             # the test itself broke (infocheck's own error, or a team's)
+    NOT_CHECKED = "not checked" # a requirement whose tests each failed another requirement first
     NOT_RUN = "not run"         # a requirement no test ran
     IGNORED = "ignored"         # a requirement a policy set aside: its tests were not run
 
 
 # A failed check, however it was settled (judging/judge.py decides which of these it is).
 FAILURES = (Outcome.FAILED, Outcome.FINDING, Outcome.WAIVED)
-# Requirement verdicts, worst first: the first that any of its tests earns is its verdict.
+# Requirement verdicts, worst first: the first that any of its tests earns is its verdict. A test
+# that failed one of its requirements says nothing of the others it covers (its first failure may
+# have stopped it before their checks): they are NOT_CHECKED by it, which a pass by another test
+# outranks (it was checked there), and which outranks a skip and "not run" (a test did run).
 ORDER = (Outcome.FAILED, Outcome.WAIVED, Outcome.FINDING, Outcome.NOT_TESTED, Outcome.PASSED,
-         Outcome.SKIPPED, Outcome.NOT_RUN, Outcome.IGNORED)
+         Outcome.NOT_CHECKED, Outcome.SKIPPED, Outcome.NOT_RUN, Outcome.IGNORED)
 NOT_TESTED_WORDS = "NOT TESTED: "   # how a check that could not run reads where it is printed
 
 
@@ -57,6 +61,9 @@ class TestOutcome:
     team: bool = False                # a team's test, not one of infocheck's suites
     process: str = ""                 # the process that ran it, and what its probes had sent
     traffic: Traffic = Traffic()
+    # Per check that failed, in the order raised: (requirement ID, what came back in one line,
+    # the curl that reproduces it or ""), so a report lists each failure without reading messages.
+    evidence: tuple[tuple[str, str, str], ...] = ()
 
     __test__ = False   # not a test class, whatever pytest thinks of its name
 
@@ -74,6 +81,7 @@ class TestOutcome:
         data["traffic"] = [self.traffic.sent, self.traffic.throttled, self.traffic.waited]
         for name in ("requirements", "failed_requirements", "levels"):
             data[name] = list(data[name])
+        data["evidence"] = [list(e) for e in self.evidence]
         return data
 
     @classmethod
@@ -85,6 +93,7 @@ class TestOutcome:
         if values.get("outcome") is not None:
             values["outcome"] = Outcome(values["outcome"])
         values["traffic"] = Traffic(*values.get("traffic", ()))
+        values["evidence"] = tuple(tuple(str(part) for part in e) for e in values.get("evidence", ()))
         return cls(**values)
 
     def merged(self, later: "TestOutcome") -> "TestOutcome":

@@ -102,7 +102,7 @@ def _failed(report, error, base: TestOutcome, facts: TestFacts, policy) -> TestO
                            message=report.longreprtext, brief=report.longreprtext,
                            summary=described(error, report.longreprtext), internal=ours)
         failed, message = ids, report.longreprtext   # a team's plain assert fails what it declares
-        brief, summary = message, described(error, message)
+        brief, summary, evidence = message, described(error, message), ()
     else:
         failed = tuple(dict.fromkeys(f.requirement_id for f in failures))
         message = "\n\n".join(f.explain(catalogue) for f in failures)
@@ -111,8 +111,10 @@ def _failed(report, error, base: TestOutcome, facts: TestFacts, policy) -> TestO
         if notes:  # Hypothesis puts the falsifying example here: escaped and capped like the rest
             message += "\n\n" + "\n".join(printable(str(n), NOTE_LIMIT, lines=True) for n in notes[:MAX_NOTES])
         summary = failures[0].got
+        evidence = tuple((str(f.requirement_id), str(f.got), f.exchanges[0].curl if f.exchanges else "")
+                         for f in failures)
     found = replace(base, outcome=Outcome.FAILED, failed_requirements=failed, message=message,
-                    brief=brief, summary=summary)
+                    brief=brief, summary=summary, evidence=evidence)
     stray = [i for i in failed if i not in ids + catalogue.universal]
     if stray:
         if ours:
@@ -131,9 +133,14 @@ def cleaned(outcome: TestOutcome, scrubber) -> TestOutcome:
     def clean(text: str) -> str:
         return printable(scrubber.text(text), REPORT_LIMIT, lines=True)
 
+    def line(text: str) -> str:
+        return printable(scrubber.text(text), SUMMARY_LIMIT)
+
     return replace(outcome, message=clean(outcome.message), brief=clean(outcome.brief),
-                   summary=printable(scrubber.text(outcome.summary), SUMMARY_LIMIT),
-                   usage=printable(scrubber.text(outcome.usage), REPORT_LIMIT))
+                   summary=line(outcome.summary),
+                   usage=printable(scrubber.text(outcome.usage), REPORT_LIMIT),
+                   evidence=tuple((line(i), line(got), printable(scrubber.text(curl), REPORT_LIMIT))
+                                  for i, got, curl in outcome.evidence))
 
 
 def dress(report, outcome: TestOutcome, scrubber) -> None:

@@ -10,7 +10,8 @@ from importlib import metadata
 
 from infocheck import __version__
 from infocheck.configuration.knobs import endpoint_row
-from infocheck.judging.outcome import ORDER, Outcome
+from infocheck.judging.outcome import FAILURES, ORDER, Outcome
+from infocheck.reports import legend
 from infocheck.reports.templates import markup, render
 
 PACKAGES = ("pytest", "requests", "jsonschema", "hypothesis", "pytest-html", "pytest-xdist")
@@ -58,20 +59,59 @@ def chart(catalogue, verdicts) -> str:
                 x += w
         bars.append({"area": area, "y": y, "parts": parts})
     legend_y = row * len(catalogue.areas) + 22
-    legend = [{"verdict": str(v), "x": 80 * i} for i, v in enumerate(ORDER)]
-    return render("chart.svg.j2", width=width, height=row * len(catalogue.areas) + 30, bars=bars,
-                  legend=legend, legend_y=legend_y)
+    shown = [v for v in ORDER if any(verdict == v for verdict, _ in verdicts.values())]
+    keys, x = [], 0
+    for v in shown:   # only the verdicts the chart has, each as wide as its word
+        keys.append({"verdict": str(v), "x": x})
+        x += 24 + 6 * len(str(v))
+    return render("chart.svg.j2", width=max(width, x), height=row * len(catalogue.areas) + 30,
+                  bars=bars, legend=keys, legend_y=legend_y)
 
 
-def _test_line(t) -> dict:
-    return {"name": t.nodeid.split("::")[-1], "outcome": str(t.outcome),
+FIRST = {Outcome.FAILED: "failed", Outcome.FINDING: "had a finding on", Outcome.WAIVED: "failed (waived)"}
+
+
+def unchecked_by(t, requirement_id: str) -> bool:
+    """The test failed other requirements than this one, so it did not check this one."""
+    return t.outcome in FAILURES and requirement_id not in t.failed_requirements
+
+
+def _test_line(t, requirement_id: str) -> dict:
+    name = t.nodeid.split("::")[-1]
+    if unchecked_by(t, requirement_id):   # what it came to for this requirement, not for another
+        return {"name": name, "outcome": str(Outcome.NOT_CHECKED),
+                "detail": f"the test {FIRST[t.outcome]} {', '.join(t.failed_requirements)} first"}
+    return {"name": name, "outcome": str(t.outcome),
             "detail": t.summary if t.outcome in SHOWN_DETAIL else ""}
 
 
-def _version_line(version: str, verdict, tests) -> dict:
-    """A requirement under one api-version: its verdict, and what did not pass (in a few words)."""
+def failed_first(catalogue, verdicts) -> list[dict]:
+    """Each failed requirement, in the catalogue's order: its ID, level, what came back in one
+    line and the curl that reproduces it (of the first of its tests that has one), and how many
+    of its tests failed it. What a failing run's page shows before any passing row."""
+    found = []
+    for requirement_id, (verdict, tests) in verdicts.items():
+        if verdict != Outcome.FAILED:
+            continue
+        failing = [t for t in tests if requirement_id in t.failed_requirements
+                   and t.outcome in (Outcome.FAILED, Outcome.ERROR)]
+        evidence = [e for t in failing for e in t.evidence if e[0] == requirement_id]
+        why = next((got for _, got, _ in evidence if got), "") or next(
+            (t.summary for t in failing if t.summary), "")
+        curl = next((c for _, _, c in evidence if c), "")
+        r = catalogue[requirement_id]
+        found.append({"id": r.id, "level": level(r), "statement": r.statement, "why": why,
+                      "curl": curl, "tests": len(failing),
+                      "test": failing[0].nodeid.split("::")[-1] if failing else ""})
+    return found
+
+
+def _version_line(requirement_id: str, version: str, verdict, tests) -> dict:
+    """A requirement under one api-version: its verdict, and what did not pass (in a few words;
+    a test that failed another requirement first, as not checking this one)."""
     bad = [t for t in tests if t.outcome in SHOWN_DETAIL and t.outcome != Outcome.SKIPPED]
-    detail = "; ".join(f"{t.nodeid.split('::')[-1].split('[')[0]}: {t.summary}" for t in bad[:2])
+    detail = "; ".join(f"{t.nodeid.split('::')[-1].split('[')[0]}: "
+                       f"{_test_line(t, requirement_id)['detail']}" for t in bad[:2])
     count = f"{len(tests)} test{'s' if len(tests) != 1 else ''}"
     return {"name": version or "none", "outcome": str(verdict),
             "detail": detail + (f" and {len(bad) - 2} more" if len(bad) > 2 else "") or count}
@@ -91,9 +131,9 @@ def summary_html(results, settings, configuration) -> str:
             if r.area != area:
                 continue
             if per:   # one line per api-version, not every test of every version
-                lines = [_version_line(v, *per[v][requirement_id]) for v in versions]
+                lines = [_version_line(requirement_id, v, *per[v][requirement_id]) for v in versions]
             else:
-                lines = [_test_line(t) for t in tests]
+                lines = [_test_line(t, requirement_id) for t in tests]
             rows.append({"id": r.id, "level": level(r), "statement": r.statement, "source": r.source,
                          "verdict": str(verdict), "tests": lines})
         if rows:
@@ -109,4 +149,5 @@ def summary_html(results, settings, configuration) -> str:
                   facts=banner_facts(results, settings), notices=results.notices,
                   versions=versions, by_version=by_version,
                   chart=markup(chart(catalogue, verdicts)), areas=areas, waivers=waivers,
-                  configuration=configuration)
+                  configuration=configuration, failed=failed_first(catalogue, verdicts),
+                  legend=legend.entries(), hidden=legend.HIDDEN_WHEN_NONE)

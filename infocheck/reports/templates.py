@@ -8,7 +8,8 @@ from pathlib import Path
 from markupsafe import Markup
 
 COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "finding": "#9a6700", "waived": "#8250df",
-           "not tested": "#57606a", "skipped": "#8c959f", "not run": "#d0d7de", "ignored": "#afb8c1"}
+           "not tested": "#57606a", "skipped": "#8c959f", "not checked": "#bf8700",
+           "not run": "#d0d7de", "ignored": "#afb8c1"}
 BANNER = {"CONFORMANT": "#1a7f37", "NOT CONFORMANT": "#cf222e", "COULD NOT TEST": "#9a6700"}
 GREY = "#57606a"
 
