@@ -32,6 +32,7 @@ ONE_WORKER = {
     "test_action.py": "its module fixture checks the repository out once",
     "test_fleet.py": "one fleet run, a session fixture, is read by most of its tests",
     "test_install.py": "one wheel is built into build/ and installed once",
+    "test_watch_metrics.py": "one watcher, a module fixture, is scraped by all its tests",
 }
 
 
