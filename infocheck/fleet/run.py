@@ -336,8 +336,10 @@ class FleetRun:
                 with self.lock:
                     self.running.pop(target.name.lower(), None)
                     self.secrets.extend(channel.finished())
-                    cut = target.name.lower() in self.killed
-        if cut:   # killed by the fleet (its time was up, or the run was stopped): no verdict of its own
+                    # Killed by the fleet (its time was up, or the run was stopped), or ended as no run
+                    # ends once the run was told to stop (on Windows CTRL_BREAK reaches it too).
+                    cut = target.name.lower() in self.killed or (bool(self.stopped_by) and code not in set(ExitCode))
+        if cut:   # no verdict of its own
             return self.stopped_entry(target, started=True)
         # pytest's own codes, or a signal's (-9: killed), are no exit code of a gate's: they say
         # only that the run did not end as infocheck ends one, which is infocheck's failure.

@@ -187,7 +187,8 @@ class Watcher:
         if report is None:
             what = f"exit {ended.exit_code}: {printable(ended.problem, 300)}"
         else:
-            counts = ", ".join(f"{n} {printable(str(v), 40)}" for v, n in sorted(report.counts.items()))
+            found = report.counts if isinstance(report.counts, dict) else {}
+            counts = ", ".join(f"{n} {printable(str(v), 40)}" for v, n in sorted(found.items()))
             what = f"{ExitCode(ended.exit_code).verdict} (exit {ended.exit_code}): {counts}"
         stopped = " (stopped)" if ended.stopped else ""
         return (f"infocheck watch: cycle {ended.number}{stopped}: {what} in {ended.seconds:.1f} s; "
