@@ -17,6 +17,7 @@ usage: infocheck [options] [TESTS_FOLDER ...]
        infocheck serve [--contract NAME] [--flavour NAME] [--port N]
        infocheck merge REPORT.json ... [--html FILE] [--json FILE]
        infocheck diff OLD.json NEW.json [--json FILE]
+       infocheck watch --fleet FILE [--every 5m] [--metrics-port 9464] [options]
        infocheck --version
 
 infocheck checks a model-serving endpoint against a contract and exits with its verdict:
@@ -41,6 +42,7 @@ subcommands:
   serve   a contract's reference server, or a real server's flavour, for clients to test against
   merge   combine the reports of fleet runs (CI matrix jobs) into one fleet report
   diff    what changed between two runs; exit 1 on a regression
+  watch   a fleet checked on a schedule, with Prometheus metrics (docs/watching.md)
 
 Every knob is an option and an INFOCHECK_* variable: the infocheck options below, and
 docs/configuration.md. pytest's own options follow them (-m, -k, -n, ...).
@@ -56,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == ["serve"]:
         from infocheck.serve import main as serve
         return serve(args[1:])
+    if args[:1] == ["watch"]:
+        from infocheck.watch.command import main as watch
+        return watch(args[1:])
     if args[:1] in (["merge"], ["diff"]):
         from infocheck import merge_diff
         return (merge_diff.merge_main if args[0] == "merge" else merge_diff.diff_main)(args[1:])

@@ -34,6 +34,7 @@ ONE_WORKER = {
     "test_ci_recipes.py": "its module fixture runs the suite once for the files the recipes name",
     "test_fleet.py": "one fleet run, a session fixture, is read by most of its tests",
     "test_install.py": "one wheel is built into build/ and installed once",
+    "test_watch_metrics.py": "one watcher, a module fixture, is scraped by all its tests",
 }
 
 

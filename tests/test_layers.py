@@ -31,7 +31,8 @@ LAYERS = (
     ("fleet", ("infocheck.fleet.*",)),
     ("plugin", ("infocheck.plugin.*",)),
     ("usage", ("infocheck.usage",)),                               # every command's usage error
-    ("commands", ("infocheck.cli", "infocheck.__main__", "infocheck.serve", "infocheck.merge_diff")),
+    ("commands", ("infocheck.cli", "infocheck.__main__", "infocheck.serve", "infocheck.merge_diff",
+                  "infocheck.watch.*")),                           # watch/: infocheck watch
 )
 
 

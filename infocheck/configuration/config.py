@@ -42,6 +42,7 @@ class Config:
     fleet: str | None = None
     fleet_slice: tuple[int, int] | None = None
     fleet_jobs: int = 8
+    fleet_target_timeout: float | None = None   # seconds a target's run may take (None: unbounded)
     fleet_env_prefixes: tuple[str, ...] = ()
     fleet_allow_token_commands: tuple[tuple[str, ...], ...] = ()   # each as the words it runs as
     fleet_allow_azure_identity: bool = False

@@ -31,6 +31,8 @@ INTERNAL = {
                                  "(.ci/run)",
     "INFOCHECK_SELFTEST_SUBPROCESS": "the self-tests: each suite run in a new interpreter "
                                      "(tests/harness.py)",
+    "INFOCHECK_REQUIRE_PROMETHEUS": "the self-tests: the promtool and Prometheus tests fail instead "
+                                    "of skipping (.ci/run)",
 }
 
 

@@ -294,6 +294,10 @@ CORE_KNOBS = (
     Knob("fleet_jobs", "--fleet-jobs", "INFOCHECK_FLEET_JOBS",
          "how many targets of a fleet are checked at a time (default 8).",
          parse=_number(int, 1, 64), default="8"),
+    Knob("fleet_target_timeout", "--fleet-target-timeout", "INFOCHECK_FLEET_TARGET_TIMEOUT",
+         "seconds a fleet target's run may take (1 to 86400; default: no bound but its requests'): "
+         "one still running then is stopped and is COULD NOT TEST, and the fleet goes on.",
+         parse=_number(float, 1, 86400)),
     Knob("fleet_env_prefixes", "--fleet-env-prefix", "INFOCHECK_FLEET_ENV_PREFIX",
          "the only environment variables a fleet file's api_key_env may name start with this "
          "(repeatable; env: comma list), e.g. EASTUS2_: a fleet file changed in a pull request "
@@ -410,6 +414,6 @@ def declaring(field: str) -> tuple[str, ...]:
 
 
 # The settings of a fleet run itself, which no target's run takes.
-FLEET_RUN_FIELDS = ("fleet", "fleet_slice", "fleet_jobs", "fleet_env_prefixes",
+FLEET_RUN_FIELDS = ("fleet", "fleet_slice", "fleet_jobs", "fleet_target_timeout", "fleet_env_prefixes",
                     "fleet_allow_token_commands", "fleet_allow_azure_identity",
                     "fleet_allow_token_scopes")

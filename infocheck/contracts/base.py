@@ -161,6 +161,11 @@ class Contract:
         """Lines the header and the banner show about the positive answer (a retirement)."""
         return []
 
+    def retirement(self, exchange) -> dict:
+        """The dates the notices name, as data: {"sunset": Unix seconds, "deprecation": ...},
+        only those the positive answer sent and could be read ({} if none)."""
+        return {}
+
     def identity(self, exchange) -> dict:
         """What the positive answer says the endpoint serves ({} if nothing): kept in the
         report, where a fleet compares the surfaces of one deployment."""

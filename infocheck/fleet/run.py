@@ -69,9 +69,16 @@ class FleetRun:
         self.settings, self.args, self.cwd, self.paths, self.write = settings, args, cwd, paths, write
         self.folder = (paths["json"] or paths["html"] or cwd / "reports" / "x").parent / "targets"
         self.lock = threading.Lock()
+        self.running: dict[str, subprocess.Popen] = {}   # a target's run, while it runs
+        self.stopped_by = ""           # why the fleet stops (a signal's name), once it does
+        self.timed_out: set[str] = set()
+        self.killed: set[str] = set()     # the targets whose runs the fleet killed
 
     def run(self) -> int:
-        """The fleet's exit code; infocheck's own failure here is exit 3, in one line."""
+        """The fleet's exit code; infocheck's own failure here is exit 3, in one line. SIGTERM
+        (and SIGBREAK on Windows) stops it cleanly: the targets' runs are killed, those not
+        started are not, and every report is written, each stopped target COULD NOT TEST."""
+        restore = self._on_signals()
         try:
             return self._run()
         except ConfigError:
@@ -81,6 +88,74 @@ class FleetRun:
             self.write(Scrubber(getattr(self, "secrets", [])).text(
                 f"infocheck fleet: internal error: {type(error).__name__}: {printable(str(error), 500)}"))
             return EXIT_INTERNAL
+        finally:
+            restore()
+
+    def _on_signals(self):
+        """SIGTERM (SIGBREAK too where there is one) asks the run to stop; what undoes that.
+        Only the main thread can be told of a signal: elsewhere nothing changes."""
+        import signal   # here, not at the top: what a platform has is looked up when run
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        names = [name for name in ("SIGTERM", "SIGBREAK") if hasattr(signal, name)]
+        before = {}
+        for name in names:
+            number = getattr(signal, name)
+            try:
+                before[number] = signal.signal(number, lambda signum, frame, name=name: self.stop(name))
+            except (OSError, ValueError):
+                continue
+
+        def restore():
+            for number, handler in before.items():
+                signal.signal(number, handler)
+        return restore
+
+    def stop(self, why: str) -> None:
+        """Stop the run: no target starts after this, and the runs under way are killed (in a
+        thread of its own: a signal handler takes no lock the thread it interrupts may hold)."""
+        self.stopped_by = why or "asked to stop"
+        threading.Thread(target=self._kill_running, daemon=True).start()
+
+    def _kill_running(self) -> None:
+        with self.lock:
+            running = list(self.running.items())
+        for name, process in running:
+            self._kill(name, process)
+
+    def _kill(self, name: str, process: subprocess.Popen) -> None:
+        """A target's run ended at once (SIGKILL; TerminateProcess on Windows), and marked so:
+        whatever it exits with then is no verdict. One already ended is left alone."""
+        try:
+            if process.poll() is None:
+                with self.lock:
+                    self.killed.add(name)
+                process.kill()
+        except OSError:
+            pass
+
+    def _expired(self, target: fleet.Target, process: subprocess.Popen) -> None:
+        with self.lock:
+            self.timed_out.add(target.name.lower())
+        self._kill(target.name.lower(), process)
+
+    def stopped_entry(self, target: fleet.Target, started: bool) -> dict:
+        """A target the run stopped (or never started): COULD NOT TEST, saying why."""
+        timeout = self.settings.fleet_target_timeout
+        if target.name.lower() in self.timed_out:
+            why = (f"its run did not finish within {timeout:g} s (INFOCHECK_FLEET_TARGET_TIMEOUT / "
+                   "--fleet-target-timeout) and was stopped")
+        elif started:
+            why = f"the fleet run was stopped ({self.stopped_by}) while this target was checked"
+        else:
+            why = f"the fleet run was stopped ({self.stopped_by}) before this target was checked"
+        entry = model.target_entry(target.name, None, f"{why}; nothing it checked is judged; its terminal "
+                                   f"output, if any, is in {target.name}/output.txt",
+                                   self._detail(target), index=target.index)
+        entry.update(exit_code=ExitCode.UNTESTABLE, verdict=verdict_words(ExitCode.UNTESTABLE))
+        with self.lock:
+            self.write(f"  {target.name}: {entry['verdict']} (exit {entry['exit_code']}): {why}")
+        return entry
 
     def scrub_everything(self) -> None:
         """The last resort of a fleet that broke after targets ran: every file under the
@@ -179,6 +254,8 @@ class FleetRun:
         """The target's entry: whatever breaks in checking it is that target's internal error
         (exit 3), never the fleet's, so every other target is still checked and reported."""
         try:
+            if self.stopped_by:
+                return self.stopped_entry(target, started=False)
             return self._check(target)
         except Exception as error:   # noqa: BLE001 - said in the target's entry, scrubbed there
             entry = self.broken(target, error)
@@ -240,12 +317,30 @@ class FleetRun:
             except (OSError, ValueError):
                 channel.abandon()
                 raise
+            watchdog = None
             try:
+                with self.lock:
+                    self.running[target.name.lower()] = process
+                if self.stopped_by:   # asked to stop while it started
+                    self._kill(target.name.lower(), process)
+                if self.settings.fleet_target_timeout is not None:
+                    watchdog = threading.Timer(self.settings.fleet_target_timeout, self._expired,
+                                               (target, process))
+                    watchdog.daemon = True
+                    watchdog.start()
                 channel.started()
                 code = process.wait()
             finally:   # the tokens it told of are masked everywhere, whatever happens next
+                if watchdog is not None:
+                    watchdog.cancel()
                 with self.lock:
+                    self.running.pop(target.name.lower(), None)
                     self.secrets.extend(channel.finished())
+                    # Killed by the fleet (its time was up, or the run was stopped), or ended as no run
+                    # ends once the run was told to stop (on Windows CTRL_BREAK reaches it too).
+                    cut = target.name.lower() in self.killed or (bool(self.stopped_by) and code not in set(ExitCode))
+        if cut:   # no verdict of its own
+            return self.stopped_entry(target, started=True)
         # pytest's own codes, or a signal's (-9: killed), are no exit code of a gate's: they say
         # only that the run did not end as infocheck ends one, which is infocheck's failure.
         ended = f"exit {code}" if code >= 0 else f"signal {-code} (killed)"

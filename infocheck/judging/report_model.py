@@ -170,6 +170,7 @@ class RunReport(_Model):
     api_versions: tuple = ABSENT
     discovered_versions: dict = ABSENT
     notices: tuple = ABSENT
+    retirement: dict = ABSENT       # only where the endpoint sent a Sunset or Deprecation date
     identity: dict = ABSENT
     left_out: tuple = ABSENT
     requirements: tuple[RequirementResult, ...] = ABSENT

@@ -202,6 +202,7 @@ def pytest_runtestloop(session):
         context.preflight = preflight.preflight(probe, context.settings)
         context.results.identity = context.contract.identity(context.preflight)
         context.results.notices.extend(context.contract.notices(context.preflight, context.settings))
+        context.results.retirement.update(context.contract.retirement(context.preflight))
         terminal = config.pluginmanager.get_plugin("terminalreporter")
         for notice in context.results.notices if terminal is not None else ():
             terminal.write_line(f"infocheck: NOTE: {notice}", yellow=True, bold=True)

@@ -33,6 +33,7 @@ class Results:
     stopped: str | None = None        # why the run stopped before its tests (untestable, usage)
     discovered: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)   # what the endpoint says of itself (retiring)
+    retirement: dict = field(default_factory=dict)     # the notices' dates as data (Unix seconds)
     identity: dict = field(default_factory=dict)       # what it says it serves (its model_name)
     left_out: list[str] = field(default_factory=list)  # MUST requirements deselected on purpose
     embedded_server: bool = False     # the run checked the embedded reference server ...

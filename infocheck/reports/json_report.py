@@ -60,6 +60,8 @@ def document(results, settings, configuration) -> dict:
                             for w in results.policy.expired()],
         "results": [result_entry(t) for t in results.tests.values()],
     }
+    if results.retirement:   # only where the endpoint sent a date (the model writes it after notices)
+        found["retirement"] = dict(results.retirement)
     return found
 
 

@@ -173,6 +173,11 @@ class InfoContract(Contract):
         from infocheck.contracts.info.retirement import notices
         return notices(exchange, SUCCESSOR)
 
+    def retirement(self, exchange) -> dict:
+        """The Sunset and Deprecation dates, in Unix seconds (what a watcher's metrics give)."""
+        from infocheck.contracts.info.retirement import moments
+        return moments(exchange)
+
     def identity(self, exchange) -> dict:
         """What the endpoint says it serves: the ModelInfo's model_name (a fleet's same_as
         compares it with the v1 list of the same deployment)."""

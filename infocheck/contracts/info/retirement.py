@@ -16,6 +16,12 @@ STRUCTURED_DATE = re.compile(r"@(-?[0-9]{1,12})")
 
 def when(raw: str) -> str | None:
     """The date a Sunset or Deprecation value names, as YYYY-MM-DD (UTC), or None."""
+    moment = instant(raw)
+    return None if moment is None else moment.date().isoformat()
+
+
+def instant(raw: str) -> dt.datetime | None:
+    """The moment a Sunset or Deprecation value names (UTC), or None."""
     value = raw.strip()
     found = STRUCTURED_DATE.fullmatch(value)
     try:
@@ -27,7 +33,24 @@ def when(raw: str) -> str | None:
         return None
     if moment is None:
         return None
-    return moment.astimezone(dt.timezone.utc).date().isoformat()
+    if moment.tzinfo is None:   # an HTTP-date is GMT (RFC 9110), even one that says -0000
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    try:
+        return moment.astimezone(dt.timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def moments(exchange) -> dict:
+    """{"sunset": Unix seconds, "deprecation": Unix seconds}: the dates the headers name, as
+    data, those sent and readable only (the report's `retirement`, a watcher's metrics)."""
+    found = {}
+    for key in ("sunset", "deprecation"):
+        raw = exchange.header(key)
+        moment = instant(raw) if raw is not None else None
+        if moment is not None:
+            found[key] = int(moment.timestamp())
+    return found
 
 
 def notices(exchange, successor: str) -> list[str]:
