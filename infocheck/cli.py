@@ -57,15 +57,20 @@ HELP_PYTEST = "--help-pytest"
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        code = _dispatch(args)
-        sys.stdout.flush()
+        try:
+            code = _dispatch(args)
+        finally:
+            sys.stdout.flush()    # here, not at exit: a closed pipe is caught below (argparse's
+                                  # --help ends in SystemExit, which passes through)
         return code
     except BrokenPipeError:
+        if not _asks_for_help(args):
+            raise
         # The reader closed the pipe (infocheck --help | head): no traceback, and nothing more
         # is written; Python's own flush at exit would fail again, so stdout leads nowhere now.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return ExitCode.CONFORMANT if _asks_for_help(args) else ExitCode.INTERNAL
+        return ExitCode.CONFORMANT
 
 
 def _asks_for_help(args: list[str]) -> bool:

@@ -181,13 +181,6 @@ def _parse_error(config, args: list[str], error) -> str:
     return f"infocheck: {what} ({HELP})"
 
 
-CONTRACTS = """\
-infocheck checks a model-serving endpoint against a contract and exits with its verdict:
-  --contract info     the Azure AI Model Inference Get Info API: GET {endpoint}/info
-                      (retired 26 August 2026 by Microsoft; its successor is the next one)
-  --contract models   the OpenAI v1 models API: GET {base}/models and /models/{id}, where the
-                      base ends in /openai/v1 (Azure) or /v1 (vLLM, llama.cpp, Ollama, TGI, LiteLLM)
-"""
 EXAMPLES = """\
 examples (the key in a variable: command lines show in process lists):
   infocheck --embedded                  # the reference server: what a passing run looks like
@@ -211,11 +204,21 @@ def help_text(subcommands) -> str:
     """infocheck --help: its usage, the contracts, every knob by group (from the knob table:
     option, variable, what it does), the subcommands, examples, exit codes, and where pytest's
     own options are."""
+    from infocheck import contracts
     from infocheck.configuration.knobs import GROUPS, KNOBS, declaring
 
     out = ["usage: infocheck [options] [TESTS_FOLDER ...]"]
     out += [f"       infocheck {command.usage}" for command in subcommands]
-    out += ["       infocheck --version", "", CONTRACTS, EXIT_CODES,
+    out += ["       infocheck --version", "",
+            "infocheck checks a model-serving endpoint against a contract and exits with its verdict:"]
+    for name in contracts.names():     # the registry's, so a new contract is listed as it joins
+        try:
+            title = contracts.get(name).title
+        except contracts.ContractError as error:
+            title = f"(refused: {error})"
+        out.append(f"  --contract {name:<8} {title}" + (" (the default)" if name == contracts.DEFAULT else ""))
+    out += ["  A models base ends in /openai/v1 (Azure) or /v1 (vLLM, llama.cpp, Ollama, TGI, LiteLLM);",
+            "  Microsoft retired the info API on 26 August 2026; its successor is the models API.", "", EXIT_CODES,
             "The reports: infocheck.html, infocheck.json, junit.xml (and a fleet's targets/) in",
             "--report-dir (default reports/).", "", EXAMPLES]
     for group, title in GROUPS.items():

@@ -58,6 +58,9 @@ def test_the_core_s_knobs_are_grouped_and_the_contracts_own_are_theirs():
 def test_help_is_infocheck_s_own_with_examples_and_pytest_s_behind_its_own_flag(helped, tmp_path):
     text = helped.stdout
     assert text.startswith("usage: infocheck [options]")
+    from infocheck import contracts
+    for name in contracts.names():
+        assert f"  --contract {name} " in text and contracts.get(name).title in text
     assert "\nexamples" in text and "infocheck --embedded" in text
     assert "INFOCHECK_API_KEY=... infocheck --endpoint https://" in text
     assert "infocheck merge reports-*/infocheck.json" in text
@@ -227,3 +230,37 @@ def test_a_run_given_former_names_works_and_says_each_new_one_once(tmp_path):
                              "name still works)"], run.stderr
     report = json.loads(out.read_text())     # the later --infocheck-json wins over the harness's
     assert report["configuration"]["request timeout"] == "7 s" and KEY not in run.stderr
+
+
+# -- whatever is typed: one line, never a traceback --------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+WORDS = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(WORDS)
+def test_any_first_word_that_is_no_subcommand_nor_path_is_one_line_exit_4(tmp_path_factory, word):
+    if word.startswith("-") or word in cli.SUBCOMMAND or os.path.exists(word.split("::", 1)[0]):
+        return
+    import contextlib
+    import io
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()) as out:
+        assert cli.main([word, "--endpoint", "https://h.example"]) == 4
+    said = err.getvalue()
+    assert said.count("\n") == 1 and said.startswith("ERROR: infocheck: ") and out.getvalue() == ""
+    assert len(said) < 800
+
+
+@settings(max_examples=300, deadline=None)
+@given(WORDS, st.lists(st.sampled_from([k.option for k in KNOBS] + ["--junitxml", "-k"]), max_size=5))
+def test_what_a_usage_error_says_is_one_bounded_line(word, options):
+    for what in (usage.not_a_path(word, [c.name for c in cli.SUBCOMMANDS]),
+                 usage.unknown_subcommand(word, [c.name for c in cli.SUBCOMMANDS], "help"),
+                 usage.unknown_option("--" + word, options, ["--collect-only"])):
+        shown = usage.line(what)
+        assert "\n" not in shown and "\r" not in shown and len(shown) < 900
+    near = usage.nearest("--" + word, options)
+    assert near is None or near in options
