@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import re
 import sys
 import textwrap
@@ -173,7 +172,7 @@ def _parse_error(config, args: list[str], error) -> str:
         if not re.fullmatch(r"--?[A-Za-z].*", name):
             continue
         if name not in known:
-                return unknown_option(name, ours, others)
+            return unknown_option(name, ours, others)
         takes = known[name].nargs
         value_next = takes in (None, 1) and (arg == name)
     said = [l for a in error.args for l in str(a).splitlines() if ": error: " in l]

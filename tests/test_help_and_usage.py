@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from hypothesis import given, settings, strategies as st
+
 from harness import KEY, clean_env, run_suite
 from infocheck import cli, usage
 from infocheck.configuration.config import build_config
@@ -233,8 +235,6 @@ def test_a_run_given_former_names_works_and_says_each_new_one_once(tmp_path):
 
 
 # -- whatever is typed: one line, never a traceback --------------------------------------------
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 WORDS = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=60)
 

@@ -366,15 +366,15 @@ def _table() -> tuple[Knob, ...]:
         except contracts.ContractError:
             continue
         for knob in contract.knobs:
-            if knob.env != variable_for(knob.option):
-                raise contracts.ContractError(
-                    f"contract {name!r}: its knob {knob.option}'s variable is {knob.env}, but a "
-                    f"knob's variable is its option's name ({variable_for(knob.option)})")
             known = declared.setdefault(knob.field, knob)
             if known is not knob or {knob.field, knob.option, knob.env} & core:
                 raise contracts.ContractError(
                     f"contract {name!r}: its knob {knob.option} ({knob.field}) is another knob's "
                     "field, option or variable; a knob two contracts share is one Knob")
+            if knob.env != variable_for(knob.option):
+                raise contracts.ContractError(
+                    f"contract {name!r}: its knob {knob.option}'s variable is {knob.env}, but a "
+                    f"knob's variable is its option's name ({variable_for(knob.option)})")
     return CORE_KNOBS[:cut] + tuple(declared.values()) + CORE_KNOBS[cut:]
 
 
