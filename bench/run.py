@@ -149,7 +149,7 @@ def fleet(quick: bool) -> bool:
             path.write_text(json.dumps({"targets": targets}))
             started = time.monotonic()
             result = subprocess.run([sys.executable, "-m", "pytest", "--fleet", str(path),
-                                     f"--infocheck-json={folder}/fleet-report.json",
+                                     f"--report-json={folder}/fleet-report.json",
                                      f"--html={folder}/fleet.html", f"--junitxml={folder}/junit.xml"],
                                     cwd=ROOT, capture_output=True, text=True,
                                     env={k: v for k, v in key_env(BENCH_KEY=KEY).items() if k != "INFOCHECK_API_KEY"})
@@ -198,7 +198,7 @@ def merge_at_scale() -> bool:
     with tempfile.TemporaryDirectory() as folder:
         # of a served endpoint: a run of the embedded server is never a pass in a merge
         with ReferenceServer(Settings(api_key=KEY), InfoHandler).start() as server:
-            result, _ = suite(f"--infocheck-json={folder}/one.json", "--endpoint", server.url, env=key_env())
+            result, _ = suite(f"--report-json={folder}/one.json", "--endpoint", server.url, env=key_env())
         one = json.loads((Path(folder) / "one.json").read_text())
         per = MERGE_TARGETS // MERGE_SLICES
         paths = []

@@ -1,9 +1,12 @@
 """The `infocheck` command: the packaged conformance suites, run by pytest from any folder, and
 its subcommands. Every usage error, here and in the subcommands, reads `ERROR: ...` (pytest's
-own spelling) on one line and exits 4."""
+own spelling) on one line and exits 4 (usage.py words it, in one place)."""
 from __future__ import annotations
 
+import os
 import sys
+from dataclasses import dataclass
+from importlib import import_module
 
 from infocheck import __version__
 from infocheck.bundle import command_ini, folder
@@ -12,85 +15,123 @@ from infocheck.bundle import command_ini, folder
 from infocheck.judging.exit_codes import ExitCode
 
 EXIT_USAGE = ExitCode.USAGE
-USAGE = """\
-usage: infocheck [options] [TESTS_FOLDER ...]
-       infocheck serve [--contract NAME] [--flavour NAME] [--port N]
-       infocheck merge REPORT.json ... [--html FILE] [--json FILE]
-       infocheck diff OLD.json NEW.json [--json FILE]
-       infocheck watch --fleet FILE [--every 5m] [--metrics-port 9464] [options]
-       infocheck --version
 
-infocheck checks a model-serving endpoint against a contract and exits with its verdict:
-  --contract info     the Azure AI Model Inference Get Info API: GET {endpoint}/info
-                      (retired 26 August 2026 by Microsoft; its successor is the next one)
-  --contract models   the OpenAI v1 models API: GET {base}/models and /models/{id}, where the
-                      base ends in /openai/v1 (Azure) or /v1 (vLLM, llama.cpp, Ollama, TGI, LiteLLM)
 
-  --endpoint URL      the endpoint (INFOCHECK_ENDPOINT); none: the embedded reference server
-                      is checked instead, and the run ends COULD NOT TEST (exit 2)
-  --embedded          check the embedded reference server on purpose (INFOCHECK_EMBEDDED=1)
-  INFOCHECK_API_KEY   the key (an environment variable: command lines show in process lists)
-  --model NAME        the model or deployment the gate is about
-  --fleet FILE        every target of a fleet file, side by side, into one report
-  --report-dir DIR    where the reports go (INFOCHECK_REPORT_DIR; default reports/):
-                      infocheck.html, infocheck.json, junit.xml (and a fleet's targets/)
+@dataclass(frozen=True)
+class Subcommand:
+    """One subcommand of `infocheck`: its name, its usage line (after `infocheck `), what it does
+    in a few words for --help, and its `main(argv) -> exit code` as "module:function", imported
+    only when it is run."""
 
-exit codes: 0 conformant, 1 a MUST requirement failed, 2 could not test (it says why),
-            3 infocheck itself broke, 4 a usage error
+    name: str
+    usage: str
+    summary: str
+    main: str
 
-subcommands:
-  serve   a contract's reference server, or a real server's flavour, for clients to test against
-  merge   combine the reports of fleet runs (CI matrix jobs) into one fleet report
-  diff    what changed between two runs; exit 1 on a regression
-  watch   a fleet checked on a schedule, with Prometheus metrics (docs/watching.md)
+    def run(self, argv: list[str]) -> int:
+        module, function = self.main.split(":")
+        return getattr(import_module(module), function)(argv)
 
-Every knob is an option and an INFOCHECK_* variable: the infocheck options below, and
-docs/configuration.md. pytest's own options follow them (-m, -k, -n, ...).
-"""
-# pytest's options people use with infocheck, for the suggestion of a mistyped one.
-PYTEST_OPTIONS = ("--help", "--version", "--collect-only", "--html", "--junitxml", "--junit-xml",
-                  "--self-contained-html", "--hypothesis-profile", "--maxfail", "--exitfirst",
-                  "--verbose", "--quiet", "--capture", "--tb", "--numprocesses", "--dist")
+
+# Every subcommand, in the order --help lists them. A new one is one line here (and its module);
+# --help, `infocheck help NAME`, and the nearest-name suggestion of a mistyped one follow it.
+SUBCOMMANDS = (
+    Subcommand("serve", "serve [--contract NAME] [--flavour NAME] [--port N]",
+               "a contract's reference server, or a real server's flavour, for clients to test against",
+               "infocheck.serve:main"),
+    Subcommand("merge", "merge REPORT.json ... [--html FILE] [--json FILE]",
+               "combine the reports of fleet runs (CI matrix jobs) into one fleet report",
+               "infocheck.merge_diff:merge_main"),
+    Subcommand("diff", "diff OLD.json NEW.json [--json FILE]",
+               "what changed between two runs; exit 1 on a regression",
+               "infocheck.merge_diff:diff_main"),
+    Subcommand("watch", "watch --fleet FILE [--every 5m] [--metrics-port 9464] [options]",
+               "a fleet checked on a schedule, with Prometheus metrics (docs/watching.md)",
+               "infocheck.watch.command:main"),
+    Subcommand("help", "help [SUBCOMMAND]", "this help, or a subcommand's (infocheck help merge)",
+               "infocheck.cli:help_main"),
+    Subcommand("version", "version", "infocheck's version (also --version)", "infocheck.cli:version_main"),
+)
+SUBCOMMAND = {command.name: command for command in SUBCOMMANDS}
+HELP_OPTIONS = ("-h", "--help")
+HELP_PYTEST = "--help-pytest"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["serve"]:
-        from infocheck.serve import main as serve
-        return serve(args[1:])
-    if args[:1] == ["watch"]:
-        from infocheck.watch.command import main as watch
-        return watch(args[1:])
-    if args[:1] in (["merge"], ["diff"]):
-        from infocheck import merge_diff
-        return (merge_diff.merge_main if args[0] == "merge" else merge_diff.diff_main)(args[1:])
-    if args[:1] in (["--version"], ["version"]):
-        print(f"infocheck {__version__}")
+    try:
+        try:
+            code = _dispatch(args)
+        finally:
+            sys.stdout.flush()    # here, not at exit: a closed pipe is caught below (argparse's
+                                  # --help ends in SystemExit, which passes through)
+        return code
+    except BrokenPipeError:
+        if not _asks_for_help(args):
+            raise
+        # The reader closed the pipe (infocheck --help | head): no traceback, and nothing more
+        # is written; Python's own flush at exit would fail again, so stdout leads nowhere now.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return ExitCode.CONFORMANT
-    if "-h" in args or "--help" in args:
-        print(USAGE)
-    else:
-        mistyped = suggestion(args)
-        if mistyped:
-            print(f"ERROR: {mistyped}", file=sys.stderr)
-            return EXIT_USAGE
+
+
+def _asks_for_help(args: list[str]) -> bool:
+    before = args[:args.index("--")] if "--" in args else args
+    return (bool(set(before) & {*HELP_OPTIONS, HELP_PYTEST}) or args[:1] == ["help"]
+            or args[:1] in (["--version"], ["version"]))
+
+
+def _dispatch(args: list[str]) -> int:
+    if args[:1] == ["--version"]:
+        return version_main(args[1:])
+    if args and args[0] in SUBCOMMAND:
+        return SUBCOMMAND[args[0]].run(args[1:])
+    if args and not args[0].startswith("-") and not os.path.exists(args[0].split("::", 1)[0]):
+        # A first word that is neither a subcommand nor a file or folder: a mistyped subcommand
+        # (merg), said before pytest starts (it would take it as a test path, and run).
+        from infocheck import usage
+        return usage.refuse(usage.not_a_path(args[0], [c.name for c in SUBCOMMANDS]))
+    before = args[:args.index("--")] if "--" in args else args
+    if HELP_PYTEST in before:
+        return _pytest([arg for arg in args if arg != HELP_PYTEST] + ["--help"])
+    if set(before) & set(HELP_OPTIONS):
+        return help_main([])
+    return _pytest(args, plugins=[_usage_gate()])
+
+
+def help_main(argv: list[str]) -> int:
+    """infocheck --help, or `infocheck help SUBCOMMAND`: the subcommand's own --help."""
+    from infocheck import usage
+    if argv and argv[0] in SUBCOMMAND and argv[0] != "help":
+        return SUBCOMMAND[argv[0]].run(["--help"])
+    if argv:
+        return usage.refuse(usage.unknown_subcommand(argv[0], [c.name for c in SUBCOMMANDS],
+                                                      "help"))
+    sys.stdout.write(usage.help_text(SUBCOMMANDS))
+    return ExitCode.CONFORMANT
+
+
+def version_main(argv: list[str]) -> int:
+    print(f"infocheck {__version__}")
+    return ExitCode.CONFORMANT
+
+
+def _usage_gate():
+    from infocheck import usage
+    return usage.usage_gate([c.name for c in SUBCOMMANDS])
+
+
+def _pytest(args: list[str], plugins=()) -> int:
     import pytest
+
+    from infocheck import usage
 
     suites = folder("suites")
     # An explicit configuration and rootdir: neither the current folder's pytest.ini nor one
     # above the installed package can change what the suites are or how they report.
-    return int(pytest.main(["-c", str(command_ini()), "--rootdir", str(suites.parent),
-                            *args, str(suites)]))
-
-
-def suggestion(args: list[str]) -> str:
-    """An option that is not one, but near one of infocheck's: which was meant, in one line
-    (pytest's own message would be a usage block with its ini file's path)."""
-    from infocheck import usage
-    from infocheck.configuration.knobs import KNOBS
-
-    ours = [k.option for k in KNOBS] + ["--infocheck-json", "--report-dir"]
-    near = usage.meant(args, ours, known=frozenset(PYTEST_OPTIONS))
-    if near:
-        return f"infocheck: unknown option {near[0]}; did you mean {near[1]}? (infocheck --help lists them)"
-    return ""
+    try:
+        return int(pytest.main(["-c", str(command_ini()), "--rootdir", str(suites.parent),
+                                *args, str(suites)], plugins=list(plugins)))
+    except usage.Refused as refused:
+        return usage.refuse(refused.what)

@@ -143,7 +143,7 @@ def run_suite(tmp_path: Path, *args: str, endpoint: str | None = None, key: str 
                *([f"--html={reports / 'infocheck.html'}"] if html else
                  ["-p", "no:html", "-o", f"addopts={ADDOPTS_WITHOUT_HTML}"]),
                f"--junitxml={reports / 'junit.xml'}",
-               f"--infocheck-json={reports / 'infocheck.json'}", *args]
+               f"--report-json={reports / 'infocheck.json'}", *args]
     if endpoint:
         command += ["--endpoint", endpoint]
     environment = clean_env(INFOCHECK_API_KEY=key, **(env or {}))

@@ -146,7 +146,7 @@ def assert_safe(text: str, finder: Scrubber, limit: int = TEXT_LIMIT) -> None:
 @given(payload=answers())
 def test_any_answer_gives_a_verdict_and_safe_outputs(endpoint, payload):
     Answers.payload = payload
-    probe = probe_for(endpoint.url, INFOCHECK_TIMEOUT="2")
+    probe = probe_for(endpoint.url, INFOCHECK_REQUEST_TIMEOUT="2")
     config, scrubber = probe.config, Scrubber([Secret(KEY)])
     try:
         ex = probe.send(POSITIVE)

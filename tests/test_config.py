@@ -47,8 +47,8 @@ def test_the_request_cap_is_300_per_api_version_unless_given():
 
 
 @pytest.mark.parametrize("env, ok", [
-    ({"INFOCHECK_TIMEOUT": "0.1"}, True), ({"INFOCHECK_TIMEOUT": "0.09"}, False),
-    ({"INFOCHECK_TIMEOUT": "300"}, True), ({"INFOCHECK_TIMEOUT": "300.01"}, False),
+    ({"INFOCHECK_REQUEST_TIMEOUT": "0.1"}, True), ({"INFOCHECK_REQUEST_TIMEOUT": "0.09"}, False),
+    ({"INFOCHECK_REQUEST_TIMEOUT": "300"}, True), ({"INFOCHECK_REQUEST_TIMEOUT": "300.01"}, False),
     ({"INFOCHECK_MAX_REQUESTS": "1"}, True), ({"INFOCHECK_MAX_REQUESTS": "0"}, False),
     ({"INFOCHECK_MAX_REQUESTS": "100000"}, True), ({"INFOCHECK_MAX_REQUESTS": "100001"}, False),
     ({"INFOCHECK_FLEET_JOBS": "1"}, True), ({"INFOCHECK_FLEET_JOBS": "64"}, True),
@@ -62,7 +62,7 @@ def test_number_limits(env, ok):
 
 def test_a_number_that_is_not_one_is_named_so():
     assert refused({"INFOCHECK_MAX_REQUESTS": "x"}) == "INFOCHECK_MAX_REQUESTS / --max-requests: 'x' is not a whole number"
-    assert refused({"INFOCHECK_TIMEOUT": "x"}) == "INFOCHECK_TIMEOUT / --request-timeout: 'x' is not a number"
+    assert refused({"INFOCHECK_REQUEST_TIMEOUT": "x"}) == "INFOCHECK_REQUEST_TIMEOUT / --request-timeout: 'x' is not a number"
 
 
 # -- how values are given --------------------------------------------------------------------
@@ -83,8 +83,8 @@ def test_values_are_trimmed_except_the_key_and_blank_means_unset():
 
 
 def test_lists_and_their_duplicates():
-    assert built(INFOCHECK_DEPLOYMENTS="a, b ,c").deployments == ("a", "b", "c")
-    assert refused({"INFOCHECK_DEPLOYMENTS": "a,a"}) == "INFOCHECK_DEPLOYMENTS / --deployment: a deployment is named twice"
+    assert built(INFOCHECK_DEPLOYMENT="a, b ,c").deployments == ("a", "b", "c")
+    assert refused({"INFOCHECK_DEPLOYMENT": "a,a"}) == "INFOCHECK_DEPLOYMENT / --deployment: a deployment is named twice"
     assert refused({"INFOCHECK_API_VERSION": "2025-05-01,2025-05-01"}).endswith("a version is named twice")
 
 
@@ -184,14 +184,14 @@ def test_routes():
     assert (deployment.query(), deployment.headers()) == ((), (("azureml-model-deployment", "d"),))
     assert model.describe() == "model m (via the model query parameter)"
     assert deployment.describe() == "deployment d (via the azureml-model-deployment header)"
-    assert route(built(INFOCHECK_DEPLOYMENTS="a,b", INFOCHECK_MODEL="m")) == Route("deployment", "a")
+    assert route(built(INFOCHECK_DEPLOYMENT="a,b", INFOCHECK_MODEL="m")) == Route("deployment", "a")
     assert route(built(INFOCHECK_MODEL="m", INFOCHECK_API_VERSION="2025-04-01")) == Route("model", "m")
     assert route(built(INFOCHECK_MODEL="m", INFOCHECK_API_VERSION="2024-04-01-preview")) == Route("deployment", "m")
     assert route(built()) is None
 
 
 def test_route_descriptions():
-    assert route_description(built(INFOCHECK_DEPLOYMENTS="a,b")) == (
+    assert route_description(built(INFOCHECK_DEPLOYMENT="a,b")) == (
         "deployment a (via the azureml-model-deployment header)")
     assert route_description(built(INFOCHECK_MODEL="m")).startswith("model m (via the model query parameter")
     assert route_description(built()) == "none named: the endpoint's default deployment"
@@ -226,7 +226,7 @@ def test_the_configuration_rows():
     asked = dataclasses.replace(embedded, embedded_asked=True)
     assert dict(asked.describe())["endpoint"] == ("http://127.0.0.1:1/info (the embedded "
                                                   "reference server, not an endpoint of yours)")
-    given = rows(INFOCHECK_DEPLOYMENTS="a,b", INFOCHECK_MODEL="m", INFOCHECK_WAIVERS="w.yaml",
+    given = rows(INFOCHECK_DEPLOYMENT="a,b", INFOCHECK_MODEL="m", INFOCHECK_WAIVERS="w.yaml",
                  INFOCHECK_REQUIREMENTS="r1.json,r2.json", INFOCHECK_POLICY="p.json", INFOCHECK_FAIL_ON_SHOULD="1")
     assert (given["deployments"], given["model"], given["waivers"], given["team requirements"],
             given["policy"], given["fail on SHOULD"]) == ("a, b", "m", "w.yaml", "r1.json, r2.json", "p.json", "yes")
@@ -247,7 +247,7 @@ def test_the_credential_row_never_shows_it(env, shown):
 
 def test_knobs_and_settings_are_frozen_and_named_from_their_option():
     knob = next(k for k in KNOBS if k.field == "timeout")
-    assert (knob.label, knob.dest) == ("INFOCHECK_TIMEOUT / --request-timeout", "infocheck_request_timeout")
+    assert (knob.label, knob.dest) == ("INFOCHECK_REQUEST_TIMEOUT / --request-timeout", "infocheck_request_timeout")
     for frozen in (knob, Route("model", "m"), built()):
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(frozen, "field" if isinstance(frozen, Knob) else "name" if isinstance(frozen, Route) else "timeout", 1)

@@ -142,7 +142,7 @@ def test_an_explicit_path_wins_and_one_alone_takes_the_others_along(tmp_path):
     result = command("-q", "--embedded", "--report-dir", "out", "--junitxml=ci/junit.xml", cwd=tmp_path)
     assert result.returncode == 0
     assert (tmp_path / "ci" / "junit.xml").is_file() and not (tmp_path / "out" / "junit.xml").exists()
-    alone = command("-q", "--embedded", "--infocheck-json=reports-1/infocheck.json", cwd=tmp_path)
+    alone = command("-q", "--embedded", "--report-json=reports-1/infocheck.json", cwd=tmp_path)
     assert alone.returncode == 0
     assert {p.name for p in (tmp_path / "reports-1").iterdir()} == {"infocheck.html", "infocheck.json", "junit.xml"}
     assert not (tmp_path / "reports").exists()

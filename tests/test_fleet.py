@@ -71,8 +71,8 @@ def test_a_target_becomes_the_environment_of_a_single_run(tmp_path):
     [target] = fleet.read(fleet_file(tmp_path, [entry], ".json"), {"FLEET_KEY": KEY})
     assert dict(target.environ) == {
         "INFOCHECK_ENDPOINT": "https://a.example", "INFOCHECK_API_KEY": KEY,
-        "INFOCHECK_API_VERSION": "2025-04-01,2025-05-01", "INFOCHECK_DEPLOYMENTS": "a,b",
-        "INFOCHECK_MODEL": "m", "INFOCHECK_MAX_REQUESTS": "50", "INFOCHECK_TIMEOUT": "2.5",
+        "INFOCHECK_API_VERSION": "2025-04-01,2025-05-01", "INFOCHECK_DEPLOYMENT": "a,b",
+        "INFOCHECK_MODEL": "m", "INFOCHECK_MAX_REQUESTS": "50", "INFOCHECK_REQUEST_TIMEOUT": "2.5",
         "INFOCHECK_AUTH_HEADER": "api-key"}
     assert target.secrets == (KEY,)
 

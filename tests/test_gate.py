@@ -120,7 +120,7 @@ def test_endpoint_that_dies_mid_run_is_not_hammered(tmp_path):
 
 
 @pytest.mark.parametrize("args, env, says", [
-    (["--request-timeout", "soon"], {}, "INFOCHECK_TIMEOUT / --request-timeout"),
+    (["--request-timeout", "soon"], {}, "INFOCHECK_REQUEST_TIMEOUT / --request-timeout"),
     (["--max-requests", "0"], {}, "INFOCHECK_MAX_REQUESTS / --max-requests"),
     (["--api-version", "2024-02-30"], {}, "not a calendar date"),
     (["--api-version", "latest"], {}, "INFOCHECK_API_VERSION"),
@@ -129,7 +129,7 @@ def test_endpoint_that_dies_mid_run_is_not_hammered(tmp_path):
     (["--endpoint", "https://user:pw@example.invalid"], {}, "user:password"),
     ([], {"INFOCHECK_ENDPOINT": "ftp://example.invalid"}, "INFOCHECK_ENDPOINT"),
     ([], {"INFOCHECK_FAIL_ON_SHOULD": "maybe"}, "INFOCHECK_FAIL_ON_SHOULD"),
-    ([], {"INFOCHECK_DEPLOYMENTS": "a,a"}, "named twice"),
+    ([], {"INFOCHECK_DEPLOYMENT": "a,a"}, "named twice"),
 ])
 def test_bad_configuration_is_a_usage_error_in_one_line(tmp_path, args, env, says):
     run = run_suite(tmp_path, *args, env=env)

@@ -29,7 +29,7 @@ ESCAPES = ("\x1b", "\r", "\x9b", "\u202e")   # what would move the cursor or reo
 
 
 def probe(url: str) -> Probe:
-    return probe_for(url, INFOCHECK_TIMEOUT=str(TIMEOUT))
+    return probe_for(url, INFOCHECK_REQUEST_TIMEOUT=str(TIMEOUT))
 
 
 # -- time: the timeout bounds the whole request ---------------------------------------------

@@ -68,7 +68,7 @@ def test_a_refusal_without_a_credential_given_is_for_the_checks_to_judge():
 
 
 def test_a_named_route_is_not_told_to_name_one():
-    routed = settings(INFOCHECK_DEPLOYMENTS="a")
+    routed = settings(INFOCHECK_DEPLOYMENT="a")
     body = b'{"error": {"code": "no_model_name", "message": "No model specified"}}'
     assert preflight(Probe(answer(400, JSON, body=body)), routed).status == 400
 

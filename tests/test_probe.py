@@ -289,7 +289,7 @@ def half_an_answer(conn, stop):
                      "the whole request)")], ids=["no status yet", "half an answer"])
 def test_a_request_cut_by_the_deadline_says_how_far_it_got_and_drops_its_connection(answer, says):
     with RawServer(answer) as server:
-        probe = probe_for(server.url, INFOCHECK_TIMEOUT="0.5")
+        probe = probe_for(server.url, INFOCHECK_REQUEST_TIMEOUT="0.5")
         before = probe._session
         exchange = probe.send(POSITIVE)
     assert exchange.error == says and probe._session is not before

@@ -50,12 +50,12 @@ def test_curl_command_quotes_its_words():
 # -- configuration -------------------------------------------------------------------------
 
 def test_options_win_over_the_environment():
-    settings = build_config({"infocheck_request_timeout": "3"}, {"INFOCHECK_TIMEOUT": "7"})
+    settings = build_config({"infocheck_request_timeout": "3"}, {"INFOCHECK_REQUEST_TIMEOUT": "7"})
     assert settings.timeout == 3
 
 
 def test_deployments_come_as_a_comma_list():
-    assert config(INFOCHECK_DEPLOYMENTS="a, b").deployments == ("a", "b")
+    assert config(INFOCHECK_DEPLOYMENT="a, b").deployments == ("a", "b")
 
 
 def test_info_is_appended_to_the_base_path():
@@ -85,7 +85,7 @@ def test_a_fleet_slice_is_k_of_n():
 
 @pytest.mark.parametrize("knob, value", [
     ("INFOCHECK_ENDPOINT", "http://h"), ("INFOCHECK_API_KEY", "k" * 32), ("INFOCHECK_API_VERSION", "2025-05-01"),
-    ("INFOCHECK_DEPLOYMENTS", "a"), ("INFOCHECK_MODEL", "m"), ("INFOCHECK_TIMEOUT", "3"),
+    ("INFOCHECK_DEPLOYMENT", "a"), ("INFOCHECK_MODEL", "m"), ("INFOCHECK_REQUEST_TIMEOUT", "3"),
     ("INFOCHECK_MAX_REQUESTS", "9"), ("INFOCHECK_TOKEN_COMMAND", "t"), ("INFOCHECK_AZURE_IDENTITY", "1"),
     ("INFOCHECK_TOKEN_SCOPE", "s"), ("INFOCHECK_AUTH_HEADER", "api-key")])
 def test_a_fleet_run_takes_no_target_setting_of_its_own(knob, value):
@@ -170,7 +170,7 @@ def test_probes_sharing_a_run_state_share_the_cap_and_the_breaker():
         with pytest.raises(NotTested, match="request cap reached: 3 requests sent"):
             second.send(POSITIVE)
     assert (shared.sent, first.sent, second.sent) == (3, 2, 1)
-    dead = probe_for("http://127.0.0.1:9", INFOCHECK_TIMEOUT="0.5")
+    dead = probe_for("http://127.0.0.1:9", INFOCHECK_REQUEST_TIMEOUT="0.5")
     other = probe_for("http://127.0.0.1:9")
     dead.state = other.state = RunState()
     for probe in (dead, other, dead):
@@ -337,7 +337,7 @@ def test_the_configuration_page_has_a_row_for_every_knob():
             if line.startswith("| `--")]
     for knob in KNOBS:
         assert any(f"`{knob.option}" in row and f"`{knob.env}`" in row for row in rows), knob.option
-    assert len(rows) == len(KNOBS) + 1   # and --infocheck-json, which is an ini value too
+    assert len(rows) == len(KNOBS) + 1   # and --report-json, which is an ini value too
 
 
 def test_the_requirements_page_lists_every_requirement_at_its_level():

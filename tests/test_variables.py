@@ -13,7 +13,7 @@ from infocheck.configuration import environment
 from infocheck.configuration.config import ConfigError, build_config
 from infocheck.configuration.knobs import KNOBS
 
-KNOB_VARIABLES = {knob.env for knob in KNOBS}
+KNOB_VARIABLES = {name for knob in KNOBS for name in (knob.env, *knob.old_envs)}   # former names too
 
 
 @pytest.mark.parametrize("name, says", [

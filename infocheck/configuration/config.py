@@ -9,7 +9,7 @@ from infocheck import contracts
 from infocheck.configuration import environment
 from infocheck.configuration.knobs import (CONTRACT_KNOBS_AFTER, CORE_KNOBS, FLEET_KNOB,
                                            FLEET_TARGET_FIELDS, KNOB_BY_FIELD, KNOBS, ConfigError,
-                                           Knob, contract_fields, declaring)
+                                           Knob, contract_fields, declaring, renamed)
 from infocheck.wire.secret import Secret
 
 __all__ = ["Config", "ConfigError", "build_config"]
@@ -39,6 +39,7 @@ class Config:
     requirements: tuple[str, ...] = ()
     policy: str | None = None
     report_dir: str | None = None
+    report_json: str | None = None        # --report-json (plugin/report_paths.py places the file)
     fleet: str | None = None
     fleet_slice: tuple[int, int] | None = None
     fleet_jobs: int = 8
@@ -148,6 +149,7 @@ def build_config(options: dict, environ: dict) -> Config:
     """Merge pytest option values (None when not given) with the environment: every knob
     parsed and validated by its declaration (the api-version as the chosen contract writes
     it), then the rules that span several knobs."""
+    environ = renamed(environ)[0]   # a former variable is read as its new one
     problem = environment.unknown_variable(environ, [knob.env for knob in KNOBS])
     if problem:
         raise ConfigError(problem)

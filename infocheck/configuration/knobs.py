@@ -38,6 +38,10 @@ class Knob:
     fleet_key: str | None = None
     fleet_kind: object = str   # the JSON type(s) a fleet file gives its fleet_key as (a contract's
                                # knob; the core's are fleet/file.py KEY_KINDS)
+    group: str = "contract"    # where infocheck --help lists it (GROUPS); a contract's knobs: contract
+    old_options: tuple[str, ...] = ()   # its former options, still taken (each says its new name)
+    old_envs: tuple[str, ...] = ()      # its former variables, still read (each says its new name)
+    value_name: str = ""       # what --help calls its value (default: the option's last word)
 
     @property
     def label(self) -> str:
@@ -46,6 +50,31 @@ class Knob:
     @property
     def dest(self) -> str:
         return "infocheck_" + self.option.lstrip("-").replace("-", "_")
+
+    @property
+    def metavar(self) -> str | None:
+        """What its value is called in --help (a flag has none)."""
+        if self.form == "flag":
+            return None
+        return self.value_name or self.option.lstrip("-").split("-")[-1].upper()
+
+
+def variable_for(option: str) -> str:
+    """The one rule that names a knob's variable: INFOCHECK_ and the option without its dashes,
+    in capitals, each - an _ (--request-timeout <-> INFOCHECK_REQUEST_TIMEOUT)."""
+    return "INFOCHECK_" + option.lstrip("-").upper().replace("-", "_")
+
+
+# Where infocheck --help lists the knobs, in this order: each knob's `group`.
+GROUPS = {
+    "target": "what is checked",
+    "credentials": "the credential (prefer a variable: command lines show in process lists)",
+    "contract": "the contracts' own options (each contract declares its own)",
+    "requests": "how it asks",
+    "policy": "what fails the run",
+    "reports": "where the reports go",
+    "fleet": "a fleet: many endpoints in one run (docs/fleet.md)",
+}
 
 
 TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
@@ -220,104 +249,108 @@ CORE_KNOBS = (
          "the contract to check: info (GET /info of the Azure AI Model Inference API, retired "
          "26 August 2026) or models (GET /models of the OpenAI v1 API).", parse=_contract,
          default=contracts.DEFAULT,
-         rows=(("contract", lambda c: f"{c.contract_name}: {c.contract.title}"),), fleet_key="contract"),
+         rows=(("contract", lambda c: f"{c.contract_name}: {c.contract.title}"),), fleet_key="contract", value_name="NAME", group="target"),
     Knob("endpoint", "--endpoint", "INFOCHECK_ENDPOINT",
          "base URL of the endpoint (the contract appends its route). Absent: the embedded "
          "reference server is checked instead, and the run cannot pass (exit 2) unless "
          "--embedded asks for it.", parse=_endpoint, rows=(("endpoint", endpoint_row),),
-         fleet_key="endpoint"),
+         fleet_key="endpoint", value_name="URL", group="target"),
     Knob("embedded_asked", "--embedded", "INFOCHECK_EMBEDDED",
          "check infocheck's embedded reference server on purpose, not an endpoint (no "
          "--endpoint): the run may pass, and every report says what was checked.",
-         parse=_flag, default=False, form="flag"),
+         parse=_flag, default=False, form="flag", group="target"),
     Knob("api_versions", "--api-version", "INFOCHECK_API_VERSION",
          "api-version(s) to test, as the contract writes them; a comma list, or all-known.",
-         parse=None, rows=(("api-version", _versions_row),), fleet_key="api_version"),
+         parse=None, rows=(("api-version", _versions_row),), fleet_key="api_version", group="target"),
     Knob("api_key", "--api-key", "INFOCHECK_API_KEY",
          "the credential. Prefer the environment variable: command lines show up in process lists.",
-         parse=_key, rows=(("credential", _credential_row),), fleet_key="api_key_env"),
+         parse=_key, rows=(("credential", _credential_row),), fleet_key="api_key_env", group="credentials"),
     Knob("token_command", "--token-command", "INFOCHECK_TOKEN_COMMAND",
          "a command whose output is a Bearer token (e.g. az account get-access-token --query "
-         "accessToken -o tsv); run again when the token is about to expire.", fleet_key="token_command"),
+         "accessToken -o tsv); run again when the token is about to expire.", fleet_key="token_command", value_name="COMMAND", group="credentials"),
     Knob("azure_identity", "--azure-identity", "INFOCHECK_AZURE_IDENTITY",
          "get a Bearer token from azure-identity's DefaultAzureCredential (pip install "
-         "azure-identity).", parse=_flag, default=False, form="flag", fleet_key="azure_identity"),
+         "azure-identity).", parse=_flag, default=False, form="flag", fleet_key="azure_identity", group="credentials"),
     Knob("token_scope", "--token-scope", "INFOCHECK_TOKEN_SCOPE",
          "the scope to ask Azure Identity for; default: the contract's and api-version's "
          "(https://ml.azure.com/.default or https://cognitiveservices.azure.com/.default).",
-         fleet_key="token_scope"),
+         fleet_key="token_scope", group="credentials"),
     Knob("auth_header_given", "--auth-header", "INFOCHECK_AUTH_HEADER",
          "how the key is sent on the positive path: bearer (Authorization: Bearer KEY) or api-key. "
          "Default: the api-version's (bearer for 2024-04-01-preview, as the reference says).",
-         parse=_auth_header, fleet_key="auth_header"),
+         parse=_auth_header, fleet_key="auth_header", group="credentials"),
     # Here the registered contracts' own knobs join the table (CONTRACT_KNOBS_AFTER).
-    Knob("timeout", "--request-timeout", "INFOCHECK_TIMEOUT",
+    Knob("timeout", "--request-timeout", "INFOCHECK_REQUEST_TIMEOUT",
          "seconds to wait for each request (connect, and the whole answer).",
          parse=_number(float, 0.1, 300), default="10",
-         rows=(("request timeout", lambda c: f"{c.timeout:g} s"),), fleet_key="request_timeout"),
+         rows=(("request timeout", lambda c: f"{c.timeout:g} s"),), fleet_key="request_timeout", value_name="SECONDS", group="requests",
+         old_envs=("INFOCHECK_TIMEOUT",)),
     Knob("max_requests", "--max-requests", "INFOCHECK_MAX_REQUESTS",
          "hard cap on requests sent in the whole run (default: 300 per api-version checked).",
          parse=_number(int, 1, 100_000), rows=(("max requests", lambda c: str(c.max_requests)),),
-         fleet_key="max_requests"),
+         fleet_key="max_requests", value_name="N", group="requests"),
     Knob("concurrency", "--concurrency", "INFOCHECK_CONCURRENCY",
          "how many requests to the endpoint may be in flight at once (default 5; 1 sends one "
          "after another). Same requests, same verdicts; only sooner.",
-         parse=_number(int, 1, 16), default="5", rows=(("concurrency", _concurrency_row),)),
+         parse=_number(int, 1, 16), default="5", rows=(("concurrency", _concurrency_row),), value_name="N", group="requests"),
     Knob("fail_on_should", "--fail-on-should", "INFOCHECK_FAIL_ON_SHOULD",
          "SHOULD findings fail the run too.", parse=_flag, default=False, form="flag",
-         rows=(("fail on SHOULD", lambda c: "yes" if c.fail_on_should else "no"),)),
+         rows=(("fail on SHOULD", lambda c: "yes" if c.fail_on_should else "no"),), group="policy"),
     Knob("discover_versions", "--discover-versions", "INFOCHECK_DISCOVER_VERSIONS",
          "also ask the endpoint with every api-version infocheck knows (a GET each) and report "
-         "which it accepts, so you learn what to pin.", parse=_flag, default=False, form="flag"),
+         "which it accepts, so you learn what to pin.", parse=_flag, default=False, form="flag", group="requests"),
     Knob("waivers", "--waivers", "INFOCHECK_WAIVERS",
          "a YAML or JSON list of {requirement or test, reason, expires}: known failures that do "
          "not fail the run until they expire.",
-         rows=(("waivers", lambda c: c.waivers or "none"),)),
+         rows=(("waivers", lambda c: c.waivers or "none"),), value_name="FILE", group="policy"),
     Knob("requirements", "--requirements", "INFOCHECK_REQUIREMENTS",
          "a team's own requirement catalogue (JSON or YAML, its own ID namespace), merged with "
          "infocheck's (repeatable; env: comma list).", parse=lambda v, label: tuple(v),
          default=(), form="list",
-         rows=(("team requirements", lambda c: ", ".join(c.requirements) or "none"),)),
+         rows=(("team requirements", lambda c: ", ".join(c.requirements) or "none"),), value_name="FILE", group="policy"),
     Knob("policy", "--policy", "INFOCHECK_POLICY",
          "a JSON or YAML policy that changes requirement levels for this gate (MUST, SHOULD or "
-         "IGNORED).", rows=(("policy", lambda c: c.policy or "none"),)),
+         "IGNORED).", rows=(("policy", lambda c: c.policy or "none"),), value_name="FILE", group="policy"),
     Knob("report_dir", "--report-dir", "INFOCHECK_REPORT_DIR",
          "the folder the reports go to: infocheck.html, infocheck.json, junit.xml, and a fleet's "
-         "targets/ (default reports/, or the folder of an --infocheck-json, --html or --junitxml "
-         "given alone); those options still win for their own file."),
+         "targets/ (default reports/, or the folder of a --report-json, --html or --junitxml "
+         "given alone); those options still win for their own file.", group="reports"),
+    Knob("report_json", "--report-json", "INFOCHECK_REPORT_JSON",
+         "where infocheck.json, the machine-readable report, goes (default: in the --report-dir "
+         "folder).", value_name="FILE", group="reports", old_options=("--infocheck-json",)),
     Knob("fleet", "--fleet", "INFOCHECK_FLEET",
          "a YAML or JSON fleet file: check every target it lists, side by side, into one report "
-         "(see the README's 'A fleet in one run')."),
+         "(see the README's 'A fleet in one run').", value_name="FILE", group="fleet"),
     Knob("fleet_slice", "--fleet-slice", "INFOCHECK_FLEET_SLICE",
          "K/N: check only slice K of N of the fleet (every Nth target from the Kth), for one job "
-         "of a CI matrix; combine the jobs' reports with infocheck merge.", parse=_slice),
+         "of a CI matrix; combine the jobs' reports with infocheck merge.", parse=_slice, value_name="K/N", group="fleet"),
     Knob("fleet_jobs", "--fleet-jobs", "INFOCHECK_FLEET_JOBS",
          "how many targets of a fleet are checked at a time (default 8).",
-         parse=_number(int, 1, 64), default="8"),
+         parse=_number(int, 1, 64), default="8", value_name="N", group="fleet"),
     Knob("fleet_target_timeout", "--fleet-target-timeout", "INFOCHECK_FLEET_TARGET_TIMEOUT",
          "seconds a fleet target's run may take (1 to 86400; default: no bound but its requests'): "
          "one still running then is stopped and is COULD NOT TEST, and the fleet goes on.",
-         parse=_number(float, 1, 86400)),
+         parse=_number(float, 1, 86400), value_name="S", group="fleet"),
     Knob("fleet_env_prefixes", "--fleet-env-prefix", "INFOCHECK_FLEET_ENV_PREFIX",
          "the only environment variables a fleet file's api_key_env may name start with this "
          "(repeatable; env: comma list), e.g. EASTUS2_: a fleet file changed in a pull request "
          "cannot send another of the job's secrets anywhere.", parse=_prefix, default=(),
-         form="list"),
+         form="list", group="fleet"),
     Knob("fleet_allow_token_commands", "--fleet-allow-token-command",
          "INFOCHECK_FLEET_ALLOW_TOKEN_COMMAND",
          "a token command a fleet file's token_command may be (repeatable; env: one a line): the "
          "same words, where a last word * stands for any further words (which the file then "
          "chooses, --resource among them: prefer exact commands); its program a name on PATH or an "
          "absolute path. Without it a fleet file runs no command.",
-         parse=_command_patterns, default=(), form="lines"),
+         parse=_command_patterns, default=(), form="lines", group="fleet"),
     Knob("fleet_allow_azure_identity", "--fleet-allow-azure-identity",
          "INFOCHECK_FLEET_ALLOW_AZURE_IDENTITY",
          "a fleet file's azure_identity may use this job's Azure identity (for a scope of the "
          "target's contract, or one --fleet-allow-token-scope names). Without it, it may not.",
-         parse=_flag, default=False, form="flag"),
+         parse=_flag, default=False, form="flag", group="fleet"),
     Knob("fleet_allow_token_scopes", "--fleet-allow-token-scope", "INFOCHECK_FLEET_ALLOW_TOKEN_SCOPE",
          "a scope besides the contract's own that a fleet file's token_scope may ask the job's "
-         "identity for (repeatable; env: comma list).", parse=_scopes, default=(), form="list"),
+         "identity for (repeatable; env: comma list).", parse=_scopes, default=(), form="list", group="fleet"),
 )
 
 # The registered contracts' knobs (Contract.knobs) sit after this core knob, in registration
@@ -342,6 +375,10 @@ def _table() -> tuple[Knob, ...]:
                 raise contracts.ContractError(
                     f"contract {name!r}: its knob {knob.option} ({knob.field}) is another knob's "
                     "field, option or variable; a knob two contracts share is one Knob")
+            if knob.env != variable_for(knob.option):
+                raise contracts.ContractError(
+                    f"contract {name!r}: its knob {knob.option}'s variable is {knob.env}, but a "
+                    f"knob's variable is its option's name ({variable_for(knob.option)})")
     return CORE_KNOBS[:cut] + tuple(declared.values()) + CORE_KNOBS[cut:]
 
 
@@ -411,6 +448,36 @@ def declaring(field: str) -> tuple[str, ...]:
         except contracts.ContractError:
             continue
     return tuple(found)
+
+
+def renamed(environ: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """`environ` with each knob's former variable under its new name (the new one wins when both
+    are set), and what to say about each former name found, one line each."""
+    environ, notes = dict(environ), []
+    for knob in KNOBS:
+        for old in knob.old_envs:
+            if old not in environ:
+                continue
+            value = environ.pop(old)
+            if knob.env in environ:
+                notes.append(f"infocheck: {old} is now {knob.env}, which is set too: {old} is ignored")
+            else:
+                environ[knob.env] = value
+                notes.append(f"infocheck: {old} is now {knob.env} (the old name still works)")
+    return environ, notes
+
+
+def renamed_options(args: Sequence[str]) -> list[str]:
+    """What to say about each former option in `args` (before a `--`), one line each."""
+    old = {name: knob.option for knob in KNOBS for name in knob.old_options}
+    notes = []
+    for arg in args:
+        if arg == "--":
+            break
+        name = arg.split("=", 1)[0]
+        if name in old and not any(name in note.split() for note in notes):
+            notes.append(f"infocheck: {name} is now {old[name]} (the old name still works)")
+    return notes
 
 
 # The settings of a fleet run itself, which no target's run takes.

@@ -11,7 +11,8 @@ from infocheck.configuration.knobs import FLEET_RUN_FIELDS, FLEET_TARGET_FIELDS,
 from infocheck.fleet.channel import CREDENTIAL_SOURCE, KEY_VARIABLE, SAME_AS
 from infocheck.wire.secret import Scrubber
 
-CHILD_ENV_DROPPED = {k.env for k in KNOBS if k.field in FLEET_TARGET_FIELDS + FLEET_RUN_FIELDS} | {
+CHILD_ENV_DROPPED = {name for k in KNOBS if k.field in FLEET_TARGET_FIELDS + FLEET_RUN_FIELDS
+                     for name in (k.env, *k.old_envs)} | {
     CREDENTIAL_SOURCE, KEY_VARIABLE, SAME_AS}
 NO_CURRENT_FOLDER = "NoDefaultCurrentDirectoryInExePath"
 WINDOWS = os.name == "nt"

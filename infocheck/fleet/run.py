@@ -38,7 +38,7 @@ from infocheck.wire.secret import Scrubber, Secret
 # The fleet run's own options, and the report paths each target's run gets in their place.
 # A flag among them takes no value (the argument after it is kept).
 DROPPED_OPTIONS = tuple(k.option for k in KNOBS if k.field in FLEET_RUN_FIELDS) + (
-    "--html", "--junitxml", "--junit-xml", "--infocheck-json")
+    "--html", "--junitxml", "--junit-xml", "--report-json", "--infocheck-json")
 DROPPED_FLAGS = tuple(k.option for k in KNOBS if k.field in FLEET_RUN_FIELDS and k.form == "flag")
 RESULT_LIMIT = 64 * 1024 * 1024
 TARGET_FILES = ("output.txt", "infocheck.json", "infocheck.html", "junit.xml")
@@ -239,7 +239,7 @@ class FleetRun:
                 probe.unlink()
             except OSError as exc:
                 raise FleetError(f"{printable(str(folder), 300)}: the report folder cannot be written "
-                                 f"({exc.strerror or exc}); give --infocheck-json, --html and "
+                                 f"({exc.strerror or exc}); give --report-json, --html and "
                                  "--junitxml paths in a folder you can write") from None
         for path in self.paths.values():
             if path is not None and path.is_dir():
@@ -307,7 +307,7 @@ class FleetRun:
         # -P: the folder the fleet starts from (a checkout a pull request writes to) is not put
         # first on the target's run's sys.path, where a pytest.py there would be its code.
         command = [sys.executable, "-P", "-m", "pytest", *child_arguments(self.args),
-                   f"--infocheck-json={result_path}", f"--junitxml={folder / 'junit.xml'}"]
+                   f"--report-json={result_path}", f"--junitxml={folder / 'junit.xml'}"]
         if self.paths["html"] is not None:   # pytest-html is on: each target has its page too
             command.append(f"--html={folder / 'infocheck.html'}")
         with open(folder / "output.txt", "wb") as output:

@@ -34,8 +34,9 @@ def pytest_addoption(parser):
 def pytest_cmdline_main(config):
     """The reports' folder, before pytest-html and JUnit read their options; and --fleet FILE:
     then the run is the fleet's, each target checked by a single run of its own."""
-    if not options.asked_for(config):
-        return None
+    if not options.asked_for(config) or config.option.help:
+        return None     # pytest's help (infocheck --help-pytest) writes no report, nor its folder
+    _say_new_names(config)
     from infocheck.plugin import report_paths
     paths = report_paths.resolve(config)
     refused = refused_contract(config)
@@ -59,6 +60,16 @@ def pytest_cmdline_main(config):
     except ContractError as error:
         from infocheck.judging.judge import EXIT_INTERNAL
         pytest.exit(f"infocheck: {error}", returncode=EXIT_INTERNAL)
+
+
+def _say_new_names(config) -> None:
+    """A former option or variable still works, and says its new name once, on stderr (this hook
+    runs once a run, in the process that started it: not in an xdist worker or a shard)."""
+    from infocheck.configuration.knobs import renamed, renamed_options
+    if is_worker(config):
+        return
+    for note in renamed_options(config.invocation_params.args) + renamed(os.environ)[1]:
+        print(note, file=sys.stderr, flush=True)
 
 
 def refused_contract(config) -> int | None:

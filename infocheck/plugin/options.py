@@ -5,9 +5,6 @@ from __future__ import annotations
 from infocheck.configuration.knobs import KNOBS
 from infocheck.plugin import hypothesis_profiles
 
-EXTRA_DESTS = ("infocheck_json",)
-
-
 def add_options(parser) -> None:
     group = parser.getgroup("infocheck", "infocheck: the endpoint under test")
     for knob in KNOBS:
@@ -15,12 +12,10 @@ def add_options(parser) -> None:
         if knob.form == "flag":
             kwargs.update(action="store_true", default=None)
         elif knob.form in ("list", "lines"):
-            kwargs.update(action="append", default=None, metavar=knob.option.lstrip("-").upper())
+            kwargs.update(action="append", default=None, metavar=knob.metavar)
         else:
-            kwargs.update(default=None, metavar=knob.option.lstrip("-").split("-")[-1].upper())
-        group.addoption(knob.option, **kwargs)
-    group.addoption("--infocheck-json", dest="infocheck_json", default=None, metavar="PATH",
-                    help="where to write the machine-readable report [ini infocheck_json]")
+            kwargs.update(default=None, metavar=knob.metavar)
+        group.addoption(knob.option, *knob.old_options, **kwargs)   # a former name still works
     parser.addini("infocheck_json", "path of the machine-readable report", default="")
     hypothesis_profiles.register()  # names only, before Hypothesis reads --hypothesis-profile
     parser.addini("infocheck", "run the infocheck plugin (the infocheck command and infocheck's "
@@ -38,5 +33,5 @@ def asked_for(config) -> bool:
     file or the infocheck command says `infocheck = true`, or an infocheck option is given."""
     if config.getini("infocheck"):
         return True
-    dests = [k.dest for k in KNOBS] + list(EXTRA_DESTS)
+    dests = [k.dest for k in KNOBS]
     return any(config.getoption(dest) not in (None, [], False) for dest in dests)

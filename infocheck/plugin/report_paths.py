@@ -1,6 +1,6 @@
 """Where a run's reports go: one folder (--report-dir, INFOCHECK_REPORT_DIR; default reports/)
 for the HTML, the JSON, the JUnit XML and a fleet's targets/; an explicit --html, --junitxml or
---infocheck-json still wins for its own file. Given one of those alone, the others go beside it,
+--report-json (INFOCHECK_REPORT_JSON) still wins for its own file. Given one of those alone, the others go beside it,
 so a folder never holds one run's HTML beside another run's JSON."""
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ NAMES = {"html": "infocheck.html", "json": "infocheck.json", "junit": "junit.xml
 
 def explicit(config) -> dict[str, str | None]:
     return {"html": config.getoption("htmlpath", None),
-            "json": config.getoption("infocheck_json") or config.getini("infocheck_json") or None,
+            "json": (config.getoption("infocheck_report_json")
+                     or os.environ.get("INFOCHECK_REPORT_JSON", "").strip()
+                     or config.getini("infocheck_json") or None),
             "junit": getattr(config.option, "xmlpath", None)}
 
 
@@ -35,13 +37,13 @@ def resolve(config) -> dict[str, Path | None]:
     else:
         chosen["html"] = None
     config.option.xmlpath = chosen["junit"]
-    config.option.infocheck_json = chosen["json"]
+    config.option.infocheck_report_json = chosen["json"]
     here = Path(config.invocation_params.dir)
     return {kind: here / path if path else None for kind, path in chosen.items()}
 
 
 def written(config) -> list[str]:
     """The report files this run writes, as the terminal names them at the end."""
-    found = [config.getoption("htmlpath", None), config.getoption("infocheck_json"),
+    found = [config.getoption("htmlpath", None), config.getoption("infocheck_report_json"),
              getattr(config.option, "xmlpath", None)]
     return [str(path) for path in found if path]

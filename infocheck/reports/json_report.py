@@ -110,7 +110,7 @@ def stopped_document(reason: str, code: int) -> dict:
 
 def report_path(config) -> Path | None:
     """Where this run's infocheck.json goes (from where pytest was started), or None."""
-    path = config.getoption("infocheck_json")
+    path = config.getoption("infocheck_report_json")
     return Path(config.invocation_params.dir) / path if path else None
 
 

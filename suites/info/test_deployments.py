@@ -17,7 +17,7 @@ UNKNOWN = "infocheck-no-such-deployment"
 @requirement("DEPLOYMENT-KNOWN")
 def test_each_deployment_answers_its_model_info(info, working_baseline, deployment):
     if deployment is None:
-        pytest.skip("no deployments configured (--deployment / INFOCHECK_DEPLOYMENTS)")
+        pytest.skip("no deployments configured (--deployment / INFOCHECK_DEPLOYMENT)")
     route = Route("deployment", deployment)
     # The first deployment is the positive request's own route: its answer is the baseline.
     exchange = working_baseline if route == info.route else info.get(route=route)
@@ -39,7 +39,7 @@ def test_unknown_deployment_header_is_never_a_server_error(info, working_baselin
 @requirement("DEPLOYMENT-UNKNOWN")
 def test_unknown_deployment_is_refused(info, working_baseline):
     if not info.deployments:
-        pytest.skip("no deployments configured (--deployment / INFOCHECK_DEPLOYMENTS): a "
+        pytest.skip("no deployments configured (--deployment / INFOCHECK_DEPLOYMENT): a "
                     "single-deployment endpoint may ignore the header")
     checks.client_error(unknown_deployment(info), "DEPLOYMENT-UNKNOWN")
 

@@ -85,10 +85,10 @@ class InfoContract(Contract):
     title = "the Azure AI Model Inference Get Info API (GET /info)"
     default_api_version = "2024-04-01-preview"
     fixtures_plugin = "infocheck.contracts.info.fixtures"
-    knobs = (Knob("deployments", "--deployment", "INFOCHECK_DEPLOYMENTS",
+    knobs = (Knob("deployments", "--deployment", "INFOCHECK_DEPLOYMENT",
                   "a deployment to query through azureml-model-deployment (repeatable; env: comma "
                   "list).", parse=names_of("deployment"), default=(), form="list",
-                  fleet_key="deployments", fleet_kind=(str, list)),
+                  fleet_key="deployments", fleet_kind=(str, list), old_envs=("INFOCHECK_DEPLOYMENTS",)),
              MODEL)
     flavours = {
         "reference": "the contract at its best",
@@ -164,7 +164,7 @@ class InfoContract(Contract):
         if exchange.status == 400 and route(config) is None and names_missing_model(exchange):
             return Reason(f"the endpoint needs a deployment or model: {config.target_url()} answered "
                     f"{exchange.status_line()} ({shown(error_code(exchange))}) to a request that "
-                    "named none. Give one with --deployment NAME (INFOCHECK_DEPLOYMENTS) or --model "
+                    "named none. Give one with --deployment NAME (INFOCHECK_DEPLOYMENT) or --model "
                     "NAME (INFOCHECK_MODEL)", "deployment-needed")
         return None
 

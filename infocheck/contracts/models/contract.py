@@ -92,7 +92,7 @@ class ModelsContract(Contract):
 
     def check(self, config) -> None:
         if config.deployments:
-            raise ConfigError("INFOCHECK_DEPLOYMENTS / --deployment: the models contract has no "
+            raise ConfigError("INFOCHECK_DEPLOYMENT / --deployment: the models contract has no "
                               "deployment routing; name the model or deployment with --model")
 
     def rows(self, config) -> list[tuple[str, str]]:
