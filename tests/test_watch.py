@@ -41,7 +41,7 @@ def a_fleet(tmp_path):
     (["--cycles", "-1"], "--cycles: -1 is out of range"),
     (["--metrics-prot", "9464"], "unknown option --metrics-prot; did you mean --metrics-port?"),
     (["--html", "x.html"], "--html: each cycle's reports go to its own folder under --report-dir DIR"),
-    (["--infocheck-json=x.json"], "--infocheck-json: each cycle's reports go to its own folder"),
+    (["--report-json=x.json"], "--report-json: each cycle's reports go to its own folder"),
 ])
 def test_a_usage_error_is_one_error_line_and_exit_4(a_fleet, capsys, args, message):
     argv = ["watch", *(["--fleet", a_fleet] if "--fleet" not in args and args else []), *args]
@@ -73,7 +73,7 @@ def test_a_first_cycle_that_is_a_usage_error_ends_the_watcher_with_exit_4(tmp_pa
     assert watcher.returncode == 4, out + err
     assert err.count("\n") == 1 and err.startswith("ERROR: infocheck watch: the first cycle's fleet "
                                                    "run was a usage error (exit 4)")
-    assert "INFOCHECK_TIMEOUT / --request-timeout" in err
+    assert "INFOCHECK_REQUEST_TIMEOUT / --request-timeout" in err
     meta, report = cycle(tmp_path, 1)
     assert meta["exit_code"] == 4
 

@@ -24,7 +24,7 @@ from infocheck.watch.cycle import Cycles, Ended
 from infocheck.wire.printable import printable
 
 PROG = "infocheck watch"
-OWN = ("--report-dir", "--html", "--junitxml", "--junit-xml", "--infocheck-json", "--fleet")
+OWN = ("--report-dir", "--html", "--junitxml", "--junit-xml", "--report-json", "--infocheck-json", "--fleet")
 TARGET_TIMEOUT = ("--fleet-target-timeout", "INFOCHECK_FLEET_TARGET_TIMEOUT")
 
 
