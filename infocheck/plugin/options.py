@@ -3,7 +3,6 @@ the ini keys, and whether the plugin was asked for at all."""
 from __future__ import annotations
 
 from infocheck.configuration.knobs import KNOBS
-from infocheck.plugin import hypothesis_profiles
 
 EXTRA_DESTS = ("infocheck_json",)
 
@@ -22,7 +21,6 @@ def add_options(parser) -> None:
     group.addoption("--infocheck-json", dest="infocheck_json", default=None, metavar="PATH",
                     help="where to write the machine-readable report [ini infocheck_json]")
     parser.addini("infocheck_json", "path of the machine-readable report", default="")
-    hypothesis_profiles.register()  # names only, before Hypothesis reads --hypothesis-profile
     parser.addini("infocheck", "run the infocheck plugin (the infocheck command and infocheck's "
                   "own pytest.ini set it; an infocheck option given does too)", type="bool",
                   default=False)
