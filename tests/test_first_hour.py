@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from harness import KEY, ROOT, clean_env, run_suite, serve
+from harness import HANG, KEY, ROOT, clean_env, run_suite, serve
 from infocheck import usage
 from infocheck.cli import main as infocheck
 from infocheck.wire.secret import credential_problem
@@ -18,7 +18,7 @@ EXAMPLE = ROOT / "docs" / "team-example"
 
 def command(*args, cwd=None, env=None):
     return subprocess.run([sys.executable, "-m", "infocheck", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120, env=env or clean_env())
+                          text=True, timeout=HANG, env=env or clean_env())
 
 
 # -- a gate never passes by accident ------------------------------------------------------------
