@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from harness import HANG
+
 EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
 
 
@@ -41,7 +43,7 @@ class ActionRun:
 
 
 def run_action(action_dir: Path, workspace: Path, python_bin: Path, inputs: dict,
-               env: dict, timeout: float = 180) -> ActionRun:
+               env: dict, timeout: float = HANG) -> ActionRun:
     action = yaml.safe_load((action_dir / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
     declared = action.get("inputs", {})

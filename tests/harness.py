@@ -130,8 +130,14 @@ ADDOPTS_WITHOUT_HTML = next(line.split("=", 1)[1] for line in
                             if line.startswith("addopts")).replace("--self-contained-html", "").strip()
 
 
+# How long a self-test lets a run (a suite, a command, a build) go before it calls it hung: a
+# bound against a hang, generous for a loaded machine (15 minutes for the whole self-test on
+# two busy cores), never a measure of speed; speed is bench/run.py's.
+HANG = 300.0
+
+
 def run_suite(tmp_path: Path, *args: str, endpoint: str | None = None, key: str | None = KEY,
-              env: dict | None = None, timeout: float = 120, fresh: bool = False,
+              env: dict | None = None, timeout: float = HANG, fresh: bool = False,
               html: bool = True, embedded: bool | None = None) -> Run:
     """The conformance suite against `endpoint`, as a user runs it; `fresh` starts a new
     interpreter, for tests whose claim includes its start-up time. `html=False` leaves out the

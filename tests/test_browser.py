@@ -12,7 +12,7 @@ import pytest
 
 from faults import IgnoresTheScheme
 import png
-from harness import ROOT, run_suite, serve
+from harness import HANG, ROOT, run_suite, serve
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -39,7 +39,7 @@ def failing_report(tmp_path_factory):
 
 def chromium(tmp_path, *args) -> str:
     result = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=HANG)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
 

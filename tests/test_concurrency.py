@@ -16,15 +16,20 @@ from infocheck.contracts.info.server import InfoHandler, Refusal
 
 
 
+def request_key(handler) -> tuple:
+    """A request as it reached `handler`: (method, path, headers but the random ones)."""
+    headers = tuple(sorted((k.lower(), v) for k, v in handler.headers.items()
+                           if k.lower() not in ("user-agent", "connection", "accept-encoding", "host")))
+    return handler.command, handler.path, headers
+
+
 def recording(handler):
     """`handler`, keeping what reached it: (time, method, path, headers but the random ones)."""
     class Recording(handler):
         seen: list = []
 
         def serve(self, head):
-            headers = tuple(sorted((k.lower(), v) for k, v in self.headers.items()
-                                   if k.lower() not in ("user-agent", "connection", "accept-encoding", "host")))
-            Recording.seen.append((time.monotonic(), self.command, self.path, headers))
+            Recording.seen.append((time.monotonic(), *request_key(self)))
             return super().serve(head)
     Recording.seen = []
     Recording.__name__ = handler.__name__
@@ -100,11 +105,15 @@ def test_a_429_pauses_every_shard(tmp_path):
         throttled_at: list = []
 
         def serve(self, head):
+            # Past the 10th request, the first with a generated query of three parameters or
+            # more: a request no other test sends, so its retry is known by being the same.
             with ThrottlesOnce.lock:
                 ThrottlesOnce.count += 1
-                throttle = ThrottlesOnce.count == 10
+                throttle = (ThrottlesOnce.count >= 10 and self.path.count("&") >= 2
+                            and not ThrottlesOnce.throttled_at)
+                if throttle:
+                    ThrottlesOnce.throttled_at.append((time.monotonic(), request_key(self)))
             if throttle:
-                ThrottlesOnce.throttled_at.append(time.monotonic())
                 self.send_refusal(Refusal(429, "TooManyRequests", "slow down", {"retry-after": "1"}), head)
                 return None
             return super().serve(head)
@@ -112,12 +121,19 @@ def test_a_429_pauses_every_shard(tmp_path):
     with serve(handler) as server:
         run = run_suite(tmp_path, endpoint=server.url, html=False, env={"INFOCHECK_CONCURRENCY": "4"})
     assert run.code == 0, run.stdout[-2000:]
-    [paused] = ThrottlesOnce.throttled_at
-    # Without the pause, four shards against loopback send dozens of requests in this window;
-    # with it, only those the other three shards already had in flight may arrive (however
-    # late a loaded machine delivers them), and no new one until the second asked for is over.
-    during = [t for t, *_ in handler.seen if paused + 0.05 < t < paused + 0.95]
-    assert len(during) <= 3, f"{len(during)} request(s) arrived while the target asked for a pause"
+    [(paused, throttled)] = ThrottlesOnce.throttled_at   # when the throttled request arrived
+    # Timed by arrivals at the server alone, so a loaded machine's late deliveries cannot
+    # break it. The throttled request's retry (the same request again) arrives at least
+    # Retry-After after it: the probe waits that long from when it read the 429, which is later.
+    arrived = [(t, tuple(key)) for t, *key in handler.seen]
+    retried = next(t for t, key in arrived if t > paused and key == throttled)
+    assert retried - paused >= 1.0, f"retried {retried - paused:.3f} s after a 429 that asked for 1 s"
+    # Every shard pauses from when the 429 was read (after `paused`) until Retry-After later
+    # (no sooner than `retried` - 1 s, no later than `paused` + 1 s): only the requests the
+    # other three shards already had in flight may arrive inside that, however late.
+    during = [t for t, key in arrived if retried - 1.0 < t < paused + 1.0 and t != paused]
+    assert len(during) <= 3, (f"{len(during)} request(s) arrived while every shard was to pause "
+                              f"(between {retried - 1.0 - paused:.3f} s and 1 s after the 429)")
     assert run.report["requests"]["throttled"] == 1
 
 

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from harness import KEY, clean_env, run_suite
+from harness import HANG, KEY, clean_env, run_suite
 from infocheck.configuration.config import ConfigError, build_config
 from infocheck.configuration.credentials import CommandToken, CredentialError, resolve_program
 from infocheck.contracts.info.server import InfoHandler, ReferenceServer, Settings
@@ -42,7 +42,7 @@ def test_a_pytest_py_in_the_folder_a_fleet_starts_from_is_not_a_targets_run(tmp_
         # folder, not this one, is first on its path): only the targets' runs are in question.
         result = subprocess.run([sys.executable, "-P", "-m", "infocheck", "--fleet", path,
                                  "--report-dir", str(tmp_path / "reports")],
-                                cwd=tmp_path, capture_output=True, text=True, timeout=180,
+                                cwd=tmp_path, capture_output=True, text=True, timeout=HANG,
                                 env=clean_env(A_KEY=KEY, GITHUB_TOKEN=GITHUB_TOKEN))
     assert not marker.exists(), "the checkout's pytest.py ran as the target's run"
     report = json.loads((tmp_path / "reports" / "infocheck.json").read_text())

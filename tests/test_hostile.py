@@ -22,9 +22,6 @@ from infocheck.wire.secret import Scrubber
 from infocheck.contracts.info.server import InfoHandler, ReferenceServer, Refusal, Settings
 
 TIMEOUT = 1.0
-# The tarpits would hold a request 20 s or for ever: the deadline's message says it cut them,
-# and a margin this wide holds however loaded the machine is (thread and socket wake-up).
-GRACE = 5.0
 ESCAPES = ("\x1b", "\r", "\x9b", "\u202e")   # what would move the cursor or reorder text
 
 
@@ -52,8 +49,10 @@ def head_then(body_answer):
 
 
 JSON_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+# Each would hold a request 20 s or more, or for ever: far past any deadline of a self-test.
 TARPITS = {
-    "status line and headers dripped": drip(JSON_HEAD + b"Content-Length: 2\r\n\r\n{}", 0.1),
+    "status line and headers dripped": drip(JSON_HEAD + b"X-Padding: " + b"p" * 200 + b"\r\n"
+                                            b"Content-Length: 2\r\n\r\n{}", 0.1),
     "100 Continue forever": continue_forever,
     "body dribbled, Content-Length": head_then((JSON_HEAD + b"Content-Length: 400\r\n\r\n", b"x" * 400)),
     "body dribbled, until close": head_then((JSON_HEAD + b"Connection: close\r\n\r\n", b"x" * 400)),
@@ -62,24 +61,36 @@ TARPITS = {
 }
 
 
+def finishing(answer, finished: list):
+    """`answer`, noting each time it got to its end (the client waited for all of it)."""
+    def answered(conn, stop):
+        answer(conn, stop)
+        if not stop.is_set():
+            finished.append(True)
+    return answered
+
+
 @pytest.mark.parametrize("name", TARPITS)
 def test_a_tarpit_cannot_hold_a_request_past_its_timeout(name):
-    with RawServer(TARPITS[name]) as server:
+    finished: list = []
+    with RawServer(finishing(TARPITS[name], finished)) as server:
         started = time.monotonic()
         exchange = probe(server.url).send(POSITIVE)
         took = time.monotonic() - started
+        # Cut by its deadline, however loaded the machine: the answer was still coming (or
+        # the client had gone) when the probe gave up; no wall-clock margin is asserted.
+        assert not finished, f"the probe waited for the tarpit's whole answer ({took:.1f} s)"
     assert exchange.error and "within 1 s" in exchange.error, exchange.error
-    assert took < TIMEOUT + GRACE, took
 
 
 @pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["single", "xdist"])
-def test_a_run_against_a_tarpit_ends_with_exit_2_within_timeout_and_5_s(tmp_path, workers):
-    with RawServer(TARPITS["status line and headers dripped"]) as server:
+def test_a_run_against_a_tarpit_ends_with_exit_2_at_its_timeout(tmp_path, workers):
+    finished: list = []
+    with RawServer(finishing(TARPITS["status line and headers dripped"], finished)) as server:
         run = run_suite(tmp_path, "--request-timeout", "2", *workers, endpoint=server.url, fresh=True)
+        assert not finished, f"the run waited for the tarpit's whole answer ({run.seconds:.1f} s)"
     assert run.code == 2, run.stdout[-2000:]
-    assert "within 2 s" in run.stdout and run.seconds < 60
-    # From the run's start to its verdict, however slowly a loaded machine starts Python.
-    assert run.report["duration_seconds"] < 2 + 5
+    assert "within 2 s" in run.stdout and run.report["requests"]["sent"] == 1, run.stdout[-2000:]
 
 
 # -- secrets: every encoding an echo can take -----------------------------------------------
@@ -430,16 +441,21 @@ def test_a_token_command_that_cannot_give_a_usable_token_shows_nothing_it_printe
     assert "short-token" not in run.stdout + run.stderr and "tokΩ" not in run.stdout + run.stderr
 
 
+HANGS_FOR = 600   # s: the hanging command's own length, far past any deadline of a self-test
+
+
 @pytest.mark.parametrize("code, says", [
     ("import sys, time; sys.stdout.write('x' * 50_000_000)", "printed more than 64 KiB"),
-    ("import time; time.sleep(30)", "did not finish within 1 s"),
+    (f"import time; time.sleep({HANGS_FOR})", "did not finish within 1 s"),
 ])
 def test_a_token_command_that_floods_or_hangs_is_cut_off(code, says):
     started = time.monotonic()
     source = CommandToken(python(code), Scrubber(), timeout=1.0)
     with pytest.raises(CredentialError, match=says) as error:
         source.current()
-    assert time.monotonic() - started < 1.0 + 5 and not error.value.usage
+    took = time.monotonic() - started
+    # Cut off, not waited out: it returned long before the command would have ended by itself.
+    assert took < HANGS_FOR / 2 and not error.value.usage, f"{took:.1f} s"
 
 
 def test_a_short_token_is_a_usage_error():

@@ -11,13 +11,13 @@ import urllib.request
 import pytest
 
 from faults import IgnoresTheScheme
-from harness import KEY, ROOT, checkout, clean_env, linked_venv, serve
+from harness import HANG, KEY, ROOT, checkout, clean_env, linked_venv, serve
 from infocheck import __version__
 from infocheck.contracts.info.server import InfoHandler
 
 
 
-def run(command, cwd=None, env=None, timeout=120) -> subprocess.CompletedProcess:
+def run(command, cwd=None, env=None, timeout=HANG) -> subprocess.CompletedProcess:
     return subprocess.run([str(c) for c in command], cwd=cwd, env=env or clean_env(),
                           capture_output=True, text=True, timeout=timeout)
 

@@ -42,12 +42,14 @@ def test_the_embedded_reference_server_is_conformant_with_no_findings_in_few_req
 
 def test_a_list_of_a_million_bytes_of_owners_is_judged_like_a_short_one(tmp_path):
     # Each model its own owner: the choice of ids to retrieve was once quadratic in them, so a
-    # list near the body limit held the run for most of an hour (run_suite stops it at 120 s).
+    # list near the body limit held the run for most of an hour. run_suite stops it at 600 s,
+    # a bound against that hang only, generous for a loaded machine; its time is bench/run.py's.
     many = [{"id": f"model-{i:05d}", "object": "model", "created": 1700000000 + i,
              "owned_by": f"owner-{i:05d}"} for i in range(11_000)]
     assert 1_000_000 < len(json.dumps({"object": "list", "data": many})) < 1024 * 1024
     with ReferenceServer(ModelsSettings(api_key=KEY, base_path="/v1", models=many), ModelsHandler).start() as server:
-        run = run_suite(tmp_path, "--contract", "models", "--model", "model-10999", endpoint=server.url, html=False)
+        run = run_suite(tmp_path, "--contract", "models", "--model", "model-10999", endpoint=server.url,
+                        html=False, timeout=600)
     assert run.code == 0 and not run.findings, run.stdout[-3000:]
     assert verdicts(run)["MODELS-RETRIEVE-ID"] == verdicts(run)["MODELS-MODEL-SERVED"] == "passed"
 

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from faults import FlatServerlessErrors, IgnoresTheScheme, NoDate
-from harness import ROOT, clean_env, run_suite, serve
+from harness import HANG, ROOT, clean_env, run_suite, serve
 from infocheck.bundle import schema_errors, validator
 from infocheck.contracts.info.server import DEFAULT_MODELS
 
@@ -172,7 +172,7 @@ def test_run_py_suite_collects_the_suites_whatever_the_spelling_of_a_path_option
                              "--policy", str(elsewhere / "p.json"), "--requirements",
                              str(ROOT / "docs" / "team-example" / "acme-requirements.json"),
                              str(ROOT / "docs" / "team-example")],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=120, env=clean_env())
+                            cwd=tmp_path, capture_output=True, text=True, timeout=HANG, env=clean_env())
     report = json.loads((tmp_path / "reports" / "infocheck.json").read_text())
     tests = {r["test"] for r in report["results"]}
     assert tests and all(t.startswith(("suites/info/", "docs/team-example/")) for t in tests), sorted(tests)[:5]

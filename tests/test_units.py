@@ -312,7 +312,8 @@ def test_strict_json_depth_is_linear_on_unterminated_strings():
     started = time.monotonic()
     with pytest.raises(strict_json.NotJSON):
         strict_json.loads(b'"' + b'\\"' * 500_000)
-    assert time.monotonic() - started < 10     # linear: milliseconds; quadratic: minutes
+    took = time.monotonic() - started   # linear: milliseconds; quadratic: minutes
+    assert took < 60, f"{took:.1f} s: quadratic?"   # a bound against the hang, generous for a loaded machine
 
 
 # -- escaping ---------------------------------------------------------------------------------

@@ -170,7 +170,8 @@ def test_a_hostile_file_is_a_usage_error_in_one_clean_line(tmp_path, kind, optio
     errors = [line for line in run.stderr.splitlines() if line.startswith("ERROR:")]
     assert len(errors) == 1 and str(path) in errors[0], run.stderr[-2000:]
     clean_line(errors[0])
-    assert "Traceback" not in run.stdout + run.stderr and time.monotonic() - started < 60
+    # The run is bounded against a hang by run_suite (harness.HANG); its time is said, not judged.
+    assert "Traceback" not in run.stdout + run.stderr, f"{time.monotonic() - started:.1f} s"
 
 
 def test_a_waiver_s_reason_reaches_the_terminal_escaped(tmp_path):

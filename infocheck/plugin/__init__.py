@@ -105,6 +105,15 @@ def _listing(config):
     return None
 
 
+@pytest.hookimpl(specname="pytest_configure", tryfirst=True)
+def pytest_configure_before_hypothesis(config):
+    """Before Hypothesis's own pytest_configure loads --hypothesis-profile: infocheck's
+    profiles, and Hypothesis's files out of the user's folder; only in a run of infocheck."""
+    if options.asked_for(config):
+        from infocheck.plugin import hypothesis_profiles
+        hypothesis_profiles.activate(config, os.environ)
+
+
 @pytest.hookimpl(trylast=True)  # after the terminal reporter exists: its output is scrubbed too
 def pytest_configure(config):
     if not options.asked_for(config):

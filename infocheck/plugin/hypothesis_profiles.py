@@ -2,10 +2,60 @@
 example database (a gate run must not depend on a local cache), derandomized by default so a
 gate run is reproducible, and no shrinking in a gate run: past its requests a shrinker only
 burns time proposing examples it may not send, and the failing example is printed as found.
-`--hypothesis-profile=thorough` explores more and shrinks, at more requests."""
+`--hypothesis-profile=thorough` explores more and shrinks, at more requests.
+
+Hypothesis keeps its files (a cache of the Unicode tables, another of the constants of the
+modules it runs, and, under a profile that has one, an example database) in `.hypothesis/` of
+the folder it runs from. An infocheck run leaves nothing in the user's folder but its reports:
+those files go to infocheck's folder in the user's cache home (`hypothesis_home`), unless
+HYPOTHESIS_STORAGE_DIRECTORY names another. All of this happens only in a run of infocheck
+(`activate`, from the plugin's pytest_configure once it is asked for): installed beside an
+unrelated project, the plugin registers no profile and moves no folder."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
 from hypothesis import HealthCheck, Phase, settings
 
 SHRINK_REQUESTS = 16  # past max_examples, the requests a test may spend shrinking a failure
+
+def activate(config, environ) -> None:
+    """A run of infocheck, before Hypothesis's own pytest_configure reads --hypothesis-profile:
+    the profiles registered, and Hypothesis's files kept out of the folder the run is in."""
+    register()
+    if environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return    # the user's own choice
+    from hypothesis import configuration
+    home = hypothesis_home(environ)
+    if home is None:   # no cache home: a folder of the run's own, removed at its end
+        home = Path(tempfile.mkdtemp(prefix="infocheck-hypothesis-"))
+        config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
+    configuration.set_hypothesis_home_dir(home)
+    config.add_cleanup(lambda: configuration.set_hypothesis_home_dir(None))
+
+
+def hypothesis_home(environ, platform: str = sys.platform, os_name: str = os.name) -> Path | None:
+    """Where an infocheck run keeps Hypothesis's files: `infocheck/hypothesis` in the user's
+    cache home (%LOCALAPPDATA% on Windows, ~/Library/Caches on macOS, $XDG_CACHE_HOME or
+    ~/.cache elsewhere); None where there is none."""
+    try:
+        if os_name == "nt":
+            base = Path(environ["LOCALAPPDATA"]) if environ.get("LOCALAPPDATA") else None
+        elif platform == "darwin":
+            base = Path.home() / "Library" / "Caches"
+        else:
+            xdg = environ.get("XDG_CACHE_HOME", "")
+            base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    except (RuntimeError, KeyError, OSError):   # no home folder to be found
+        return None
+    if base is None or not base.is_absolute():
+        return None
+    return base / "infocheck" / "hypothesis"
+
 
 def register() -> None:
     """Register the profiles by name (so --hypothesis-profile=thorough can find them); which

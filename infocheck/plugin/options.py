@@ -3,7 +3,6 @@ the ini keys, and whether the plugin was asked for at all."""
 from __future__ import annotations
 
 from infocheck.configuration.knobs import KNOBS
-from infocheck.plugin import hypothesis_profiles
 
 def add_options(parser) -> None:
     group = parser.getgroup("infocheck", "infocheck: the endpoint under test")
@@ -17,7 +16,6 @@ def add_options(parser) -> None:
             kwargs.update(default=None, metavar=knob.metavar)
         group.addoption(knob.option, *knob.old_options, **kwargs)   # a former name still works
     parser.addini("infocheck_json", "path of the machine-readable report", default="")
-    hypothesis_profiles.register()  # names only, before Hypothesis reads --hypothesis-profile
     parser.addini("infocheck", "run the infocheck plugin (the infocheck command and infocheck's "
                   "own pytest.ini set it; an infocheck option given does too)", type="bool",
                   default=False)

@@ -1,12 +1,19 @@
 """The terminal: the run's header lines, its summary at the end (findings, waivers, what was not
-tested, the verdict), read from the results; and the last line of defence, a terminal writer
-that passes everything through the scrubber."""
+tested), and, last of all, after pytest's own summary and its `N failed, M passed` line, the
+files the reports are in and the verdict with one line per failed requirement (its ID and why)
+or, when it could not be tested, why and what to do; read from the results. And the last line
+of defence, a terminal writer that passes everything through the scrubber."""
 from __future__ import annotations
 
 import pytest
 
 from infocheck import __version__
+from infocheck.judging.judge import EXIT_UNTESTABLE
 from infocheck.judging.outcome import Outcome
+from infocheck.wire.printable import printable
+
+WHY_LIMIT = 500       # characters of one failed requirement's why, on its one line
+LINES_LIMIT = 50      # requirement lines under the verdict; past them, how many more
 
 
 def header(rows: list[tuple[str, str]], notices=()) -> list[str]:
@@ -15,24 +22,31 @@ def header(rows: list[tuple[str, str]], notices=()) -> list[str]:
 
 
 class TerminalSummary:
-    """A pytest plugin: the summary at the end of the run, from the collector's results, and,
-    last of all, the files the reports are in."""
+    """A pytest plugin: the details at the end of the run (in pytest's terminal summary, above
+    its short summary), and, last of all, after pytest's final `N failed, M passed` line (which
+    pytest writes after every pytest_terminal_summary, at the end of its own
+    pytest_sessionfinish): the report files and the verdict, at unconfigure, tried last."""
 
     def __init__(self, results, files=lambda: []):
         self.results, self.files = results, files
 
     def pytest_terminal_summary(self, terminalreporter):
-        write_summary(self.results, terminalreporter)
+        write_details(self.results, terminalreporter)
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config):
-        files = self.files()
         terminal = config.pluginmanager.get_plugin("terminalreporter")
-        if files and terminal is not None and self.results.status is not None:
-            terminal.write_line("infocheck reports: " + ", ".join(files))
+        if terminal is not None and self.results.status is not None:
+            write_verdict(self.results, terminal, self.files())
 
 
-def write_summary(results, terminal) -> None:
+def write_summary(results, terminal, files=()) -> None:
+    """Everything the run's end says, in the order a terminal shows it."""
+    write_details(results, terminal)
+    write_verdict(results, terminal, files)
+
+
+def write_details(results, terminal) -> None:
     write = terminal.write_line
     tests = results.tests.values()
     findings = [t for t in tests if t.outcome == Outcome.FINDING]
@@ -62,6 +76,14 @@ def write_summary(results, terminal) -> None:
         terminal.section("api-versions the endpoint accepts (--discover-versions)")
         for version, outcome in results.discovered.items():
             write(f"{version}: {outcome}")
+
+
+def write_verdict(results, terminal, files=()) -> None:
+    """The run's last lines: the report files, the requests sent, the verdict, and under it
+    each failed requirement (ID, level, why) or what could not be tested and why."""
+    write = terminal.write_line
+    if files:
+        write("infocheck reports: " + ", ".join(files))
     terminal.section("infocheck verdict")
     traffic = results.requests
     if results.traffic:
@@ -73,6 +95,57 @@ def write_summary(results, terminal) -> None:
     good = results.status == 0
     write(f"{results.heading}: {results.explanation} (exit {results.status})", bold=True,
           red=not good, green=good)
+    for line in verdict_lines(results):
+        write(line, red=not good)
+
+
+def verdict_lines(results) -> list[str]:
+    """Under the verdict, one line per requirement that failed (its ID, level and what was
+    seen), or, when the run could not be tested for want of checks that could run, what was
+    not tested and why; none when the run stopped before its tests (the verdict says why)."""
+    if results.stopped:
+        return []
+    verdicts = results.verdicts()
+    failed = [(rid, tests) for rid, (verdict, tests) in verdicts.items() if verdict == Outcome.FAILED]
+    lines = [f"  {rid} ({level_of(results, rid)}) failed: {why_failed(rid, tests)}"
+             for rid, tests in failed]
+    if results.status == EXIT_UNTESTABLE and not failed:
+        reasons: dict[str, list[str]] = {}
+        for rid, (verdict, tests) in verdicts.items():
+            if verdict == Outcome.NOT_TESTED:
+                reasons.setdefault(why_not_tested(rid, tests), []).append(rid)
+        lines = [f"  not tested: {', '.join(ids)}: {reason}" for reason, ids in reasons.items()]
+    shown = [printable(line, WHY_LIMIT + 200) for line in lines[:LINES_LIMIT]]
+    if len(lines) > LINES_LIMIT:
+        shown.append(f"  ... and {len(lines) - LINES_LIMIT} more (the reports list every one)")
+    return shown
+
+
+def level_of(results, requirement_id: str) -> str:
+    catalogue = results.catalogue
+    return catalogue[requirement_id].level if requirement_id in catalogue else "?"
+
+
+def why_failed(requirement_id: str, tests) -> str:
+    """What was seen, from a test that failed the requirement (one that failed it first, where
+    there is one: its summary is that failure's)."""
+    failing = [t for t in tests if requirement_id in t.failed_requirements
+               and t.outcome in (Outcome.FAILED, Outcome.ERROR)]
+    first = next((t for t in failing if t.failed_requirements[0] == requirement_id), None)
+    test = first or (failing[0] if failing else None)
+    if test is None:
+        return "see the reports"
+    why = test.summary or (test.brief.splitlines() or [""])[0] or test.nodeid
+    if test.expired_waiver:
+        why += f" (a waiver for {test.expired_waiver})"
+    return printable(why, WHY_LIMIT)
+
+
+def why_not_tested(requirement_id: str, tests) -> str:
+    test = next((t for t in tests if t.outcome == Outcome.NOT_TESTED), None)
+    if test is None:   # its test broke: infocheck's own error, said in the details above
+        return "its test could not run (see the details above)"
+    return printable(test.summary or test.message or "not tested", WHY_LIMIT)
 
 
 class ScrubbingFile:
