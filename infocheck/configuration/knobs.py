@@ -184,6 +184,21 @@ def _endpoint(value, label: str, contract=None) -> str:
                              contract.check_endpoint if contract is not None else None)
 
 
+def _store_url(value, label: str):
+    from infocheck.configuration.store_url import parse_store_url
+    return parse_store_url(value, label)
+
+
+def _keep(value, label: str):
+    from infocheck.configuration.store_url import parse_keep
+    return parse_keep(value, label)
+
+
+def _keep_words(c) -> str:
+    from infocheck.configuration.store_url import words
+    return words(c.history_keep)
+
+
 def _credential_row(c) -> str:
     if c.token_command:
         return f"{MASK} (a Bearer token from the token command `{(c.token_command.split() or [''])[0]} …`)"
@@ -285,6 +300,14 @@ CORE_KNOBS = (
          "the folder the reports go to: infocheck.html, infocheck.json, junit.xml, and a fleet's "
          "targets/ (default reports/, or the folder of an --infocheck-json, --html or --junitxml "
          "given alone); those options still win for their own file."),
+    Knob("history", "--history", "INFOCHECK_HISTORY",
+         "a history store every run records its results in: sqlite:///PATH (a file) or "
+         "postgresql://USER:PASSWORD@HOST/DATABASE (pip install 'infocheck[postgresql]'); its "
+         "password is masked everywhere. See docs/watching.md.", parse=_store_url,
+         rows=(("history", lambda c: f"{c.history.shown} (kept {_keep_words(c)})" if c.history else "none"),)),
+    Knob("history_keep", "--history-keep", "INFOCHECK_HISTORY_KEEP",
+         "how long the history store keeps a run (default 90d; forever keeps every run): older "
+         "runs are removed when a run is recorded.", parse=_keep, default="90d"),
     Knob("fleet", "--fleet", "INFOCHECK_FLEET",
          "a YAML or JSON fleet file: check every target it lists, side by side, into one report "
          "(see the README's 'A fleet in one run')."),
@@ -412,4 +435,4 @@ def declaring(field: str) -> tuple[str, ...]:
 # The settings of a fleet run itself, which no target's run takes.
 FLEET_RUN_FIELDS = ("fleet", "fleet_slice", "fleet_jobs", "fleet_env_prefixes",
                     "fleet_allow_token_commands", "fleet_allow_azure_identity",
-                    "fleet_allow_token_scopes")
+                    "fleet_allow_token_scopes", "history", "history_keep")
