@@ -194,11 +194,6 @@ def _keep(value, label: str):
     return parse_keep(value, label)
 
 
-def _keep_words(c) -> str:
-    from infocheck.configuration.store_url import words
-    return words(c.history_keep)
-
-
 def _credential_row(c) -> str:
     if c.token_command:
         return f"{MASK} (a Bearer token from the token command `{(c.token_command.split() or [''])[0]} …`)"
@@ -303,8 +298,7 @@ CORE_KNOBS = (
     Knob("history", "--history", "INFOCHECK_HISTORY",
          "a history store every run records its results in: sqlite:///PATH (a file) or "
          "postgresql://USER:PASSWORD@HOST/DATABASE (pip install 'infocheck[postgresql]'); its "
-         "password is masked everywhere. See docs/watching.md.", parse=_store_url,
-         rows=(("history", lambda c: f"{c.history.shown} (kept {_keep_words(c)})" if c.history else "none"),)),
+         "password is masked everywhere. See docs/watching.md.", parse=_store_url),
     Knob("history_keep", "--history-keep", "INFOCHECK_HISTORY_KEEP",
          "how long the history store keeps a run (default 90d; forever keeps every run): older "
          "runs are removed when a run is recorded.", parse=_keep, default="90d"),
