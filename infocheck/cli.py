@@ -17,6 +17,9 @@ usage: infocheck [options] [TESTS_FOLDER ...]
        infocheck serve [--contract NAME] [--flavour NAME] [--port N]
        infocheck merge REPORT.json ... [--html FILE] [--json FILE]
        infocheck diff OLD.json NEW.json [--json FILE]
+       infocheck history [TARGET] [--since 30d] [--json FILE] [--html FILE]
+       infocheck badge TARGET --out FILE.svg
+       infocheck can-i-deploy TARGET [--window 24h] [--min-runs N]
        infocheck --version
 
 infocheck checks a model-serving endpoint against a contract and exits with its verdict:
@@ -41,6 +44,9 @@ subcommands:
   serve   a contract's reference server, or a real server's flavour, for clients to test against
   merge   combine the reports of fleet runs (CI matrix jobs) into one fleet report
   diff    what changed between two runs; exit 1 on a regression
+  history       per target: its runs, each requirement's last change, what flaps (--history URL)
+  badge         an SVG badge of a target's last verdict and its age
+  can-i-deploy  exit 0 only when every run of a target in the window was conformant
 
 Every knob is an option and an INFOCHECK_* variable: the infocheck options below, and
 docs/configuration.md. pytest's own options follow them (-m, -k, -n, ...).
@@ -59,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] in (["merge"], ["diff"]):
         from infocheck import merge_diff
         return (merge_diff.merge_main if args[0] == "merge" else merge_diff.diff_main)(args[1:])
+    if args[:1] in (["history"], ["badge"], ["can-i-deploy"]):
+        from infocheck.history import commands
+        return commands.main(args[0], args[1:])
     if args[:1] in (["--version"], ["version"]):
         print(f"infocheck {__version__}")
         return ExitCode.CONFORMANT

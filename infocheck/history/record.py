@@ -360,3 +360,26 @@ def record(url, keep: float | None, doc: dict, folder: Path, scrubber, say) -> b
     pruned = f"; {removed} target run(s) older than the store keeps removed" if removed else ""
     say(mask(f"infocheck: history: {len(doc['targets'])} target(s) recorded in {url.shown}{extra}{pruned}"))
     return True
+
+
+def merge_history(url_given, keep_given, environ=None):
+    """`infocheck merge --history URL [--history-keep AGE]` (or their variables): a function
+    that records a merge, or None; ConfigError (a usage error) for a URL or an age that is none."""
+    from infocheck.configuration.knobs import KNOB_BY_FIELD
+    from infocheck.configuration.store_url import parse_keep, parse_store_url
+
+    environ = os.environ if environ is None else environ
+    url_knob, keep_knob = KNOB_BY_FIELD["history"], KNOB_BY_FIELD["history_keep"]
+    given = url_given if url_given is not None else environ.get(url_knob.env, "").strip() or None
+    if given is None:
+        return None
+    url = parse_store_url(given, url_knob.label)
+    keep_text = keep_given if keep_given is not None else environ.get(keep_knob.env, "").strip() or keep_knob.default
+    keep = parse_keep(keep_text, keep_knob.label)
+
+    def record_merge(found, folder: Path, say) -> bool:
+        from infocheck.judging.report_model import TargetReport
+        from infocheck.wire.secret import Scrubber
+        targets = [fleet_target(TargetReport.from_dict(entry)) for entry in found.entries()]
+        return record(url, keep, recording("merge", targets), folder / SPOOL, Scrubber(url.secrets()), say)
+    return record_merge
