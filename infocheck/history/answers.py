@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -62,12 +63,22 @@ class Reader:
     """One store, opened for reading (its schema upgraded in place if it is older)."""
 
     def __init__(self, url):
+        from sqlalchemy import exc
         self.url = url
         self.engine = open_store(url, create=False)
         self.t = tables()
+        self._statements: dict = {}
+        try:
+            self.conn = self.engine.connect()       # one connection for every question
+        except exc.SQLAlchemyError as error:
+            self.engine.dispose()
+            raise StoreError(f"{url.shown}: cannot be read: {describe(error, url)}") from None
 
     def close(self) -> None:
-        self.engine.dispose()
+        try:
+            self.conn.close()
+        finally:
+            self.engine.dispose()
 
     def __enter__(self):
         return self
@@ -77,19 +88,22 @@ class Reader:
 
     # every query goes through here: what the database or the driver cannot read, and every
     # value no infocheck writes, is one StoreError
-    def _rows(self, statement, limit: int, *, bounded: bool = True):
-        """At most `limit` rows; `bounded`: more than that is a StoreError (the question is too
-        big), else the first `limit` are the answer (the newest run)."""
+    def _rows(self, key, build, limit: int, params: dict, *, bounded: bool = True):
+        """At most `limit` rows of the statement `build` makes (made once a Reader, its values
+        bound); `bounded`: more than that is a StoreError (the question is too big), else the
+        first `limit` are the answer (the newest run)."""
         from sqlalchemy import exc
+        statement = self._statements.get(key)
+        if statement is None:
+            statement = self._statements[key] = build().limit(limit + 1 if bounded else limit)
         try:
-            with self.engine.connect() as conn:
-                rows = conn.execute(statement.limit(limit + 1 if bounded else limit)).all()
+            rows = self.conn.execute(statement, params).all()
         except exc.SQLAlchemyError as error:
             raise StoreError(f"{self.url.shown}: cannot be read: {describe(error, self.url)}") from None
         except (ValueError, TypeError, OverflowError, ArithmeticError, UnicodeError) as error:
             raise StoreError(f"{self.url.shown}: holds a value no infocheck writes "
                              f"({type(error).__name__})") from None
-        if len(rows) > limit:
+        if bounded and len(rows) > limit:
             raise StoreError(f"{self.url.shown}: the question reads more than {limit} rows; "
                              "ask for less (a shorter --since or --window, or one TARGET)")
         return rows
@@ -143,73 +157,116 @@ class Reader:
     # -- the questions ---------------------------------------------------------------------
 
     def runs(self, target: str, since: float, limit: int = ROW_LIMIT) -> list[TargetRun]:
-        from sqlalchemy import select
+        from sqlalchemy import bindparam, select
         c = self.t.targets.c
-        statement = (select(*self._run_columns()).where(c.target == target, c.started >= since)
-                     .order_by(c.started, c.id))
-        return [self._run(row) for row in self._rows(statement, limit)]
+        build = lambda: (select(*self._run_columns())   # noqa: E731
+                         .where(c.target == bindparam("t"), c.started >= bindparam("since"))
+                         .order_by(c.started, c.id))
+        return [self._run(row) for row in self._rows(("runs", limit), build, limit,
+                                                     {"t": target, "since": since})]
 
     def last(self, target: str, before: float | None = None) -> TargetRun | None:
-        from sqlalchemy import select
+        from sqlalchemy import bindparam, select
         c = self.t.targets.c
-        statement = select(*self._run_columns()).where(c.target == target)
-        if before is not None:
-            statement = statement.where(c.started < before)
-        rows = self._rows(statement.order_by(c.started.desc(), c.id.desc()), 1, bounded=False)
+
+        def build():
+            statement = select(*self._run_columns()).where(c.target == bindparam("t"))
+            if before is not None:
+                statement = statement.where(c.started < bindparam("before"))
+            return statement.order_by(c.started.desc(), c.id.desc())
+        rows = self._rows(("last", before is None), build, 1, {"t": target, "before": before}, bounded=False)
         return self._run(rows[0]) if rows else None
 
     def counts(self, since: float, target: str | None = None) -> dict[str, dict[str, int]]:
-        """Per target: how many runs since `since`, by verdict."""
-        from sqlalchemy import func, select
-        c = self.t.targets.c
-        statement = select(self._text(c.target, NAME_LIMIT), self._text(c.verdict, 32), func.count()).where(
-            c.started >= since)
-        if target is not None:
-            statement = statement.where(c.target == target)
+        """Per target: how many runs since `since`, by verdict: the whole hours from the hourly
+        counts, the hour `since` falls in from the runs themselves."""
+        from sqlalchemy import bindparam, func, select
+        c, h = self.t.targets.c, self.t.hourly.c
+        first_hour = math.ceil(since / 3600)
+
+        def whole():
+            statement = select(self._text(h.target, NAME_LIMIT), self._text(h.verdict, 32),
+                               func.sum(h.runs)).where(h.hour >= bindparam("hour"))
+            if target is not None:
+                statement = statement.where(h.target == bindparam("t"))
+            return statement.group_by(h.target, h.verdict)
+
+        def edge():
+            statement = select(self._text(c.target, NAME_LIMIT), self._text(c.verdict, 32), func.count()).where(
+                c.started >= bindparam("since"), c.started < bindparam("until"))
+            if target is not None:
+                statement = statement.where(c.target == bindparam("t"))
+            return statement.group_by(c.target, c.verdict)
         found: dict[str, dict[str, int]] = {}
-        where = self._where("infocheck_targets")
-        for name, verdict, count in self._rows(statement.group_by(c.target, c.verdict), ROW_LIMIT):
+        where = self._where("infocheck_hourly")
+        params = {"hour": first_hour, "t": target, "since": since, "until": first_hour * 3600.0}
+        rows = self._rows(("counts", target is None), whole, ROW_LIMIT, params) + \
+            self._rows(("counts-edge", target is None), edge, ROW_LIMIT, params)
+        for name, verdict, count in rows:
             name = text_value(name, f"{where}.target", NAME_LIMIT, optional=False)
             verdict = text_value(verdict, f"{where}.verdict", 32, optional=False)
-            found.setdefault(name, {})[verdict] = number_value(count, f"{where}: a count", whole=True)
+            number = number_value(count, f"{where}.runs", whole=True)
+            if number:
+                found.setdefault(name, {})[verdict] = found.get(name, {}).get(verdict, 0) + number
         return found
 
-    def changes(self, target: str, since: float | None = None) -> list[tuple[str, float, str | None, str]]:
-        """(requirement, when, previous, verdict) of a target, oldest first ("" the target's)."""
-        from sqlalchemy import select
+    def changes(self, target: str | None, since: float | None = None) -> dict[str, list]:
+        """Per target (one, or every one): its changes (requirement, when, previous, verdict),
+        oldest first ("" the target's own verdict)."""
+        from sqlalchemy import bindparam, select
         c = self.t.changes.c
-        statement = select(self._text(c.requirement, NAME_LIMIT), c.started, self._text(c.previous, 32),
-                           self._text(c.verdict, 32)).where(c.target == target)
-        if since is not None:
-            statement = statement.where(c.started >= since)
+
+        def build():
+            statement = select(self._text(c.target, NAME_LIMIT), self._text(c.requirement, NAME_LIMIT), c.started,
+                               self._text(c.previous, 32), self._text(c.verdict, 32))
+            if target is not None:
+                statement = statement.where(c.target == bindparam("t"))
+            if since is not None:
+                statement = statement.where(c.started >= bindparam("since"))
+            return statement.order_by(c.started)
         where = self._where("infocheck_changes")
-        return [(text_value(r, f"{where}.requirement", NAME_LIMIT),
+        found: dict[str, list] = {}
+        for t, r, s, p, v in self._rows(("changes", target is None, since is None), build, REQUIREMENT_ROW_LIMIT,
+                                        {"t": target, "since": since}):
+            found.setdefault(text_value(t, f"{where}.target", NAME_LIMIT), []).append(
+                (text_value(r, f"{where}.requirement", NAME_LIMIT),
                  number_value(s, f"{where}.started", high=TIME_LIMIT),
                  text_value(p, f"{where}.previous", 32) if p is not None else None,
-                 text_value(v, f"{where}.verdict", 32, optional=False))
-                for r, s, p, v in self._rows(statement.order_by(c.started), REQUIREMENT_ROW_LIMIT)]
+                 text_value(v, f"{where}.verdict", 32, optional=False)))
+        return found
 
-    def last_changes(self, target: str) -> dict[str, float]:
-        """Each requirement's last change (its first verdict counts), at any time."""
-        from sqlalchemy import func, select
+    def last_changes(self, target: str | None) -> dict[str, dict[str, float]]:
+        """Per target (one, or every one): each requirement's last change (its first verdict
+        counts), at any time."""
+        from sqlalchemy import bindparam, func, select
         c = self.t.changes.c
-        statement = (select(self._text(c.requirement, NAME_LIMIT), func.max(c.started))
-                     .where(c.target == target).group_by(c.requirement))
+
+        def build():
+            statement = select(self._text(c.target, NAME_LIMIT), self._text(c.requirement, NAME_LIMIT),
+                               func.max(c.started))
+            if target is not None:
+                statement = statement.where(c.target == bindparam("t"))
+            return statement.group_by(c.target, c.requirement)
         where = self._where("infocheck_changes")
-        return {text_value(r, f"{where}.requirement", NAME_LIMIT): number_value(s, f"{where}.started", high=TIME_LIMIT)
-                for r, s in self._rows(statement, ROW_LIMIT)}
+        found: dict[str, dict[str, float]] = {}
+        for t, r, s in self._rows(("last_changes", target is None), build, ROW_LIMIT, {"t": target}):
+            found.setdefault(text_value(t, f"{where}.target", NAME_LIMIT), {})[
+                text_value(r, f"{where}.requirement", NAME_LIMIT)] = number_value(s, f"{where}.started", high=TIME_LIMIT)
+        return found
 
     def requirements(self, target_ids: list[int]) -> dict[int, list[tuple[str, str, str, str]]]:
         """Per target run: (requirement, level, verdict, reason)."""
-        from sqlalchemy import select
+        from sqlalchemy import bindparam, select
         c = self.t.requirements.c
         found: dict[int, list] = {i: [] for i in target_ids}
         where = self._where("infocheck_requirements")
+        build = lambda: select(c.target_id, self._text(c.requirement, NAME_LIMIT), self._text(c.level, 16),   # noqa: E731
+                               self._text(c.verdict, 32), self._text(c.reason, 300)).where(
+            c.target_id.in_(bindparam("ids", expanding=True)))
         for start in range(0, len(target_ids), 500):
             chunk = target_ids[start:start + 500]
-            statement = select(c.target_id, self._text(c.requirement, NAME_LIMIT), self._text(c.level, 16),
-                               self._text(c.verdict, 32), self._text(c.reason, 300)).where(c.target_id.in_(chunk))
-            for tid, req, level, verdict, reason in self._rows(statement, REQUIREMENT_ROW_LIMIT):
+            for tid, req, level, verdict, reason in self._rows("requirements", build, REQUIREMENT_ROW_LIMIT,
+                                                               {"ids": chunk}):
                 tid = number_value(tid, f"{where}.target_id", whole=True)
                 if tid in found:
                     found[tid].append((text_value(req, f"{where}.requirement", NAME_LIMIT, optional=False),
@@ -217,13 +274,6 @@ class Reader:
                                        text_value(verdict, f"{where}.verdict", 32, optional=False),
                                        text_value(reason, f"{where}.reason", 300)))
         return found
-
-    def names(self) -> list[str]:
-        from sqlalchemy import select
-        c = self.t.targets.c
-        where = self._where("infocheck_targets")
-        return sorted(text_value(r[0], f"{where}.target", NAME_LIMIT, optional=False) for r in
-                      self._rows(select(self._text(c.target, NAME_LIMIT)).group_by(c.target), ROW_LIMIT))
 
 
 # -- history ---------------------------------------------------------------------------------
@@ -239,20 +289,23 @@ def _timeline(start_state: dict[str, str | None], changes, since: float, until: 
     """Per key: per bucket, the verdicts that held in it (the state at its start and every
     verdict a change in it gave)."""
     width = max((until - since) / buckets, 1e-9)
+    keys = set(start_state) | {c[0] for c in changes}
+    cells = {key: [set() for _ in range(buckets)] for key in keys}
     state = dict(start_state)
-    cells = {key: [set() for _ in range(buckets)] for key in state}
-    ordered = sorted(changes, key=lambda c: c[1])
-    position = 0
-    for b in range(buckets):
-        end = since + (b + 1) * width
-        for key, value in state.items():
-            if value is not None:
-                cells.setdefault(key, [set() for _ in range(buckets)])[b].add(value)
-        while position < len(ordered) and (ordered[position][1] < end or b == buckets - 1):
-            key, _, _, verdict = ordered[position]
-            cells.setdefault(key, [set() for _ in range(buckets)])[b].add(verdict)
-            state[key] = verdict
-            position += 1
+    for key, moment, _, verdict in sorted(changes, key=lambda c: c[1]):
+        b = min(buckets - 1, max(0, int((moment - since) // width)))
+        previous = state.get(key)
+        held_from = state.get((key, "since"), 0)
+        if previous is not None:
+            for column in range(held_from, b + 1):
+                cells[key][column].add(previous)
+        cells[key][b].add(verdict)
+        state[key], state[(key, "since")] = verdict, b
+    for key in keys:
+        value = state.get(key)
+        if value is not None:
+            for column in range(state.get((key, "since"), 0), buckets):
+                cells[key][column].add(value)
     return cells
 
 
@@ -271,14 +324,18 @@ def history(reader: Reader, target: str | None, since_seconds: float, now: float
     since = now - since_seconds
     counts = reader.counts(since, target)
     names = sorted(counts) if target is None else ([target] if target in counts else [])
+    lasts = {name: (reader.last(name), reader.last(name, since)) for name in names}
+    all_changes = reader.changes(target, since) if names else {}
+    all_last_changed = reader.last_changes(target) if names else {}
+    ids = [run.id for pair in lasts.values() for run in pair if run is not None]
+    rows = reader.requirements(ids)
     found = []
     for name in names:
-        last = reader.last(name)
-        before = reader.last(name, since)
-        changes = reader.changes(name, since)
-        last_changed = reader.last_changes(name)
-        ids = [i for i in (last.id if last else None, before.id if before else None) if i is not None]
-        rows = reader.requirements(ids)
+        last, before = lasts[name]
+        if last is None:      # counted, but no run of it is left (a store changed under us)
+            continue
+        changes = all_changes.get(name, [])
+        last_changed = all_last_changed.get(name, {})
         now_verdicts = {r[0]: r[2] for r in rows.get(last.id, [])} if last else {}
         start = {r[0]: r[2] for r in rows.get(before.id, [])} if before else {}
         start[""] = before.verdict if before else None
@@ -287,9 +344,10 @@ def history(reader: Reader, target: str | None, since_seconds: float, now: float
         for requirement, _, previous, _ in changes:
             if previous is not None:
                 flips[requirement] = flips.get(requirement, 0) + 1
+        empty = [set()] * buckets
         requirements = [{"id": rid, "verdict": verdict, "last_changed": iso(last_changed.get(rid)),
                          "changes": flips.get(rid, 0), "flapping": flips.get(rid, 0) >= FLAPPING,
-                         "trend": [_worst_requirement(c) for c in cells.get(rid, [set()] * buckets)]}
+                         "trend": [_worst_requirement(c) for c in cells.get(rid, empty)]}
                         for rid, verdict in sorted(now_verdicts.items())]
         found.append({
             "target": name, "runs": sum(counts[name].values()), "verdicts": dict(sorted(counts[name].items())),
@@ -301,7 +359,7 @@ def history(reader: Reader, target: str | None, since_seconds: float, now: float
                 "explanation": last.explanation},
             "verdict_changes": flips.get("", 0),
             "flapping": sorted(r["id"] for r in requirements if r["flapping"]),
-            "trend": [worst_verdict(c) for c in cells.get("", [set()] * buckets)],
+            "trend": [worst_verdict(c) for c in cells.get("", empty)],
             "requirements": requirements})
     return {"store": reader.url.shown, "since": iso(since), "until": iso(now), "buckets": buckets,
             "bucket_seconds": round(since_seconds / buckets, 3), "flapping_at": FLAPPING, "targets": found}

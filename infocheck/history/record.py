@@ -19,8 +19,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from infocheck import __version__
-from infocheck.history.store import (NAME_LIMIT, StoreError, describe, number_value, open_store,
-                                     tables, text_value)
+from infocheck.history.store import (NAME_LIMIT, StoreError, backfill_hourly, describe, number_value,
+                                     open_store, tables, text_value)
 from infocheck.judging.exit_codes import ExitCode
 from infocheck.wire.printable import printable
 
@@ -240,6 +240,7 @@ def write(engine, doc: dict) -> None:
                 requests=entry["requests"], duration=entry["duration"],
                 notices=_dumps(entry["notices"]), policy=_dumps(entry["policy"]),
                 explanation=entry["explanation"])).inserted_primary_key[0]
+            _count_hour(conn, t, name, entry["started"], entry["verdict"][:32])
             requirements = [{"target_id": target_id, "requirement": r["id"][:NAME_LIMIT],
                              "level": r["level"][:16], "verdict": r["verdict"][:32],
                              "reason": r["reason"]} for r in entry["requirements"]]
@@ -258,11 +259,23 @@ def write(engine, doc: dict) -> None:
                     for req, old, new in changes])
 
 
+def _count_hour(conn, t, name: str, started: float, verdict: str) -> None:
+    """One more run of `name` in its hour, by verdict (an upsert: several writers may count the
+    same hour at once; SQLite and PostgreSQL share ON CONFLICT's meaning)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(t.hourly).values(target=name, hour=int(started // 3600), verdict=verdict, runs=1)
+    conn.execute(statement.on_conflict_do_update(index_elements=["target", "hour", "verdict"],
+                                                 set_={"runs": t.hourly.c.runs + 1}))
+
+
 def prune(engine, keep: float | None, now: float | None = None) -> int:
     """Remove the runs of targets that started longer ago than `keep` seconds; how many."""
     if keep is None:
         return 0
-    from sqlalchemy import delete, exists, select
+    from sqlalchemy import delete, exists, select, text
 
     t = tables()
     cutoff = (time.time() if now is None else now) - keep
@@ -272,6 +285,12 @@ def prune(engine, keep: float | None, now: float | None = None) -> int:
         conn.execute(delete(t.requirements).where(t.requirements.c.target_id.in_(old)))
         removed = conn.execute(delete(t.targets).where(t.targets.c.started < cutoff)).rowcount
         conn.execute(delete(t.runs).where(~exists().where(t.targets.c.run_id == t.runs.c.id)))
+        if removed:
+            # The hours before the cutoff go; the hour it cuts through is counted again.
+            hour = int(cutoff // 3600)
+            conn.execute(delete(t.hourly).where(t.hourly.c.hour <= hour))
+            conn.execute(text(backfill_hourly(conn.dialect.name, f"WHERE started >= {hour * 3600} "
+                                              f"AND started < {(hour + 1) * 3600}")))
     return removed or 0
 
 

@@ -14,9 +14,12 @@ Tables (the names are infocheck_*: a database shared with others keeps them apar
 - infocheck_changes: one row each time a target's verdict, or one of its requirements' verdicts,
   differs from that target's previous run: written with the run, so that `history` reads
   changes, not every requirement of every run.
+- infocheck_hourly: how many runs of a target started in each hour, by verdict: written with the
+  run, so that `history` counts a month of runs from a few hundred rows a target.
 
 Version 1 (infocheck's first store) had no notices, policy or explanation on a target, no level
-on a requirement and no changes table; `open_store` upgrades it in place (a transaction; on
+on a requirement and no changes or hourly table (the upgrade counts its runs into the hourly
+table; its runs have no changes, so a requirement's last change is its first after the upgrade); `open_store` upgrades it in place (a transaction; on
 PostgreSQL under an advisory lock, so that two watchers do not upgrade at once)."""
 from __future__ import annotations
 
@@ -79,6 +82,8 @@ def _build():
                     Column("policy", Text),           # version 2
                     Column("explanation", Text),      # version 2
                     Index("ix_infocheck_targets_target_started", "target", "started"),
+                    # history's counts of a target's runs by verdict read this index alone
+                    Index("ix_infocheck_targets_target_verdict_started", "target", "verdict", "started"),
                     Index("ix_infocheck_targets_started", "started"))
     requirements = Table("infocheck_requirements", meta,
                          Column("target_id", Integer, ForeignKey("infocheck_targets.id"), nullable=False),
@@ -97,13 +102,22 @@ def _build():
                     Index("ix_infocheck_changes_target_started", "target", "started"),
                     Index("ix_infocheck_changes_started", "started"),
                     Index("ix_infocheck_changes_target_id", "target_id"))
-    return _Tables(meta, schema, runs, targets, requirements, changes)
+    hourly = Table("infocheck_hourly", meta,                   # version 2
+                   Column("target", String(NAME_LIMIT), nullable=False),
+                   Column("hour", Integer, nullable=False),       # started // 3600
+                   Column("verdict", String(32), nullable=False),
+                   Column("runs", Integer, nullable=False),
+                   Index("ux_infocheck_hourly", "target", "hour", "verdict", unique=True),
+                   # history's counts read this index alone
+                   Index("ix_infocheck_hourly_counts", "target", "verdict", "hour", "runs"),
+                   Index("ix_infocheck_hourly_hour", "hour"))
+    return _Tables(meta, schema, runs, targets, requirements, changes, hourly)
 
 
 class _Tables:
-    def __init__(self, meta, schema, runs, targets, requirements, changes):
+    def __init__(self, meta, schema, runs, targets, requirements, changes, hourly):
         self.meta, self.schema, self.runs, self.targets = meta, schema, runs, targets
-        self.requirements, self.changes = requirements, changes
+        self.requirements, self.changes, self.hourly = requirements, changes, hourly
 
 
 # What version 1 lacked, added in place by the upgrade (table, column, its SQL type).
@@ -217,11 +231,28 @@ def _schema(engine, url, create: bool) -> None:
                 have = {c["name"] for c in inspect(conn).get_columns(table)}
                 if column not in have:
                     conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+        had = set(inspect(conn).get_table_names())
         t.meta.create_all(conn, checkfirst=True)      # the tables version 1 had not
-        for table in (t.targets, t.requirements, t.changes):
+        for table in (t.targets, t.requirements, t.changes, t.hourly):
             for index in table.indexes:
                 index.create(conn, checkfirst=True)
+        if "infocheck_hourly" not in had:
+            conn.execute(text(backfill_hourly(url.kind)))
         conn.execute(t.schema.update().values(version=SCHEMA_VERSION))
+
+
+def hour_sql(kind: str) -> str:
+    """started // 3600 in SQL: SQLite's CAST truncates (started is never negative), PostgreSQL's
+    rounds, so it floors first."""
+    return "CAST(started / 3600 AS INTEGER)" if kind == "sqlite" else "CAST(FLOOR(started / 3600) AS INTEGER)"
+
+
+def backfill_hourly(kind: str, where: str = "") -> str:
+    """The runs a store already holds, counted by the hour (an upgrade from version 1; the
+    hour retention cuts through)."""
+    hour = hour_sql(kind)
+    return (f"INSERT INTO infocheck_hourly (target, hour, verdict, runs) SELECT target, {hour}, verdict, "
+            f"COUNT(*) FROM infocheck_targets {where} GROUP BY target, {hour}, verdict")
 
 
 # -- reading back: every value is checked; what no infocheck wrote is one StoreError ----------
@@ -231,6 +262,8 @@ def text_value(value, where: str, limit: int = TEXT_LIMIT, *, optional: bool = T
         return ""
     if not isinstance(value, str):
         raise StoreError(f"{where} holds {type(value).__name__}, not text: not what infocheck writes")
+    if len(value) <= limit and value.isascii() and value.isprintable():
+        return value          # nothing to escape or cut (most of what a store holds)
     return printable(value, limit)
 
 
