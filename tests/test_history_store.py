@@ -257,3 +257,22 @@ def test_a_fleet_run_records_each_target_and_no_target_records_itself(tmp_path):
     got = {t["target"]: (t["verdict"], t["exit_code"]) for t in rows(db, "infocheck_targets")}
     assert got == {"good": ("CONFORMANT", 0), "faulty": ("NOT CONFORMANT", 1), "dead": ("COULD NOT TEST", 2)}
     assert not Scrubber([Secret(KEY)]).contains_secret(every_text(db))
+
+
+def test_a_merge_records_its_targets_and_a_bad_store_url_is_its_usage_error(tmp_path, capsys):
+    from infocheck.cli import main as infocheck
+    with serve(NoProviderName) as faulty:
+        run = run_suite(tmp_path, endpoint=faulty.url, html=False)
+    report = str(tmp_path / "reports" / "infocheck.json")
+    db = tmp_path / "merged.db"
+    code = infocheck(["merge", report, "--json", str(tmp_path / "m" / "fleet.json"), "--history", sqlite_url(db)])
+    out = capsys.readouterr().out
+    assert code == 1 == run.code and "infocheck: history: 1 target(s) recorded" in out
+    [run_row] = rows(db, "infocheck_runs")
+    [target] = rows(db, "infocheck_targets")
+    assert run_row["kind"] == "merge" and (target["verdict"], target["exit_code"]) == ("NOT CONFORMANT", 1)
+    assert {r["requirement"]: r["verdict"] for r in rows(db, "infocheck_requirements")}["SHAPE-MODELINFO"] == "failed"
+    code = infocheck(["merge", report, "--history", f"postgresql://u:{PASSWORD}@/db"])
+    err = capsys.readouterr().err
+    assert code == 4 and err.count("\n") == 1 and "INFOCHECK_HISTORY / --history" in err
+    assert not Scrubber([Secret(PASSWORD)]).contains_secret(err)
