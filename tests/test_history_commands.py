@@ -23,7 +23,8 @@ from infocheck.configuration.store_url import parse_store_url
 from infocheck.history import record, store
 from infocheck.wire.secret import Scrubber, Secret
 
-NOW = time.time()
+# Every run is recorded relative to the moment it is made (a module-wide moment would age by
+# however long the session ran before the test).
 GOOD = [("SHAPE-200", "passed"), ("SHAPE-MODELINFO", "passed"), ("SHAPE-CHARSET", "passed")]
 
 
@@ -44,7 +45,7 @@ def store_url(request, tmp_path):
 
 
 def run_of(name, ago, requirements=GOOD, verdict="CONFORMANT", code=0, contract="info", explanation=""):
-    return {"target": name, "started": NOW - ago, "contract": contract, "origin": "https://a.example",
+    return {"target": name, "started": time.time() - ago, "contract": contract, "origin": "https://a.example",
             "endpoint": "https://a.example/info", "api_versions": ["2024-04-01-preview"], "verdict": verdict,
             "exit_code": code, "requests": 40, "duration": 2.5, "notices": [], "policy": {},
             "explanation": explanation, "requirements": [
@@ -257,7 +258,7 @@ def test_a_version_1_postgresql_store_is_upgraded_in_place(cluster):
         INSERT INTO infocheck_targets (run_id, target, started, contract, verdict, exit_code)
             VALUES (1, 'old-target', %s, 'info', 'CONFORMANT', 0);
         INSERT INTO infocheck_requirements VALUES (1, 'SHAPE-200', 'passed', '');
-    """ % (NOW - 3600))
+    """ % (time.time() - 3600))
     url = cluster.url(database)
     fill(url, [run_of("old-target", 60)])
     assert cluster.execute(database, "SELECT version FROM infocheck_schema") == [(store.SCHEMA_VERSION,)]
