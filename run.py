@@ -97,7 +97,7 @@ def lock() -> int:
     return 0
 
 
-SUBCOMMANDS = ("serve", "merge", "diff", "watch", "version", "--version")
+SUBCOMMANDS = ("serve", "merge", "diff", "watch", "history", "badge", "can-i-deploy", "help", "version", "--version")
 NAMED = {"--endpoint": "INFOCHECK_ENDPOINT", "--embedded": "INFOCHECK_EMBEDDED",
          "--fleet": "INFOCHECK_FLEET"}
 

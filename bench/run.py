@@ -4,10 +4,12 @@ prints requests sent and wall seconds; times how fast a hanging endpoint, and a 
 drips its answer a byte a second, are reported; then, side by side with sequential runs in the
 same invocation, a run against an endpoint that answers in 250 ms (--concurrency 1, 4 and the
 default 5), the same for the models contract, a models list of a million bytes, and a fleet of 40 local endpoints (one --fleet run, then 40 single runs); and the
-time and peak memory of `infocheck merge` of 10,000 targets (20 slice reports of 500).
+time and peak memory of `infocheck merge` of 10,000 targets (20 slice reports of 500); and how
+fast `infocheck history` and `can-i-deploy` answer over a SQLite store of 100 targets x 10,000 runs.
 
     .venv/bin/python bench/run.py            (after python3 run.py suite has set up .venv/)
     .venv/bin/python bench/run.py --quick    (leaves out the 40 single runs, about 3 minutes)
+    .venv/bin/python bench/run.py --history-only   (the history store's questions alone)
 """
 import json
 import os
@@ -40,6 +42,8 @@ def suite(*args, env=None):
 
 
 def main() -> int:
+    if "--history-only" in sys.argv:
+        return 0 if history_at_scale() else 1
     result, seconds = suite("--embedded")
     sent = int(re.search(r"requests sent: (\d+)", result.stdout)[1])
     print(f"default suite vs reference server: exit {result.returncode}, {sent} requests, "
@@ -64,6 +68,7 @@ def main() -> int:
     ok = long_models_list() and ok
     ok = fleet(quick="--quick" in sys.argv) and ok
     ok = merge_at_scale() and ok
+    ok = history_at_scale() and ok
     return 0 if ok else 1
 
 
@@ -243,6 +248,106 @@ def merge_at_scale() -> bool:
           + ("" if peak > before / 1024 else " (peak may be an earlier child's)"))
     met = merged.returncode == 0 and len(written) == MERGE_TARGETS and peak <= MERGE_MEMORY_TARGET
     print(f"  target: every target merged, in at most {MERGE_MEMORY_TARGET} MiB: {'met' if met else 'MISSED'}")
+    return met
+
+
+HISTORY_TARGETS, HISTORY_RUNS, HISTORY_EVERY, HISTORY_TARGET = 100, 10_000, 300, 1.0
+HISTORY_REQUIREMENTS = ("SHAPE-200", "SHAPE-JSON", "SHAPE-MODELINFO", "AUTH-MISSING", "SHAPE-CHARSET")
+
+
+def history_store(path: Path, now: float) -> None:
+    """A SQLite history store of HISTORY_TARGETS targets x HISTORY_RUNS runs, one every 5
+    minutes up to now, each with HISTORY_REQUIREMENTS (a tenth of the targets flap
+    SHAPE-MODELINFO every 50 runs), written with bulk inserts, the changes and hourly counts as
+    a recording writes them."""
+    import sqlite3
+
+    from infocheck.configuration.store_url import parse_store_url
+    from infocheck.history.store import open_store
+
+    open_store(parse_store_url(f"sqlite:///{path}", "bench"), create=True).dispose()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("INSERT INTO infocheck_runs (id, recorded, kind, infocheck) VALUES (1, ?, 'fleet', 'bench')", (now,))
+    target_id = 0
+    for t in range(HISTORY_TARGETS):
+        name, flaps = f"target-{t:03d}", t % 10 == 0
+        targets, requirements, changes, before = [], [], [], None
+        for r in range(HISTORY_RUNS):
+            target_id += 1
+            started = now - (HISTORY_RUNS - r) * HISTORY_EVERY
+            failing = flaps and (r // 50) % 2 == 1
+            verdict = "NOT CONFORMANT" if failing else "CONFORMANT"
+            targets.append((target_id, 1, name, started, "info", "https://a.example", "https://a.example/info",
+                            '["2024-04-01-preview"]', verdict, int(failing), 40, 2.5, "[]",
+                            '{"fail_on_should": false, "levels": {}}', ""))
+            for requirement in HISTORY_REQUIREMENTS:
+                result = "failed" if failing and requirement == "SHAPE-MODELINFO" else "passed"
+                requirements.append((target_id, requirement, "MUST", result, "why" if result == "failed" else ""))
+            if before is None:
+                changes += [(target_id, name, "", started, None, verdict)] + [
+                    (target_id, name, q, started, None, "passed") for q in HISTORY_REQUIREMENTS]
+            elif before != failing:
+                changes += [(target_id, name, "", started, "NOT CONFORMANT" if before else "CONFORMANT", verdict),
+                            (target_id, name, "SHAPE-MODELINFO", started, "failed" if before else "passed",
+                             "failed" if failing else "passed")]
+            before = failing
+        conn.executemany("INSERT INTO infocheck_targets (id, run_id, target, started, contract, origin, endpoint, "
+                         "api_versions, verdict, exit_code, requests, duration, notices, policy, explanation) "
+                         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", targets)
+        conn.executemany("INSERT INTO infocheck_requirements (target_id, requirement, level, verdict, reason) "
+                         "VALUES (?,?,?,?,?)", requirements)
+        conn.executemany("INSERT INTO infocheck_changes (target_id, target, requirement, started, previous, verdict) "
+                         "VALUES (?,?,?,?,?,?)", changes)
+    from infocheck.history.store import backfill_hourly
+    conn.execute(backfill_hourly("sqlite"))     # the hourly counts a recording keeps
+    conn.commit()
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+def history_at_scale() -> bool:
+    """`infocheck history` (every target, and one) and `can-i-deploy` over a SQLite store of
+    100 targets x 10,000 runs: each question's answer timed in the process (Reader and the
+    answer, what the command waits for) and the whole command as a new process."""
+    from infocheck.configuration.store_url import parse_store_url
+    from infocheck.history import answers
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "history.db"
+        now = time.time()
+        started = time.monotonic()
+        history_store(path, now)
+        built = time.monotonic() - started
+        size = path.stat().st_size / 2**20
+        print(f"history store: {HISTORY_TARGETS} targets x {HISTORY_RUNS} runs "
+              f"({HISTORY_TARGETS * HISTORY_RUNS * len(HISTORY_REQUIREMENTS)} requirement rows), "
+              f"{size:.0f} MiB, built in {built:.1f} s")
+        url = parse_store_url(f"sqlite:///{path}", "bench")
+        questions = {
+            "history (every target, --since 30d)": lambda r: answers.history(r, None, 30 * 86400),
+            "history target-000 --since 30d": lambda r: answers.history(r, "target-000", 30 * 86400),
+            "can-i-deploy target-001 --window 24h": lambda r: answers.can_i_deploy(
+                r, "target-001", 86400, 1, 3600, None, False),
+            "can-i-deploy target-000 --window 24h": lambda r: answers.can_i_deploy(
+                r, "target-000", 86400, 1, 3600, None, False),
+        }
+        met = True
+        for name, ask in questions.items():
+            started = time.monotonic()
+            with answers.Reader(url) as reader:
+                ask(reader)
+            seconds = time.monotonic() - started
+            met = met and seconds <= HISTORY_TARGET
+            print(f"  {name}: {seconds:.2f} s answered")
+        for args in (["history", "--since", "30d"], ["can-i-deploy", "target-001", "--window", "24h"]):
+            started = time.monotonic()
+            result = subprocess.run([sys.executable, "-m", "infocheck", *args, "--history", f"sqlite:///{path}"],
+                                    cwd=ROOT, capture_output=True, text=True)
+            print(f"  infocheck {' '.join(args)} as a new process: exit {result.returncode}, "
+                  f"{time.monotonic() - started:.2f} s wall (its interpreter and imports included)")
+    print(f"  target: each answer within {HISTORY_TARGET:g} s: {'met' if met else 'MISSED'}")
     return met
 
 

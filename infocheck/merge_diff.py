@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from infocheck.configuration import files
+from infocheck.configuration.errors import ConfigError
 from infocheck.fleet import render
 from infocheck.fleet.diffing import diff, same_endpoint
 from infocheck.fleet.merge import merged
@@ -26,11 +27,17 @@ def merge_main(argv: list[str]) -> int:
     parser.add_argument("reports", nargs="+", metavar="REPORT.json")
     parser.add_argument("--html", metavar="PATH", help="write the fleet HTML report here")
     parser.add_argument("--json", metavar="PATH", help="write the fleet JSON report here")
+    parser.add_argument("--history", metavar="URL", help="record the merged results in this "
+                        "history store (INFOCHECK_HISTORY; docs/watching.md)")
+    parser.add_argument("--history-keep", metavar="AGE", help="how long the store keeps a run "
+                        "(INFOCHECK_HISTORY_KEEP; default 90d)")
     args = parser.parse_args(argv)
     return _guarded("merge", lambda: _merge(args))
 
 
 def _merge(args) -> int:
+    from infocheck.history.record import merge_history
+    history = merge_history(args.history, args.history_keep)   # a usage error before any work
     outputs = [Path(p) for p in (args.json, args.html) if p]
     for path in outputs:
         _writable(path)
@@ -44,6 +51,8 @@ def _merge(args) -> int:
         head = found.head()
         for line in render.summary_lines(head, found.summaries):
             print(line)
+        if history:
+            history(found, (outputs[0].parent if outputs else Path("reports")), print)
         return head["exit_code"]
     finally:
         found.close()
@@ -109,7 +118,7 @@ def _guarded(command: str, work) -> int:
     1, which would read as a verdict on the endpoints)."""
     try:
         return work()
-    except (ReportError, _Unwritable) as error:
+    except (ReportError, _Unwritable, ConfigError) as error:
         print(f"ERROR: infocheck {command}: {printable(str(error), 2000)}", file=sys.stderr)
         return ExitCode.USAGE
     except Exception as error:   # noqa: BLE001 - whatever broke is infocheck's, said in one line

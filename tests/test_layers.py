@@ -29,10 +29,12 @@ LAYERS = (
     ("contracts", ("infocheck.contracts.*",)),
     ("reports", ("infocheck.reports.*",)),
     ("fleet", ("infocheck.fleet.*",)),
+    ("history", ("infocheck.history.*",)),                         # the history store: results over time
     ("plugin", ("infocheck.plugin.*",)),
     ("usage", ("infocheck.usage",)),                               # every command's usage error
     ("commands", ("infocheck.cli", "infocheck.__main__", "infocheck.serve", "infocheck.merge_diff",
-                  "infocheck.watch.*")),                           # watch/: infocheck watch
+                  "infocheck.watch.*",                             # watch/: infocheck watch
+                  "infocheck.history.commands")),
 )
 
 

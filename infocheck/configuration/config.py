@@ -40,6 +40,8 @@ class Config:
     policy: str | None = None
     report_dir: str | None = None
     report_json: str | None = None        # --report-json (plugin/report_paths.py places the file)
+    history: object | None = None         # --history: the store's StoreURL (its password a Secret)
+    history_keep: float | None = None     # seconds a run is kept (the knob's default 90d); None: forever
     fleet: str | None = None
     fleet_slice: tuple[int, int] | None = None
     fleet_jobs: int = 8

@@ -29,6 +29,8 @@ INTERNAL = {
     "INFOCHECK_VENV": "run.py: another virtual environment than .venv/ (.ci/run, one per Python)",
     "INFOCHECK_REQUIRE_BROWSER": "the self-tests: the real-browser test fails instead of skipping "
                                  "(.ci/run)",
+    "INFOCHECK_REQUIRE_POSTGRESQL": "the self-tests: the history store's PostgreSQL tests fail "
+                                    "instead of skipping when its binaries are missing (.ci/run)",
     "INFOCHECK_SELFTEST_SUBPROCESS": "the self-tests: each suite run in a new interpreter "
                                      "(tests/harness.py)",
     "INFOCHECK_REQUIRE_PROMETHEUS": "the self-tests: the promtool and Prometheus tests fail instead "

@@ -74,6 +74,7 @@ GROUPS = {
     "policy": "what fails the run",
     "reports": "where the reports go",
     "fleet": "a fleet: many endpoints in one run (docs/fleet.md)",
+    "history": "the history store: every run's results over time (docs/watching.md)",
 }
 
 
@@ -213,6 +214,16 @@ def _endpoint(value, label: str, contract=None) -> str:
                              contract.check_endpoint if contract is not None else None)
 
 
+def _store_url(value, label: str):
+    from infocheck.configuration.store_url import parse_store_url
+    return parse_store_url(value, label)
+
+
+def _keep(value, label: str):
+    from infocheck.configuration.store_url import parse_keep
+    return parse_keep(value, label)
+
+
 def _credential_row(c) -> str:
     if c.token_command:
         return f"{MASK} (a Bearer token from the token command `{(c.token_command.split() or [''])[0]} …`)"
@@ -318,6 +329,13 @@ CORE_KNOBS = (
     Knob("report_json", "--report-json", "INFOCHECK_REPORT_JSON",
          "where infocheck.json, the machine-readable report, goes (default: in the --report-dir "
          "folder).", value_name="FILE", group="reports", old_options=("--infocheck-json",)),
+    Knob("history", "--history", "INFOCHECK_HISTORY",
+         "a history store every run records its results in: sqlite:///PATH (a file) or "
+         "postgresql://USER:PASSWORD@HOST/DATABASE (pip install 'infocheck[postgresql]'); its "
+         "password is masked everywhere. See docs/watching.md.", parse=_store_url, value_name="URL", group="history"),
+    Knob("history_keep", "--history-keep", "INFOCHECK_HISTORY_KEEP",
+         "how long the history store keeps a run (default 90d; forever keeps every run): older "
+         "runs are removed when a run is recorded.", parse=_keep, default="90d", value_name="AGE", group="history"),
     Knob("fleet", "--fleet", "INFOCHECK_FLEET",
          "a YAML or JSON fleet file: check every target it lists, side by side, into one report "
          "(see the README's 'A fleet in one run').", value_name="FILE", group="fleet"),
@@ -483,4 +501,4 @@ def renamed_options(args: Sequence[str]) -> list[str]:
 # The settings of a fleet run itself, which no target's run takes.
 FLEET_RUN_FIELDS = ("fleet", "fleet_slice", "fleet_jobs", "fleet_target_timeout", "fleet_env_prefixes",
                     "fleet_allow_token_commands", "fleet_allow_azure_identity",
-                    "fleet_allow_token_scopes")
+                    "fleet_allow_token_scopes", "history", "history_keep")

@@ -53,8 +53,13 @@ def pytest_cmdline_main(config):
 
     try:
         settings = build_config(options.given_options(config), dict(os.environ))
-        return FleetRun(settings, config.invocation_params.args, Path(config.invocation_params.dir), paths,
-                        lambda line: print(line, flush=True)).run()
+        fleet_run = FleetRun(settings, config.invocation_params.args, Path(config.invocation_params.dir),
+                             paths, lambda line: print(line, flush=True))
+        code = fleet_run.run()
+        if settings.history:
+            from infocheck.plugin.history_hook import record_fleet
+            record_fleet(settings, paths, fleet_run, lambda line: print(line, flush=True))
+        return code
     except (ConfigError, FleetError) as error:
         raise pytest.UsageError(linked(error)) from None
     except ContractError as error:

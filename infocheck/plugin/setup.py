@@ -31,7 +31,8 @@ def context(config, given: dict, environ: dict) -> RunContext:
     settings = replace(settings, concurrency_note=concurrency_note(config, settings),
                        credential_source=environ.get(CREDENTIAL_SOURCE, "")[:500],
                        key_variable=key_variable(environ), same_as=handed_over(environ))
-    scrubber = Scrubber([settings.api_key] if settings.api_key else [], on_add=reporter())
+    scrubber = Scrubber(([settings.api_key] if settings.api_key else [])
+                        + (settings.history.secrets() if settings.history else []), on_add=reporter())
     policy = Policy(catalogue, tuple(waivers), settings.fail_on_should)
     rows = [(name, catalogue.describe_policy() if name == "policy" else value)
             for name, value in settings.describe()]
@@ -91,4 +92,7 @@ def register(config, run: RunContext) -> None:
         manager.register(json_report, "infocheck-json")
         from infocheck.plugin.report_paths import written
         manager.register(TerminalSummary(run.results, lambda: written(config)), "infocheck-terminal")
+        if run.settings.history:
+            from infocheck.plugin.history_hook import HistoryRecorder
+            manager.register(HistoryRecorder(config, run), "infocheck-history")
     scrub_terminal(config, run.scrubber)

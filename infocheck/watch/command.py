@@ -1,7 +1,7 @@
 """`infocheck watch --fleet FILE --every 5m [--metrics-port 9464] [--metrics-host 127.0.0.1]`:
 the fleet checked on a schedule, every cycle into its own folder (REPORT_DIR/cycles/NNNNNN),
 and Prometheus metrics of the last cycle served on loopback. Every other option is handed to
-each cycle's fleet run as it is (--history URL among them, where the build has it).
+each cycle's fleet run as it is (--history URL among them: each cycle records itself).
 
 Exit code, once it ends (after --cycles N cycles, or SIGTERM or Ctrl-C, which end the cycle under
 way cleanly): the last cycle's, so 0 only when the last cycle checked every target and each was
