@@ -24,8 +24,8 @@ from pathlib import Path
 from infocheck import contracts
 from infocheck.configuration.knobs import FLEET_RUN_FIELDS, KNOBS, ConfigError
 from infocheck.fleet import file as fleet
-from infocheck.fleet import model, render
-from infocheck.fleet.channel import CREDENTIAL_SOURCE, KEY_VARIABLE, SAME_AS, Channel, Linked, hand_over
+from infocheck.fleet import forking, model, render
+from infocheck.fleet.channel import CREDENTIAL_SOURCE, KEY_VARIABLE, SAME_AS, Channel, Linked, hand_over, run_message
 from infocheck.fleet.isolation import WINDOWS, child_environment, scrub_data, scrub_file
 from infocheck.judging import echoes, report_model
 from infocheck.judging.echoes import ECHO_MESSAGE  # noqa: F401 - its words, where they were
@@ -120,8 +120,13 @@ class FleetRun:
         # order, so a models target never waits on one that has not started.
         linked = {t.same_as.lower() for t in targets if t.same_as}
         first = sorted(targets, key=lambda t: t.name.lower() not in linked)
-        with ThreadPoolExecutor(max_workers=self.settings.fleet_jobs) as pool:
-            found = dict(zip((t.name for t in first), pool.map(self.check, first)))
+        self.forks = self.fork_server()
+        try:
+            with ThreadPoolExecutor(max_workers=self.settings.fleet_jobs) as pool:
+                found = dict(zip((t.name for t in first), pool.map(self.check, first)))
+        finally:
+            if self.forks is not None:
+                self.forks.close()
         entries = [found[t.name] for t in targets]
         scrubber = Scrubber(self.secrets)
         # Each target on its own: one whose post-processing breaks is that target's internal
@@ -169,6 +174,19 @@ class FleetRun:
         for path in self.paths.values():
             if path is not None and path.is_dir():
                 raise FleetError(f"{printable(str(path), 300)}: is a folder, not a report file")
+
+    def fork_server(self) -> forking.ForkServer | None:
+        """Where POSIX has os.fork: one warm interpreter that forks each target's run, started
+        with the environment every target's run shares and none of their own settings, so it
+        holds no target's secret (fleet/zygote.py). None (a process per target) where it
+        cannot be, or if it does not start."""
+        if forking.unavailable():
+            return None
+        try:
+            return forking.ForkServer(child_environment(dict(os.environ), self.reads, (), WINDOWS), self.cwd)
+        except forking.ForkServerError as error:
+            self.write(f"infocheck fleet: {error}; each target runs in a process of its own")
+            return None
 
     def environment(self, target: fleet.Target) -> dict:
         """The target's run's environment: this process's, without the fleet's own settings and
@@ -234,6 +252,40 @@ class FleetRun:
         if self.paths["html"] is not None:   # pytest-html is on: each target has its page too
             command.append(f"--html={folder / 'infocheck.html'}")
         with open(folder / "output.txt", "wb") as output:
+            code = self._forked(command[4:], env, output, channel)
+        if code is None:
+            code = self._spawned(command, env, folder, channel, passing)
+        return self._ended(target, result_path, code, started)
+
+    def _forked(self, arguments: list[str], env: dict, output, channel: Channel) -> int | None:
+        """The target's run as a child of the fork server, as Popen's returncode; None if there
+        is no server (or it was gone before it was asked), so it runs as a process of its own."""
+        if self.forks is None:
+            return None
+        payload = run_message(arguments, str(self.cwd), env)
+        handed = False
+
+        def started():
+            nonlocal handed
+            handed = True
+            channel.started()
+
+        try:
+            return self.forks.run(payload, output.fileno(), channel.descriptor, started)
+        except forking.NotForked:
+            return None
+        except BaseException:
+            if not handed:
+                channel.abandon()
+            raise
+        finally:
+            if handed:   # the tokens it told of are masked everywhere, whatever happens next
+                with self.lock:
+                    self.secrets.extend(channel.finished())
+
+    def _spawned(self, command: list[str], env: dict, folder: Path, channel: Channel, passing: dict) -> int:
+        """The target's run as a process of its own (Windows, or no fork server)."""
+        with open(folder / "output.txt", "wb") as output:
             try:
                 process = subprocess.Popen(command, cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
                                            stdout=output, stderr=subprocess.STDOUT, **passing)
@@ -246,6 +298,9 @@ class FleetRun:
             finally:   # the tokens it told of are masked everywhere, whatever happens next
                 with self.lock:
                     self.secrets.extend(channel.finished())
+        return code
+
+    def _ended(self, target: fleet.Target, result_path: Path, code: int, started: float) -> dict:
         # pytest's own codes, or a signal's (-9: killed), are no exit code of a gate's: they say
         # only that the run did not end as infocheck ends one, which is infocheck's failure.
         ended = f"exit {code}" if code >= 0 else f"signal {-code} (killed)"
