@@ -36,7 +36,8 @@ def warm() -> None:
     """Import what every target's run imports from the installed packages: pytest, the plugins
     it loads by entry point, and what each module of infocheck imports; then forget the
     modules that are not installed (infocheck itself in a checkout), so a child imports them
-    as a new interpreter does (local_modules)."""
+    as a new interpreter does (local_modules), from code compiled here once (remember_compiled)."""
+    remember_compiled()
     import pytest  # noqa: F401
     from importlib.metadata import entry_points
     for entry in entry_points(group="pytest11"):
@@ -49,6 +50,48 @@ def warm() -> None:
     except Exception:   # noqa: BLE001 - a package that cannot be walked: the rest is imported when used
         pass
     forget(local_modules())
+    _compile_suites()
+
+
+def remember_compiled() -> None:
+    """A module's source, once compiled here, is not compiled again by a child that imports it
+    anew: the same bytes at the same path give the same code object (where no .pyc can be
+    written, PYTHONDONTWRITEBYTECODE, compiling infocheck's modules was half a second a target)."""
+    from importlib.machinery import SourceFileLoader
+    compiled: dict[str, tuple[bytes, object]] = {}
+    original = SourceFileLoader.source_to_code
+
+    def source_to_code(self, data, path, *, _optimize=-1):
+        if _optimize != -1 or not isinstance(data, bytes):
+            return original(self, data, path, _optimize=_optimize)
+        known = compiled.get(path)
+        if known is not None and known[0] == data:
+            return known[1]
+        code = original(self, data, path)
+        compiled[path] = (data, code)
+        return code
+
+    SourceFileLoader.source_to_code = source_to_code
+    global COMPILE
+    COMPILE = lambda path, data: source_to_code(None, data, path)  # noqa: E731
+
+
+COMPILE = None
+
+
+def _compile_suites() -> None:
+    """The suites' test modules and conftests, compiled (not imported: pytest does that)."""
+    try:
+        from infocheck.bundle import folder
+        suites = folder("suites")
+    except Exception:   # noqa: BLE001 - nothing to compile ahead
+        return
+    forget(local_modules())
+    for path in sorted(suites.rglob("*.py")):
+        try:
+            COMPILE(str(path), path.read_bytes())
+        except Exception:   # noqa: BLE001 - the child's own import says what is wrong with it
+            pass
 
 
 def _quietly(name: str) -> None:
