@@ -130,6 +130,7 @@ def fleet_file(tmp, targets) -> str:
 
 
 def run_fleet(tmp_path, spy, env, *targets, args=()):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     return run_suite(tmp_path, "--fleet", fleet_file(tmp_path, list(targets)), "-p", "fleet_spy",
                      "-m", "not slow", *args, key=None, html=False,
                      env=dict(env, PYTHONPATH=os.pathsep.join(filter(None, [str(spy), os.environ.get("PYTHONPATH")]))))
@@ -223,3 +224,35 @@ def test_the_fork_server_is_used_only_where_the_platform_has_fork_and_descriptor
     assert forking.unavailable() == "this platform cannot hand a descriptor to another process"
     monkeypatch.delattr(os, "fork")
     assert forking.unavailable() == "this platform has no os.fork"
+
+
+def timeless(text: str) -> str:
+    """A report without what differs between any two runs of it: times, durations, the
+    server's Date and request ids."""
+    import re
+    text = re.sub(r'"(started|duration_seconds|waited_seconds)": [^,\n]*', r'"\1": _', text)
+    text = re.sub(r'(time|timestamp|hostname)="[^"]*"', r'\1="_"', text)
+    text = re.sub(r"\[\d+ ms\]|Date: [^\\\n]*|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "_", text)
+    return re.sub(r"\d+(\.\d+)? ?s\b", "_ s", text)
+
+
+@pytest.mark.skipif(harness.SUBPROCESS or forking.unavailable() != "",
+                    reason="the platform is patched into the forked fleet run; both paths need os.fork")
+def test_a_forked_targets_reports_are_the_bytes_a_process_of_its_own_writes(tmp_path, spy, monkeypatch):
+    from faults import FAULTS
+    faulty = next(f.handler for f in FAULTS.values() if not f.args)
+    east, west = key("east"), key("west")
+    reports = {}
+    with serve(key=east) as one, serve(faulty, key=west) as two:
+        targets = ({"name": "east", "endpoint": one.url, "api_key_env": "EAST_KEY"},
+                   {"name": "west", "endpoint": two.url, "api_key_env": "WEST_KEY"})
+        for way in ("forked", "spawned"):
+            if way == "spawned":
+                monkeypatch.setattr(forking, "unavailable", lambda: "this platform has no os.fork")
+            run_fleet(tmp_path / way, spy, {"EAST_KEY": east, "WEST_KEY": west}, *targets)
+            folder = tmp_path / way / "reports" / "targets"
+            reports[way] = {f"{t}/{name}": timeless((folder / t / name).read_text().replace(str(tmp_path / way), "RUN"))
+                            for t in ("east", "west") for name in ("infocheck.json", "junit.xml", "output.txt")}
+    assert reports["forked"]["west/infocheck.json"].count('"verdict": "failed"') >= 1
+    for name, text in reports["forked"].items():
+        assert text.splitlines() == reports["spawned"][name].splitlines(), name
