@@ -3,7 +3,10 @@
 Each target runs in a process of its own (the same pytest command, with the target's settings
 as environment variables), so it has its own request cap, Retry-After waits, circuit breaker
 and credential, and one that hangs, refuses or throttles holds up only its own slot. The
-README's 'A fleet in one run' says why processes and not threads or xdist workers.
+README's 'A fleet in one run' says why processes and not threads or xdist workers. Where POSIX
+has os.fork, that process is a child of one warm fork server that holds no target's secret
+(fleet/forking.py, fleet/zygote.py), handed its arguments and environment after the fork;
+elsewhere, or if the server cannot start, it is a new interpreter.
 
 A target knows only its own secret: its process (and its token command) gets an environment
 without the other targets' secret variables. The parent knows them all, and the tokens each run
