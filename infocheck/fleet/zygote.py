@@ -241,6 +241,8 @@ def child(payload_fd: int, channel_fd: int, output_fd: int) -> None:
         os.chdir(payload["cwd"])
         forget(local_modules())   # this module's own, in a checkout: the run imports its own
         import pytest
+        # As `python -m pytest ARGS` has it (this process's own is the fork server's).
+        sys.argv = [os.path.join(os.path.dirname(pytest.__file__), "__main__.py"), *payload["args"]]
         try:
             code = int(pytest.main(list(payload["args"])))
         except SystemExit as stop:   # as `python -m pytest` would have ended on it
