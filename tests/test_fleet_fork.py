@@ -256,3 +256,20 @@ def test_a_forked_targets_reports_are_the_bytes_a_process_of_its_own_writes(tmp_
     assert reports["forked"]["west/infocheck.json"].count('"verdict": "failed"') >= 1
     for name, text in reports["forked"].items():
         assert text.splitlines() == reports["spawned"][name].splitlines(), name
+
+
+def test_a_value_no_process_can_carry_is_refused_before_the_fork_as_popen_refuses_it():
+    """A NUL in a target's arguments or environment is that target's error before any child is
+    asked for (ValueError, as Popen raises it), never a child that breaks on it."""
+    import types
+
+    from infocheck.fleet.channel import Channel
+    from infocheck.fleet.run import FleetRun
+
+    asked = []
+    fleet = FleetRun.__new__(FleetRun)
+    fleet.forks = types.SimpleNamespace(run=lambda *args, **kwargs: asked.append(args) or 0)
+    for arguments, env in ((["-q"], {"INFOCHECK_AUTH_HEADER": "api-key\0x"}), (["-k", "a\0b"], {})):
+        with open(os.devnull, "wb") as output, pytest.raises(ValueError, match="embedded null byte"):
+            fleet._forked(arguments, env, output, Channel())
+    assert asked == []

@@ -265,6 +265,8 @@ class FleetRun:
         is no server (or it was gone before it was asked), so it runs as a process of its own."""
         if self.forks is None:
             return None
+        if any("\0" in text for text in [*arguments, *env, *env.values()]):
+            raise ValueError("embedded null byte")   # as Popen refuses it: no process can carry it
         payload = run_message(arguments, str(self.cwd), env)
         handed = False
 
