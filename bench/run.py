@@ -3,12 +3,15 @@
 prints requests sent and wall seconds; times how fast a hanging endpoint, and a tarpit that
 drips its answer a byte a second, are reported; then, side by side with sequential runs in the
 same invocation, a run against an endpoint that answers in 250 ms (--concurrency 1, 4 and the
-default 5), the same for the models contract, a models list of a million bytes, and a fleet of 40 local endpoints (one --fleet run, then 40 single runs); and the
-time and peak memory of `infocheck merge` of 10,000 targets (20 slice reports of 500); and how
-fast `infocheck history` and `can-i-deploy` answer over a SQLite store of 100 targets x 10,000 runs.
+default 5), the same for the models contract, a models list of a million bytes, and a fleet of 40 local endpoints (one --fleet run, then 40 single runs); the
+time and peak memory of `infocheck merge` of 10,000 targets (20 slice reports of 500); what
+a fleet of 100 conformant targets costs beside 100 single runs of the same endpoints, wall and
+CPU seconds (issue 28: at most a fifth); and how fast `infocheck history` and `can-i-deploy`
+answer over a SQLite store of 100 targets x 10,000 runs.
 
     .venv/bin/python bench/run.py            (after python3 run.py suite has set up .venv/)
-    .venv/bin/python bench/run.py --quick    (leaves out the 40 single runs, about 3 minutes)
+    .venv/bin/python bench/run.py --quick    (leaves out the 40 single runs and the 100, about 3 minutes)
+    .venv/bin/python bench/run.py --fleet-cost N   (only the fleet of N beside N single runs)
     .venv/bin/python bench/run.py --history-only   (the history store's questions alone)
 """
 import json
@@ -28,6 +31,7 @@ TARGET_REQUESTS, TARGET_SECONDS, TIMEOUT = 200, 15.0, 2.0
 LATENCY, LATENCY_TARGET = 0.25, 6.0
 LONG_LIST_TARGET = 30.0   # s: a models list of a million bytes, as short a run as any other
 FLEET_SIZE, FLEET_TARGET = 40, 60.0
+COST_TARGETS, COST_SHARE = 100, 0.2   # a fleet of 100 conformant targets: at most a fifth of 100 single runs
 MERGE_TARGETS, MERGE_SLICES, MERGE_MEMORY_TARGET = 10_000, 20, 2048   # MiB: well inside a CI runner
 KEY = "bench-KEY-0123456789abcdefghijklmnopqrstuv"
 
@@ -44,6 +48,8 @@ def suite(*args, env=None):
 def main() -> int:
     if "--history-only" in sys.argv:
         return 0 if history_at_scale() else 1
+    if "--fleet-cost" in sys.argv:
+        return 0 if fleet_cost(int(sys.argv[sys.argv.index("--fleet-cost") + 1])) else 1
     result, seconds = suite("--embedded")
     sent = int(re.search(r"requests sent: (\d+)", result.stdout)[1])
     print(f"default suite vs reference server: exit {result.returncode}, {sent} requests, "
@@ -69,6 +75,8 @@ def main() -> int:
     ok = fleet(quick="--quick" in sys.argv) and ok
     ok = merge_at_scale() and ok
     ok = history_at_scale() and ok
+    if "--quick" not in sys.argv:
+        ok = fleet_cost(COST_TARGETS) and ok
     return 0 if ok else 1
 
 
@@ -206,6 +214,55 @@ def fleet(quick: bool) -> bool:
     finally:
         stop.set()
         hanging.close()
+        for server in servers:
+            server.stop()
+
+
+def children_cpu() -> float:
+    """CPU seconds (user and system) of every process this one has waited for, and theirs."""
+    import resource
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def fleet_cost(size: int) -> bool:
+    """A fleet of `size` conformant loopback targets in one --fleet run, beside `size` single
+    runs of the same endpoints one after another, as a CI job would run them: wall seconds and
+    CPU seconds of each (the servers answer from this process, whose CPU neither counts)."""
+    from infocheck.contracts.info.server import InfoHandler, ReferenceServer, Settings
+
+    servers = [ReferenceServer(Settings(api_key=KEY), InfoHandler).start() for _ in range(size)]
+    targets = [{"name": f"t{i:03d}", "endpoint": s.url, "api_key_env": "BENCH_KEY"} for i, s in enumerate(servers)]
+    env = {k: v for k, v in key_env(BENCH_KEY=KEY).items() if k != "INFOCHECK_API_KEY"}
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "fleet.json"
+            path.write_text(json.dumps({"targets": targets}))
+            cpu, started = children_cpu(), time.monotonic()
+            result = subprocess.run([sys.executable, "-m", "pytest", "--fleet", str(path),
+                                     f"--infocheck-json={folder}/fleet-report.json", f"--html={folder}/fleet.html",
+                                     f"--junitxml={folder}/junit.xml"], cwd=ROOT, capture_output=True, text=True, env=env)
+            fleet_wall, fleet_cpu = time.monotonic() - started, children_cpu() - cpu
+            report = Path(folder) / "fleet-report.json"
+            verdicts = [t["verdict"] for t in json.loads(report.read_text())["targets"]] if report.exists() else []
+        print(f"fleet of {size} conformant targets, one --fleet run: exit {result.returncode}, "
+              f"{verdicts.count('CONFORMANT')} CONFORMANT, {fleet_wall:.1f} s wall, {fleet_cpu:.1f} s CPU")
+        cpu, started, conformant = children_cpu(), time.monotonic(), 0
+        for server in servers:
+            single, _ = suite("--endpoint", server.url, env=key_env())
+            conformant += single.returncode == 0
+        single_wall, single_cpu = time.monotonic() - started, children_cpu() - cpu
+        print(f"  the same {size} endpoints as single runs one after another: {conformant} exit 0, "
+              f"{single_wall:.1f} s wall, {single_cpu:.1f} s CPU ({single_cpu / size:.2f} s a run; the "
+              f"fleet {fleet_cpu / size:.2f} s a target)")
+        share_wall, share_cpu = fleet_wall / single_wall, fleet_cpu / single_cpu
+        met = (result.returncode == 0 and verdicts == ["CONFORMANT"] * size and conformant == size
+               and share_wall <= COST_SHARE)
+        print(f"  the fleet costs {share_wall:.0%} of the single runs' wall time and {share_cpu:.0%} of their "
+              f"CPU; target: every target conformant, at most {COST_SHARE:.0%} of the wall time: "
+              f"{'met' if met else 'MISSED'}")
+        return met
+    finally:
         for server in servers:
             server.stop()
 

@@ -54,8 +54,12 @@ def ends(how):
                          ids=["killed-after-its-result", "pytest-5", "137", "killed-at-once"])
 def test_a_target_that_ends_as_no_run_ends_is_its_internal_error_and_the_fleet_reports(
         tmp_path, monkeypatch, how):
+    from infocheck.fleet import forking
     from infocheck.fleet import run as fleet_run
 
+    # The process of its own each target runs in where there is no fork (Windows); a forked
+    # target's ends are tests/test_fleet_fork.py's.
+    monkeypatch.setattr(forking, "unavailable", lambda: "this platform has no os.fork")
     monkeypatch.setattr(fleet_run, "subprocess", types.SimpleNamespace(
         Popen=ends(how), DEVNULL=subprocess.DEVNULL, STDOUT=subprocess.STDOUT))
     with serve() as east, serve(key=OTHER_KEY) as west:

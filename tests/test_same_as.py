@@ -294,7 +294,11 @@ def test_a_target_that_breaks_is_its_own_internal_error_and_every_file_is_still_
         servers, tmp_path, monkeypatch):
     import subprocess
 
-    from infocheck.fleet import model, run as fleet_run
+    from infocheck.fleet import forking, model, run as fleet_run
+
+    # The process of its own each target runs in where there is no fork (Windows); a forked
+    # target's ends are tests/test_fleet_fork.py's.
+    monkeypatch.setattr(forking, "unavailable", lambda: "this platform has no os.fork")
 
     def popen(command, *args, **kwargs):   # a value the environment cannot carry, as a NUL was
         if any("targets/info-east/" in str(a) for a in command):

@@ -87,6 +87,11 @@ class Channel:
             return {VARIABLE: f"handle:{handle}"}, {"startupinfo": info, "close_fds": True}
         return {VARIABLE: str(self._write)}, {"pass_fds": (self._write,)}
 
+    @property
+    def descriptor(self) -> int:
+        """The write end, for a forked child to be handed (fleet/forking.py)."""
+        return self._write
+
     def started(self) -> None:
         """The child has its copy of the write end: ours is closed, so the pipe ends with it."""
         os.close(self._write)
@@ -177,3 +182,24 @@ def handed_over(environ) -> Linked | None:
     note = document.get("note")   # both shown in the run's messages: escaped here
     return Linked(printable(document["target"][:64]), identity, document.get("carried_secret") is True,
                   printable(note[:300]) if isinstance(note, str) else "")
+
+
+# -- parent to a forked child: its run (fleet/forking.py, fleet/zygote.py) --------------------
+
+RUN_LIMIT = 4 * 1024 * 1024   # bytes of a target's arguments, folder and environment
+
+
+def run_message(arguments: list[str], cwd: str, env: dict) -> bytes:
+    """What a forked target's child is told, through a pipe only it reads: the arguments of
+    its pytest run, its folder and its environment (its credential among them)."""
+    return json.dumps({"args": arguments, "cwd": cwd, "env": env, "channel_variable": VARIABLE}).encode()
+
+
+def read_run(raw: bytes) -> dict:
+    """The child's reading of it (ValueError if it is not what the parent writes)."""
+    document = json.loads(raw) if len(raw) <= RUN_LIMIT else None
+    if not (isinstance(document, dict) and isinstance(document.get("args"), list)
+            and isinstance(document.get("cwd"), str) and isinstance(document.get("env"), dict)
+            and isinstance(document.get("channel_variable"), str)):
+        raise ValueError("the fleet's parent sent no target to run")
+    return document

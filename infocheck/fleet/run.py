@@ -3,7 +3,10 @@
 Each target runs in a process of its own (the same pytest command, with the target's settings
 as environment variables), so it has its own request cap, Retry-After waits, circuit breaker
 and credential, and one that hangs, refuses or throttles holds up only its own slot. The
-README's 'A fleet in one run' says why processes and not threads or xdist workers.
+README's 'A fleet in one run' says why processes and not threads or xdist workers. Where POSIX
+has os.fork, that process is a child of one warm fork server that holds no target's secret
+(fleet/forking.py, fleet/zygote.py), handed its arguments and environment after the fork;
+elsewhere, or if the server cannot start, it is a new interpreter.
 
 A target knows only its own secret: its process (and its token command) gets an environment
 without the other targets' secret variables. The parent knows them all, and the tokens each run
@@ -24,8 +27,8 @@ from pathlib import Path
 from infocheck import contracts
 from infocheck.configuration.knobs import FLEET_RUN_FIELDS, KNOBS, ConfigError
 from infocheck.fleet import file as fleet
-from infocheck.fleet import model, render
-from infocheck.fleet.channel import CREDENTIAL_SOURCE, KEY_VARIABLE, SAME_AS, Channel, Linked, hand_over
+from infocheck.fleet import forking, model, render
+from infocheck.fleet.channel import CREDENTIAL_SOURCE, KEY_VARIABLE, SAME_AS, Channel, Linked, hand_over, run_message
 from infocheck.fleet.isolation import WINDOWS, child_environment, scrub_data, scrub_file
 from infocheck.judging import echoes, report_model
 from infocheck.judging.echoes import ECHO_MESSAGE  # noqa: F401 - its words, where they were
@@ -123,7 +126,7 @@ class FleetRun:
         for name, process in running:
             self._kill(name, process)
 
-    def _kill(self, name: str, process: subprocess.Popen) -> None:
+    def _kill(self, name: str, process) -> None:
         """A target's run ended at once (SIGKILL; TerminateProcess on Windows), and marked so:
         whatever it exits with then is no verdict. One already ended is left alone."""
         try:
@@ -134,7 +137,7 @@ class FleetRun:
         except OSError:
             pass
 
-    def _expired(self, target: fleet.Target, process: subprocess.Popen) -> None:
+    def _expired(self, target: fleet.Target, process) -> None:
         with self.lock:
             self.timed_out.add(target.name.lower())
         self._kill(target.name.lower(), process)
@@ -195,8 +198,13 @@ class FleetRun:
         # order, so a models target never waits on one that has not started.
         linked = {t.same_as.lower() for t in targets if t.same_as}
         first = sorted(targets, key=lambda t: t.name.lower() not in linked)
-        with ThreadPoolExecutor(max_workers=self.settings.fleet_jobs) as pool:
-            found = dict(zip((t.name for t in first), pool.map(self.check, first)))
+        self.forks = self.fork_server()
+        try:
+            with ThreadPoolExecutor(max_workers=self.settings.fleet_jobs) as pool:
+                found = dict(zip((t.name for t in first), pool.map(self.check, first)))
+        finally:
+            if self.forks is not None:
+                self.forks.close()
         entries = [found[t.name] for t in targets]
         scrubber = Scrubber(self.secrets)
         # Each target on its own: one whose post-processing breaks is that target's internal
@@ -244,6 +252,19 @@ class FleetRun:
         for path in self.paths.values():
             if path is not None and path.is_dir():
                 raise FleetError(f"{printable(str(path), 300)}: is a folder, not a report file")
+
+    def fork_server(self) -> forking.ForkServer | None:
+        """Where POSIX has os.fork: one warm interpreter that forks each target's run, started
+        with the environment every target's run shares and none of their own settings, so it
+        holds no target's secret (fleet/zygote.py). None (a process per target) where it
+        cannot be, or if it does not start."""
+        if forking.unavailable():
+            return None
+        try:
+            return forking.ForkServer(child_environment(dict(os.environ), self.reads, (), WINDOWS), self.cwd)
+        except forking.ForkServerError as error:
+            self.write(f"infocheck fleet: {error}; each target runs in a process of its own")
+            return None
 
     def environment(self, target: fleet.Target) -> dict:
         """The target's run's environment: this process's, without the fleet's own settings and
@@ -311,36 +332,102 @@ class FleetRun:
         if self.paths["html"] is not None:   # pytest-html is on: each target has its page too
             command.append(f"--html={folder / 'infocheck.html'}")
         with open(folder / "output.txt", "wb") as output:
+            code, cut = self._forked(target, command[4:], env, output, channel)
+        if code is None:
+            code, cut = self._spawned(target, command, env, folder, channel, passing)
+        if cut:   # killed by the fleet (its time was up, or the run was stopped): no verdict of its own
+            return self.stopped_entry(target, started=True)
+        return self._ended(target, result_path, code, started)
+
+    def _watch(self, target: fleet.Target, run) -> threading.Timer | None:
+        """A target's run under way (a process, or a forked child), where the fleet's stop and its
+        --fleet-target-timeout can kill it; the watchdog, if the run has a bound."""
+        with self.lock:
+            self.running[target.name.lower()] = run
+        if self.stopped_by:   # asked to stop while it started
+            self._kill(target.name.lower(), run)
+        if self.settings.fleet_target_timeout is None:
+            return None
+        watchdog = threading.Timer(self.settings.fleet_target_timeout, self._expired, (target, run))
+        watchdog.daemon = True
+        watchdog.start()
+        return watchdog
+
+    def _unwatch(self, target: fleet.Target, watchdog: threading.Timer | None, code: int | None) -> bool:
+        """The run has ended: whether the fleet cut it (killed it, or it ended as no run ends once
+        the fleet was told to stop: on Windows CTRL_BREAK reaches it too)."""
+        if watchdog is not None:
+            watchdog.cancel()
+        with self.lock:
+            self.running.pop(target.name.lower(), None)
+            return target.name.lower() in self.killed or (bool(self.stopped_by) and code not in set(ExitCode))
+
+    def _forked(self, target: fleet.Target, arguments: list[str], env: dict, output,
+                channel: Channel) -> tuple[int | None, bool]:
+        """The target's run as a child of the fork server: Popen's returncode and whether the
+        fleet cut it; None if there is no server (or it was gone before it was asked), so it runs
+        as a process of its own."""
+        if self.forks is None:
+            return None, False
+        if any("\0" in text for text in [*arguments, *env, *env.values()]):
+            raise ValueError("embedded null byte")   # as Popen refuses it: no process can carry it
+        payload = run_message(arguments, str(self.cwd), env)
+        handed = False
+
+        def started():
+            nonlocal handed
+            handed = True
+            channel.started()
+
+        child: forking.Child | None = None
+        watchdog = None
+
+        def forked(pid: int):
+            nonlocal child, watchdog
+            child = forking.Child(pid)
+            watchdog = self._watch(target, child)
+
+        code = None
+        try:
+            code = self.forks.run(payload, output.fileno(), channel.descriptor, started, forked)
+        except forking.NotForked:
+            return None, False
+        except BaseException:
+            if not handed:
+                channel.abandon()
+            raise
+        finally:
+            if child is not None:
+                child.ended = True
+            cut = self._unwatch(target, watchdog, code) if child is not None else False
+            if handed:   # the tokens it told of are masked everywhere, whatever happens next
+                with self.lock:
+                    self.secrets.extend(channel.finished())
+        return code, cut
+
+    def _spawned(self, target: fleet.Target, command: list[str], env: dict, folder: Path,
+                 channel: Channel, passing: dict) -> tuple[int, bool]:
+        """The target's run as a process of its own (Windows, or no fork server): its returncode
+        and whether the fleet cut it."""
+        with open(folder / "output.txt", "wb") as output:
             try:
                 process = subprocess.Popen(command, cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
                                            stdout=output, stderr=subprocess.STDOUT, **passing)
             except (OSError, ValueError):
                 channel.abandon()
                 raise
-            watchdog = None
+            code = None
+            watchdog = self._watch(target, process)
             try:
-                with self.lock:
-                    self.running[target.name.lower()] = process
-                if self.stopped_by:   # asked to stop while it started
-                    self._kill(target.name.lower(), process)
-                if self.settings.fleet_target_timeout is not None:
-                    watchdog = threading.Timer(self.settings.fleet_target_timeout, self._expired,
-                                               (target, process))
-                    watchdog.daemon = True
-                    watchdog.start()
                 channel.started()
                 code = process.wait()
             finally:   # the tokens it told of are masked everywhere, whatever happens next
-                if watchdog is not None:
-                    watchdog.cancel()
+                cut = self._unwatch(target, watchdog, code)
                 with self.lock:
-                    self.running.pop(target.name.lower(), None)
                     self.secrets.extend(channel.finished())
-                    # Killed by the fleet (its time was up, or the run was stopped), or ended as no run
-                    # ends once the run was told to stop (on Windows CTRL_BREAK reaches it too).
-                    cut = target.name.lower() in self.killed or (bool(self.stopped_by) and code not in set(ExitCode))
-        if cut:   # no verdict of its own
-            return self.stopped_entry(target, started=True)
+        return code, cut
+
+    def _ended(self, target: fleet.Target, result_path: Path, code: int, started: float) -> dict:
         # pytest's own codes, or a signal's (-9: killed), are no exit code of a gate's: they say
         # only that the run did not end as infocheck ends one, which is infocheck's failure.
         ended = f"exit {code}" if code >= 0 else f"signal {-code} (killed)"

@@ -1,0 +1,269 @@
+"""The fork server of a fleet run (POSIX): one interpreter that imports pytest, its plugins and
+every module of infocheck once, then forks a child per target, and each child runs that
+target's pytest session as `python -P -m pytest` would, without paying for an interpreter and
+its imports again.
+
+It holds no target's secret, ever: it is started with the environment a target's run gets
+minus every target's own settings (fleet/isolation.py: no variable any target takes a secret
+from), and what it is asked to do carries no secret either. For each target the fleet's parent
+(fleet/forking.py) hands it four descriptors over a Unix socket: where to say the child's pid and
+how it ended, the read end of a pipe only the parent writes to, the target's token channel
+(fleet/channel.py) and its output.txt. It forks first; only the child reads that pipe, which
+carries the target's arguments, folder and environment (its credential among them), so a
+target's key exists in that target's child alone, never in this process, whose memory every
+later child would inherit. The child closes every descriptor of this process before it reads.
+
+Started as `python -P -c "...main(sys.argv)" FD` (so `__main__` is no file of a checkout's): FD is its end of the socket; its stdin is
+a pipe from the parent, whose end means the parent is gone. It writes `ready` on its stdout
+once warm. Nothing here parses a command line of a user's."""
+from __future__ import annotations
+
+import atexit
+import gc
+import importlib
+import os
+import pkgutil
+import select
+import signal
+import socket
+import sys
+
+CHILD_BROKE = 70   # the child's own setup failed: no exit code of infocheck's, so INTERNAL ERROR
+SKIPPED = {"infocheck.__main__", __name__, "infocheck.fleet.zygote"}
+
+
+def warm() -> None:
+    """Import what every target's run imports from the installed packages: pytest, the plugins
+    it loads by entry point, and what each module of infocheck imports; then forget the
+    modules that are not installed (infocheck itself in a checkout), so a child imports them
+    as a new interpreter does (local_modules), from code compiled here once (remember_compiled)."""
+    remember_compiled()
+    import pytest  # noqa: F401
+    from importlib.metadata import entry_points
+    for entry in entry_points(group="pytest11"):
+        _quietly(entry.module)
+    import infocheck
+    try:
+        for module in pkgutil.walk_packages(infocheck.__path__, "infocheck.", onerror=lambda name: None):
+            if module.name not in SKIPPED:
+                _quietly(module.name)
+    except Exception:   # noqa: BLE001 - a package that cannot be walked: the rest is imported when used
+        pass
+    forget(local_modules())
+    _compile_suites()
+
+
+def remember_compiled() -> None:
+    """A module's source, once compiled here, is not compiled again by a child that imports it
+    anew: the same bytes at the same path give the same code object (where no .pyc can be
+    written, PYTHONDONTWRITEBYTECODE, compiling infocheck's modules was half a second a target)."""
+    from importlib.machinery import SourceFileLoader
+    compiled: dict[str, tuple[bytes, object]] = {}
+    original = SourceFileLoader.source_to_code
+
+    def source_to_code(self, data, path, *, _optimize=-1):
+        if _optimize != -1 or not isinstance(data, bytes):
+            return original(self, data, path, _optimize=_optimize)
+        known = compiled.get(path)
+        if known is not None and known[0] == data:
+            return known[1]
+        code = original(self, data, path)
+        compiled[path] = (data, code)
+        return code
+
+    SourceFileLoader.source_to_code = source_to_code
+    global COMPILE
+    COMPILE = lambda path, data: source_to_code(None, data, path)  # noqa: E731
+
+
+COMPILE = None
+
+
+def _compile_suites() -> None:
+    """The suites' test modules and conftests, compiled (not imported: pytest does that)."""
+    try:
+        from infocheck.bundle import folder
+        suites = folder("suites")
+    except Exception:   # noqa: BLE001 - nothing to compile ahead
+        return
+    forget(local_modules())
+    for path in sorted(suites.rglob("*.py")):
+        try:
+            COMPILE(str(path), path.read_bytes())
+        except Exception:   # noqa: BLE001 - the child's own import says what is wrong with it
+            pass
+
+
+def _quietly(name: str) -> None:
+    try:
+        importlib.import_module(name)
+    except Exception:   # noqa: BLE001 - the child's own run imports it, and says what broke
+        pass
+
+
+def local_modules() -> list[str]:
+    """The modules imported from neither the standard library nor an installed package: a
+    checkout's (infocheck's own, run from a clone). Hypothesis draws constants for its examples
+    from the modules of this kind that are imported, so a child must hold exactly those its own
+    run imports, as a new interpreter would, or its examples (and so its requests) would differ."""
+    import sysconfig
+    installed = {os.path.realpath(sysconfig.get_path(kind)) for kind in ("stdlib", "platstdlib", "purelib", "platlib")}
+    installed.discard("")
+    local = []
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or not path:
+            continue
+        real = os.path.realpath(path)
+        if not any(real == root or real.startswith(root + os.sep) for root in installed):
+            local.append(name)
+    return local
+
+
+def forget(names) -> None:
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+def main(argv) -> int:
+    control = socket.socket(fileno=int(argv[1]))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is each child's to handle, as today
+    warm()
+    gc.collect()
+    gc.freeze()   # the children's collector need not walk (and so copy) this heap
+    wakeup_read, wakeup_write = os.pipe()
+    os.set_blocking(wakeup_write, False)
+    signal.set_wakeup_fd(wakeup_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    replies: dict[int, socket.socket] = {}   # a running child's pid -> where its end is said
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    listening = True
+    while listening or replies:
+        watched = [wakeup_read] + ([control, sys.stdin.fileno()] if listening else [])
+        try:
+            ready, _, _ = select.select(watched, [], [], 5.0)
+        except InterruptedError:
+            ready = []
+        if wakeup_read in ready:
+            os.read(wakeup_read, 4096)
+        _reap(replies)
+        if not listening:
+            continue
+        if sys.stdin.fileno() in ready and not os.read(sys.stdin.fileno(), 4096):
+            listening = False   # the parent is gone: no new child; those running end on their own
+            continue
+        if control in ready:
+            try:
+                message, fds, _, _ = socket.recv_fds(control, 64, 4)
+            except OSError:
+                message, fds = b"", []
+            if not message:
+                listening = False
+                continue
+            if message != b"run" or len(fds) != 4:
+                for fd in fds:
+                    os.close(fd)
+                continue
+            _start(fds, replies, control, (wakeup_read, wakeup_write))
+    return 0
+
+
+def _start(fds, replies, control, wakeup) -> None:
+    reply_fd, payload_fd, channel_fd, output_fd = fds
+    reply = socket.socket(fileno=reply_fd)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        pid = os.fork()
+    except OSError as error:
+        for fd in (payload_fd, channel_fd, output_fd):
+            os.close(fd)
+        _say(reply, f"broke fork failed: {error.strerror or error}")
+        reply.close()
+        return
+    if pid == 0:   # never returns
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for held in [control, reply, *replies.values()]:
+            held.close()
+        for fd in wakeup:
+            os.close(fd)
+        child(payload_fd, channel_fd, output_fd)
+    for fd in (payload_fd, channel_fd, output_fd):   # the child's alone now
+        os.close(fd)
+    replies[pid] = reply
+    _say(reply, f"pid {pid}")
+
+
+def _reap(replies) -> None:
+    """Every child that has ended: its status said, as Popen's returncode says it (a signal's
+    negative), and its reply socket closed."""
+    while replies:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        reply = replies.pop(pid, None)
+        if reply is not None:
+            _say(reply, f"ended {os.waitstatus_to_exitcode(status)}")
+            reply.close()
+
+
+def _say(reply: socket.socket, line: str) -> None:
+    try:
+        reply.sendall(line.encode() + b"\n")
+    except OSError:
+        pass   # the parent stopped listening for this target
+
+
+def child(payload_fd: int, channel_fd: int, output_fd: int) -> None:
+    """A target's run: its payload read from the parent's pipe, then its pytest session with
+    its own environment, folder, stdout/stderr in its output.txt and nothing on stdin."""
+    code = CHILD_BROKE
+    try:
+        os.dup2(output_fd, 1)
+        os.dup2(output_fd, 2)
+        os.close(output_fd)
+        quiet = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(quiet, 0)
+        os.close(quiet)
+        from infocheck.fleet.channel import RUN_LIMIT, read_run
+        with os.fdopen(payload_fd, "rb") as pipe:
+            payload = read_run(pipe.read(RUN_LIMIT + 1))
+        env = dict(payload["env"])
+        env[payload["channel_variable"]] = str(channel_fd)   # the descriptor as this child has it
+        os.environ.clear()
+        os.environ.update(env)
+        os.chdir(payload["cwd"])
+        forget(local_modules())   # this module's own, in a checkout: the run imports its own
+        import pytest
+        # As `python -m pytest ARGS` has it (this process's own is the fork server's).
+        sys.argv = [os.path.join(os.path.dirname(pytest.__file__), "__main__.py"), *payload["args"]]
+        try:
+            code = int(pytest.main(list(payload["args"])))
+        except SystemExit as stop:   # as `python -m pytest` would have ended on it
+            code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+            if stop.code is not None and not isinstance(stop.code, int):
+                print(stop.code, file=sys.stderr)
+        atexit._run_exitfuncs()   # what `python -m pytest` runs as it exits
+    except BaseException:   # noqa: BLE001 - in output.txt; the parent sees exit 70, INTERNAL ERROR
+        import traceback
+        try:
+            traceback.print_exc()
+        except Exception:   # noqa: BLE001
+            pass
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:   # noqa: BLE001 - a closed or full output: the status still goes
+                pass
+        os._exit(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
