@@ -81,7 +81,7 @@ SPY = textwrap.dedent('''
     def pytest_configure(config):
         if "INFOCHECK_FLEET_CREDENTIAL" not in os.environ:   # the fleet's own run
             return
-        given = [a for a in config.invocation_params.args if str(a).startswith("--infocheck-json=")]
+        given = [a for a in config.invocation_params.args if str(a).startswith("--report-json=")]
         folder = Path(str(given[-1]).split("=", 1)[1]).parent
         end = os.environ.get("FLEET_SPY_END", "")
         if end.startswith(folder.name + ":"):
@@ -271,5 +271,5 @@ def test_a_value_no_process_can_carry_is_refused_before_the_fork_as_popen_refuse
     fleet.forks = types.SimpleNamespace(run=lambda *args, **kwargs: asked.append(args) or 0)
     for arguments, env in ((["-q"], {"INFOCHECK_AUTH_HEADER": "api-key\0x"}), (["-k", "a\0b"], {})):
         with open(os.devnull, "wb") as output, pytest.raises(ValueError, match="embedded null byte"):
-            fleet._forked(arguments, env, output, Channel())
+            fleet._forked(None, arguments, env, output, Channel())
     assert asked == []

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from harness import KEY, ROOT, RawServer, clean_env, read_request, run_suite, serve
+from watching import processes_holding
 from infocheck.configuration.config import build_config
 from infocheck.configuration.knobs import ConfigError
 from infocheck.wire.secret import Scrubber, Secret
@@ -33,23 +34,10 @@ def fleet_file(tmp: Path, targets) -> str:
     return str(path)
 
 
-def processes_naming(text: str) -> list[int]:
-    """The live processes whose command line names `text` (Linux's /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if text.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
 def gone(text: str) -> bool:
-    """Whether every process naming `text` has ended (a bounded wait: they are being killed)."""
+    """Whether every process holding a file under `text`, or naming it, has ended (a bounded wait: they are being killed)."""
     for _ in range(200):
-        if not processes_naming(text):
+        if not processes_holding(text):
             return True
         time.sleep(0.05)
     return False
@@ -96,7 +84,7 @@ def test_sigterm_stops_a_fleet_run_cleanly_its_targets_killed_and_its_reports_wr
         try:
             started = reports / "targets" / "hung" / "output.txt"
             for _ in range(600):   # the hung target's run has begun
-                if started.exists() and processes_naming(str(reports / "targets" / "hung")):
+                if started.exists() and processes_holding(str(reports / "targets" / "hung")):
                     break
                 time.sleep(0.05)
             fleet.send_signal(signal.SIGTERM)

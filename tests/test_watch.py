@@ -19,7 +19,7 @@ from infocheck.cli import main as infocheck
 from infocheck.watch import schedule
 from infocheck.watch.cycle import Cycles
 from infocheck.wire.secret import Scrubber, Secret
-from watching import cycle, cycles_done, fleet_file, processes_naming, start, state, stop, wait_for
+from watching import cycle, cycles_done, fleet_file, processes_holding, start, state, stop, wait_for
 
 
 # -- usage errors ------------------------------------------------------------------------------
@@ -201,7 +201,7 @@ def test_sigterm_ends_the_cycle_under_way_cleanly(tmp_path):
                         env={"KEY_ONE": KEY})
         first = tmp_path / "watch" / "cycles" / "000001"
         try:
-            wait_for(lambda: processes_naming(str(first / "targets" / "hung")), "the hung target's run", watcher)
+            wait_for(lambda: processes_holding(str(first / "targets" / "hung")), "the hung target's run", watcher)
             code, out, err = stop(watcher)
         finally:
             if watcher.poll() is None:
@@ -213,7 +213,7 @@ def test_sigterm_ends_the_cycle_under_way_cleanly(tmp_path):
     stopped = {t["name"]: t for t in report["targets"]}["hung"]
     assert stopped["problem"].startswith("the fleet run was stopped (SIGTERM) while this target was checked")
     assert report["exit_code"] == 2 and (first / "junit.xml").is_file()
-    assert wait_for(lambda: not processes_naming(str(first)), "the cycle's processes gone", limit=200)
+    assert wait_for(lambda: not processes_holding(str(first)), "the cycle's processes gone", limit=200)
     assert not (tmp_path / "watch" / "cycles" / "000002").exists()   # no cycle after the stop
     last = state(tmp_path)["last_cycle"]
     assert (last["cycle"], last["exit_code"], last["stopped"]) == (1, 2, True)

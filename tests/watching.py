@@ -81,6 +81,22 @@ def stop(process: subprocess.Popen, how=None) -> tuple[int, str, str]:
     return process.returncode, out, err
 
 
+def processes_holding(folder: str) -> list[int]:
+    """The live processes with a file under `folder` open, or whose command line names it
+    (Linux's /proc; none elsewhere): a target's run, forked (its output.txt is its stdout) or a
+    process of its own."""
+    found = set(processes_naming(folder))
+    proc = Path("/proc")
+    for entry in proc.iterdir() if proc.is_dir() else ():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if any(os.readlink(fd).startswith(folder) for fd in (entry / "fd").iterdir()):
+                    found.add(int(entry.name))
+            except OSError:
+                continue
+    return sorted(found)
+
+
 def processes_naming(text: str) -> list[int]:
     """The live processes whose command line names `text` (Linux's /proc; none elsewhere)."""
     found = []
