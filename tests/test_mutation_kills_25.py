@@ -298,3 +298,47 @@ def test_a_folder_where_a_file_was_expected_is_neither_masked_nor_removed_and_st
     (folder / "inside.txt").write_text(SECRET_KEY, encoding="utf-8")
     assert scrub_file(folder, _scrubber()) is False   # masked: a folder cannot be read, nor unlinked
     assert folder.is_dir()
+
+
+# -- fleet/reading.py -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def single_report(tmp_path_factory):
+    """A real single run's report of a served endpoint."""
+    from harness import run_suite, serve
+
+    tmp = tmp_path_factory.mktemp("single")
+    with serve() as server:
+        run = run_suite(tmp, endpoint=server.url, html=False)
+    assert run.code == 0, run.stdout[-1500:]
+    return (tmp / "reports" / "infocheck.json").read_bytes()
+
+
+def test_reading_a_single_runs_report_names_it_after_its_folder_or_refuses_a_folder_no_target_is_named(tmp_path, single_report):
+    from infocheck.fleet import reading
+
+    good = tmp_path / "reports-eastus2" / "infocheck.json"
+    good.parent.mkdir()
+    good.write_bytes(single_report)
+    report = reading.read(str(good))
+    assert report.single is True and [t["name"] for t in report.targets] == ["reports-eastus2"]
+    assert report.targets[0]["exit_code"] == 0
+    bad = tmp_path / "east us" / "infocheck.json"
+    bad.parent.mkdir()
+    bad.write_bytes(single_report)
+    with pytest.raises(reading.ReportError, match="is not a target name"):
+        reading.read(str(bad))
+
+
+def test_reading_a_fleet_report_is_not_a_single_run_whatever_it_holds(tmp_path, single_report, capsys):
+    from infocheck.cli import main as infocheck
+    from infocheck.fleet import reading
+
+    single = tmp_path / "reports-eastus2" / "infocheck.json"
+    single.parent.mkdir()
+    single.write_bytes(single_report)
+    merged = tmp_path / "merged" / "infocheck.json"
+    merged.parent.mkdir()
+    assert infocheck(["merge", str(single), "--json", str(merged)]) == 0, capsys.readouterr()
+    report = reading.read(str(merged))
+    assert report.single is False and [t["name"] for t in report.targets] == ["reports-eastus2"]
