@@ -342,3 +342,16 @@ def test_reading_a_fleet_report_is_not_a_single_run_whatever_it_holds(tmp_path, 
     assert infocheck(["merge", str(single), "--json", str(merged)]) == 0, capsys.readouterr()
     report = reading.read(str(merged))
     assert report.single is False and [t["name"] for t in report.targets] == ["reports-eastus2"]
+
+
+# -- judging/exit_codes.py --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("codes, expected", [
+    ([0, 5], 5), ([5, 0], 5), ([0, -9, 130], -9), ([130, 0], 130), ([0, 0], 0), ([], 0), ([0, 2, 5], 2)])
+def test_the_worst_of_exit_codes_is_the_first_status_no_code_names_when_no_code_is_there(codes, expected):
+    """A status no ExitCode names (pytest's own, a signal's, an interruption's) is what a fleet
+    reports when nothing ranked is there: never CONFORMANT for it."""
+    from infocheck.judging.exit_codes import ExitCode, worst
+
+    assert worst(codes) == expected
+    assert worst([ExitCode.CONFORMANT, *codes]) == expected
