@@ -237,7 +237,8 @@ def help_text(subcommands) -> str:
             out += textwrap.wrap(said, WIDTH, initial_indent=" " * 6, subsequent_indent=" " * 6)
         out.append("")
     out.append("subcommands (infocheck help SUBCOMMAND: its options):")
-    out += [f"  {command.name:<9}{command.summary}" for command in subcommands]
+    width = max(len(command.name) for command in subcommands) + 2
+    out += [f"  {command.name:<{width}}{command.summary}" for command in subcommands]
     out += ["",
             "Every knob is an option and an INFOCHECK_* variable (docs/configuration.md): the",
             "variable is the option's name in capitals, each - an _ (--request-timeout is",

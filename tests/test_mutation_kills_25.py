@@ -31,9 +31,10 @@ def test_a_targets_environment_drops_the_fleets_settings_and_secret_sources_and_
     from infocheck.fleet.channel import CREDENTIAL_SOURCE, KEY_VARIABLE, SAME_AS
 
     dropped = {k.env for k in KNOBS if k.field in FLEET_TARGET_FIELDS} | {
-        k.env for k in KNOBS if k.field in FLEET_RUN_FIELDS} | {CREDENTIAL_SOURCE, KEY_VARIABLE, SAME_AS}
+        k.env for k in KNOBS if k.field in FLEET_RUN_FIELDS} | {CREDENTIAL_SOURCE, KEY_VARIABLE, SAME_AS} | {
+        old for k in KNOBS if k.field in FLEET_TARGET_FIELDS + FLEET_RUN_FIELDS for old in k.old_envs}
     kept = {k.env for k in KNOBS} - dropped
-    assert {"INFOCHECK_ENDPOINT", "INFOCHECK_FLEET", "INFOCHECK_API_KEY"} <= dropped and "INFOCHECK_TIMEOUT" in dropped
+    assert {"INFOCHECK_ENDPOINT", "INFOCHECK_FLEET", "INFOCHECK_API_KEY"} <= dropped and {"INFOCHECK_REQUEST_TIMEOUT", "INFOCHECK_TIMEOUT"} <= dropped
     assert kept and "INFOCHECK_REPORT_DIR" in kept
     assert isolation.CHILD_ENV_DROPPED == dropped
     environ = {name: "x" for name in dropped | kept} | {"TEAM_KEY": "secret", "HOME": "/home/ci"}
