@@ -11,7 +11,7 @@ Importing this package changes nothing and loads nothing else: the names below a
 when first used.
 """
 
-__version__ = "1.1.0"
+__version__ = "1.2.0"
 
 # The pytest fixtures a team's tests may ask for (provided by the infocheck pytest plugin).
 FIXTURES = (
