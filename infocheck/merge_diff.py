@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 from infocheck.configuration import files
@@ -93,17 +92,10 @@ class _Unwritable(Exception):
 
 
 def _writable(path: Path) -> None:
-    """Before anything is read: an output that cannot be written is a usage error now, not a
-    traceback after the work."""
-    folder = path.resolve().parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        if path.is_dir():
-            raise _Unwritable(f"{files.where(path)}: is a folder; give a file to write")
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise _Unwritable(f"{files.where(path)}: cannot write there ({exc.strerror or exc})") from None
+    """Before anything is read: an output that cannot be written is a usage error now."""
+    why = files.unwritable(path)
+    if why:
+        raise _Unwritable(why)
 
 
 def _write(path: Path, write) -> None:

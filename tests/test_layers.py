@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "infocheck"
 # A unit ending in ".*" is that package and everything under it; any other is exactly one module.
 # The most specific unit a module matches decides its layer.
 LAYERS = (
-    ("the package root", ("infocheck", "infocheck.bundle", "infocheck.troubleshooting")),  # __version__, the data, the help's links
+    ("the package root", ("infocheck", "infocheck.bundle", "infocheck.troubleshooting", "infocheck.signals")),  # __version__, the data, the help's links
     ("the contract registry", ("infocheck.contracts",)),           # names -> packages, imported by name
     ("wire", ("infocheck.wire.*",)),
     ("configuration", ("infocheck.configuration.*",)),

@@ -14,6 +14,8 @@ import datetime as dt
 import os
 import re
 import stat
+import tempfile
+from pathlib import Path
 
 from infocheck.configuration.knobs import ConfigError
 from infocheck.wire import strict_json
@@ -43,6 +45,21 @@ def shown_name(value) -> str:
 def where(path, *place) -> str:
     """`file, target 2 (name), api_version`: the file, then the place in it."""
     return ", ".join([printable(str(path), 300)] + [str(p) for p in place if p not in (None, "")])
+
+
+def unwritable(path: Path) -> str:
+    """Why an output file cannot be written at `path` ('' when it can), asked before any work:
+    a bad output is a usage error then, not a traceback after the work."""
+    folder = path.resolve().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            return f"{where(path)}: is a folder; give a file to write"
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return f"{where(path)}: cannot write there ({exc.strerror or exc})"
+    return ""
 
 
 def read_bytes(path, limit: int = FILE_LIMIT, what: str = "file") -> bytes:

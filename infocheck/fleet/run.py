@@ -35,6 +35,7 @@ from infocheck.judging.echoes import ECHO_MESSAGE  # noqa: F401 - its words, whe
 from infocheck.judging.exit_codes import ExitCode
 from infocheck.judging.judge import EXIT_INTERNAL, EXIT_USAGE, verdict_words
 from infocheck.reports.junit import combined as junit
+from infocheck.signals import on_signals
 from infocheck.wire.printable import printable
 from infocheck.wire.secret import Scrubber, Secret
 
@@ -95,24 +96,8 @@ class FleetRun:
             restore()
 
     def _on_signals(self):
-        """SIGTERM (SIGBREAK too where there is one) asks the run to stop; what undoes that.
-        Only the main thread can be told of a signal: elsewhere nothing changes."""
-        import signal   # here, not at the top: what a platform has is looked up when run
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None
-        names = [name for name in ("SIGTERM", "SIGBREAK") if hasattr(signal, name)]
-        before = {}
-        for name in names:
-            number = getattr(signal, name)
-            try:
-                before[number] = signal.signal(number, lambda signum, frame, name=name: self.stop(name))
-            except (OSError, ValueError):
-                continue
-
-        def restore():
-            for number, handler in before.items():
-                signal.signal(number, handler)
-        return restore
+        """SIGTERM (SIGBREAK too where there is one) asks the run to stop; what undoes that."""
+        return on_signals(("SIGTERM", "SIGBREAK"), self.stop)
 
     def stop(self, why: str) -> None:
         """Stop the run: no target starts after this, and the runs under way are killed (in a

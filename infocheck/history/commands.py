@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
+from infocheck.configuration import files
 from infocheck.configuration.errors import ConfigError
 from infocheck.configuration.knobs import KNOB_BY_FIELD
 from infocheck.configuration.store_url import parse_duration, parse_store_url
@@ -59,15 +59,9 @@ def _target(value: str) -> str:
 
 
 def _writable(path: Path) -> None:
-    folder = path.resolve().parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        if path.is_dir():
-            raise _Usage(f"{printable(str(path), 300)}: is a folder; give a file to write")
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise _Usage(f"{printable(str(path), 300)}: cannot write there ({exc.strerror or exc})") from None
+    why = files.unwritable(path)
+    if why:
+        raise _Usage(why)
 
 
 def _write(path: Path, text: str) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from infocheck import __version__
 from infocheck.judging.exit_codes import ExitCode
+from infocheck.signals import on_signals
 from infocheck.usage import OneLineParser, meant
 from infocheck.watch import schedule
 from infocheck.watch.cycle import Cycles, Ended
@@ -210,22 +211,7 @@ class Watcher:
     def _on_signals(self):
         """SIGTERM, SIGINT (Ctrl-C) and, on Windows, SIGBREAK: the first ends the cycle under way
         cleanly and the watcher after it; a second kills the cycle at once."""
-        import signal   # here, not at the top: which signals there are is the platform's
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None
-        before = {}
-        for name in ("SIGTERM", "SIGINT", "SIGBREAK"):
-            if hasattr(signal, name):
-                number = getattr(signal, name)
-                try:
-                    before[number] = signal.signal(number, lambda signum, frame, name=name: self._signalled(name))
-                except (OSError, ValueError):
-                    continue
-
-        def restore():
-            for number, handler in before.items():
-                signal.signal(number, handler)
-        return restore
+        return on_signals(("SIGTERM", "SIGINT", "SIGBREAK"), self._signalled)
 
     def _signalled(self, name: str) -> None:
         self.signals += 1
