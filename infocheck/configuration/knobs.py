@@ -444,6 +444,10 @@ class _LaterDict(_Later, Mapping):
 KNOBS = _LaterTuple(_table)
 KNOB_BY_FIELD = _LaterDict(lambda: {knob.field: knob for knob in KNOBS})
 FLEET_KNOB = next(knob for knob in CORE_KNOBS if knob.field == "fleet")
+_REPORT_JSON = next(knob for knob in CORE_KNOBS if knob.field == "report_json")
+# The options that name one report file: pytest-html's, pytest's JUnit ones, and --report-json
+# with its former names. A fleet run gives each target its own; a watcher, each cycle its own.
+REPORT_FILE_OPTIONS = ("--html", "--junitxml", "--junit-xml", _REPORT_JSON.option, *_REPORT_JSON.old_options)
 # A fleet file's target keys and the Config field each sets; a fleet run takes none of these
 # fields from its own options or environment.
 FLEET_KEYS = _LaterDict(lambda: {knob.fleet_key: knob.field for knob in KNOBS if knob.fleet_key})

@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from infocheck import contracts
-from infocheck.configuration.knobs import FLEET_RUN_FIELDS, KNOBS, ConfigError
+from infocheck.configuration.knobs import FLEET_RUN_FIELDS, KNOBS, REPORT_FILE_OPTIONS, ConfigError
 from infocheck.fleet import file as fleet
 from infocheck.fleet import forking, model, render
 from infocheck.fleet.channel import CREDENTIAL_SOURCE, KEY_VARIABLE, SAME_AS, Channel, Linked, hand_over, run_message
@@ -41,8 +41,7 @@ from infocheck.wire.secret import Scrubber, Secret
 
 # The fleet run's own options, and the report paths each target's run gets in their place.
 # A flag among them takes no value (the argument after it is kept).
-DROPPED_OPTIONS = tuple(k.option for k in KNOBS if k.field in FLEET_RUN_FIELDS) + (
-    "--html", "--junitxml", "--junit-xml", "--report-json", "--infocheck-json")
+DROPPED_OPTIONS = tuple(k.option for k in KNOBS if k.field in FLEET_RUN_FIELDS) + REPORT_FILE_OPTIONS
 DROPPED_FLAGS = tuple(k.option for k in KNOBS if k.field in FLEET_RUN_FIELDS and k.form == "flag")
 RESULT_LIMIT = 64 * 1024 * 1024
 TARGET_FILES = ("output.txt", "infocheck.json", "infocheck.html", "junit.xml")

@@ -25,7 +25,6 @@ from infocheck.watch.cycle import Cycles, Ended
 from infocheck.wire.printable import printable
 
 PROG = "infocheck watch"
-OWN = ("--report-dir", "--html", "--junitxml", "--junit-xml", "--report-json", "--infocheck-json", "--fleet")
 TARGET_TIMEOUT = ("--fleet-target-timeout", "INFOCHECK_FLEET_TARGET_TIMEOUT")
 
 
@@ -73,8 +72,10 @@ def arguments(argv: list[str], environ) -> tuple:
     near = meant(extra, options)
     if near and not _infocheck_option(near[0]):
         raise Usage(f"unknown option {near[0]}; did you mean {near[1]}?")
+    from infocheck.configuration.knobs import REPORT_FILE_OPTIONS
+    own_paths = ("--report-dir", "--fleet", *REPORT_FILE_OPTIONS)   # the watcher's, not a cycle's to choose
     for arg in extra:
-        if arg.split("=", 1)[0] in OWN:
+        if arg.split("=", 1)[0] in own_paths:
             raise Usage(f"{arg.split('=', 1)[0]}: each cycle's reports go to its own folder under "
                         "--report-dir DIR; give that instead")
     fleet = args.fleet or environ.get("INFOCHECK_FLEET", "").strip()
