@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -59,6 +60,17 @@ def annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]
     return spans
 
 
+def environment(copy: Path, environ=None) -> dict:
+    """The environment cosmic-ray and each mutant's tests run in: the copy first on PYTHONPATH.
+    A self-test's own process imports the copy from the folder it starts in, but a process it
+    starts with `python -P` (a fleet's target run, the fork server) does not put that folder on
+    sys.path, and would import the editable install (the unmutated working tree) instead: its
+    suite files then lie outside that package's contracts, and the run ends exit 4."""
+    environ = dict(os.environ if environ is None else environ)
+    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(copy), environ.get("PYTHONPATH")]))
+    return environ
+
+
 def survivors_known() -> set:
     return {key(e["module"], e["operator"], e["line"], e["target"]) for e in EQUIVALENT}
 
@@ -80,9 +92,10 @@ def mutate(module: str, cosmic_ray: str, python: str) -> dict:
             f"test-command = {json.dumps(command)}\n"
             '[cosmic-ray.distributor]\nname = "local"\n')
         session = copy / "mutation.sqlite"
+        env = environment(copy)
         for step in (["init", str(config), str(session)], ["baseline", str(config)],
                      ["exec", str(config), str(session)]):
-            done = subprocess.run([cosmic_ray, *step], cwd=copy, capture_output=True, text=True)
+            done = subprocess.run([cosmic_ray, *step], cwd=copy, capture_output=True, text=True, env=env)
             if done.returncode != 0:
                 print(f"mutate: {module}: cosmic-ray {step[0]} failed "
                       f"(do its tests pass unmutated?)\n{done.stdout[-2000:]}{done.stderr[-2000:]}",
