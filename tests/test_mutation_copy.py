@@ -42,3 +42,17 @@ def test_a_child_started_with_dash_p_imports_the_copys_package(tmp_path):
 def test_the_environment_without_a_pythonpath_is_the_copy_alone(tmp_path):
     env = _mutate().environment(tmp_path, {"HOME": "/home/ci"})
     assert env == {"HOME": "/home/ci", "PYTHONPATH": str(tmp_path)}
+
+
+def test_a_mutant_in_an_annotation_never_evaluated_is_known_before_it_is_run():
+    """mutate.py records such mutants as skipped (no test runs for them) and counts them as
+    annotations: a mutant of `int | None` in a module under PEP 563, not one in its body."""
+    mutate = _mutate()
+    source = ("from __future__ import annotations\n"
+              "def f(x: int | None) -> str | None:\n"
+              "    return x | 1\n")
+    spans = mutate.annotation_spans(source)
+    job = lambda row, column: {"mutations": [{"start_pos": [row, column]}]}   # as cosmic-ray dumps it
+    assert mutate.in_annotations(job(2, 13), spans) and mutate.in_annotations(job(2, 29), spans)
+    assert not mutate.in_annotations(job(3, 13), spans)                        # x | 1 runs
+    assert mutate.annotation_spans(source.split("\n", 1)[1]) == []           # evaluated: none skipped

@@ -71,6 +71,28 @@ def environment(copy: Path, environ=None) -> dict:
     return environ
 
 
+# Run by the tool's own Python after `cosmic-ray init`: each mutant in an annotation the module
+# never evaluates is recorded as skipped, so that no test runs for it (a module whose annotations
+# are typed with `X | None` has eleven such mutants for each; every one would survive and run the
+# module's whole target). ARGV: the session, the spans as JSON.
+SKIP_ANNOTATIONS = """
+import json, sys
+from cosmic_ray.work_db import WorkDB, use_db
+from cosmic_ray.work_item import WorkerOutcome, WorkResult
+spans = [(tuple(start), tuple(end)) for start, end in json.loads(sys.argv[2])]
+with use_db(sys.argv[1], WorkDB.Mode.open) as db:
+    jobs = [item.job_id for item in db.pending_work_items
+            if any(start <= tuple(item.mutations[0].start_pos) < end for start, end in spans)]
+    if jobs:
+        db.set_multiple_results(jobs, WorkResult(output="in an annotation never evaluated",
+                                                 worker_outcome=WorkerOutcome.SKIPPED))
+"""
+
+
+def in_annotations(job: dict, annotations) -> bool:
+    return any(start <= tuple(job["mutations"][0]["start_pos"]) < end for start, end in annotations)
+
+
 def survivors_known() -> set:
     return {key(e["module"], e["operator"], e["line"], e["target"]) for e in EQUIVALENT}
 
@@ -93,9 +115,14 @@ def mutate(module: str, cosmic_ray: str, python: str) -> dict:
             '[cosmic-ray.distributor]\nname = "local"\n')
         session = copy / "mutation.sqlite"
         env = environment(copy)
-        for step in (["init", str(config), str(session)], ["baseline", str(config)],
-                     ["exec", str(config), str(session)]):
-            done = subprocess.run([cosmic_ray, *step], cwd=copy, capture_output=True, text=True, env=env)
+        text = (copy / module).read_text()
+        source, annotations = text.splitlines(), annotation_spans(text)
+        tool = str(Path(cosmic_ray).with_name("python.exe" if os.name == "nt" else "python"))
+        for step in (["init", str(config), str(session)],
+                     ["-c", SKIP_ANNOTATIONS, str(session), json.dumps(annotations)],
+                     ["baseline", str(config)], ["exec", str(config), str(session)]):
+            program = tool if step[0] == "-c" else cosmic_ray
+            done = subprocess.run([program, *step], cwd=copy, capture_output=True, text=True, env=env)
             if done.returncode != 0:
                 print(f"mutate: {module}: cosmic-ray {step[0]} failed "
                       f"(do its tests pass unmutated?)\n{done.stdout[-2000:]}{done.stderr[-2000:]}",
@@ -103,16 +130,14 @@ def mutate(module: str, cosmic_ray: str, python: str) -> dict:
                 sys.exit(3)
         dump = subprocess.run([cosmic_ray, "dump", str(session)], capture_output=True, text=True,
                               check=True).stdout
-        text = (copy / module).read_text()
-        source, annotations = text.splitlines(), annotation_spans(text)
         results = {"killed": 0, "survived": [], "other": 0, "annotations": 0}
         for line in dump.splitlines():
             job, result = json.loads(line)
             outcome = (result or {}).get("test_outcome")
             if outcome == "killed":
                 results["killed"] += 1
-            elif outcome == "survived" and any(start <= tuple(job["mutations"][0]["start_pos"]) < end
-                                                for start, end in annotations):
+            elif (outcome == "survived" or (result or {}).get("worker_outcome") == "skipped") \
+                    and in_annotations(job, annotations):   # skipped: never run (SKIP_ANNOTATIONS)
                 results["annotations"] += 1
             elif outcome == "survived":
                 mutation = job["mutations"][0]
