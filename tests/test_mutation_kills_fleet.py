@@ -1,5 +1,6 @@
 """Survivors of the mutation runs of the fleet modules after the split (issue 25), each killed by
-a test of behaviour: how a target is judged again from its report (fleet/rejudge.py)."""
+a test of behaviour: how a target is judged again from its report (fleet/rejudge.py) and how
+reports are merged into one fleet (fleet/merge.py)."""
 from __future__ import annotations
 
 import copy
@@ -389,3 +390,260 @@ def test_rejudged_an_entry_whose_result_gives_a_status_without_an_explanation_ke
     # no results give 2, and 2 ranks before a status no code names
     assert again["exit_code"] == 2 and again["result"]["explanation"] == \
         "the endpoint could not be checked completely (see 'not tested')"
+
+
+# -- fleet/merge.py: what the merged reports cover ---------------------------------------------------
+
+def _report(*, single=False, fleet_slice=None, fleet=None, indexes=(), missing=()):
+    from infocheck.fleet.reading import Report
+    return Report("r.json", [], single, fleet_slice, fleet, indexes, missing)
+
+
+def _fleet(size, slices, digest="d" * 64):
+    return {"targets": size, "slices": slices, "names_sha256": digest}
+
+
+def test_merge_coverage_of_reports_from_before_the_fleet_record_is_by_slice_number():
+    from infocheck.fleet.merge import coverage
+
+    assert coverage([_report(fleet_slice="1/3"), _report(fleet_slice="3/3")]) == (None, ["2/3"])
+    # a slice number outside 1..N holds nothing; two slicings are each checked
+    assert coverage([_report(fleet_slice="4/3"), _report(fleet_slice="0/3"), _report(fleet_slice="3/3"),
+                     _report(fleet_slice="2/2")]) == (None, ["1/3", "2/3", "1/2"])
+    assert coverage([_report(fleet_slice="1/1")]) == (None, [])
+    # a slice 0 is not one of the 20 either: 19 are missing, 10 of them named
+    assert coverage([_report(fleet_slice="0/20"), _report(fleet_slice="20/20")]) == (
+        None, [f"{k}/20" for k in range(1, 11)] + ["and 9 more"])
+    # the whole fleet from before the record: nothing is missing, nothing is known of the fleet
+    assert coverage([_report()]) == (None, [])
+
+
+def test_merge_coverage_keeps_what_a_report_from_before_the_record_says_is_missing_once():
+    from infocheck.fleet.merge import coverage
+
+    assert coverage([_report(missing=["2/3"]), _report(missing=["2/3", "3/3"])]) == (None, ["2/3", "3/3"])
+    # a report that records its fleet is checked by its places, not by what it says is missing
+    assert coverage([_report(fleet=_fleet(1, 1), indexes=[1], missing=["2/3"])]) == (_fleet(1, 1), [])
+    # a single run's report says nothing of any fleet
+    assert coverage([_report(single=True, fleet_slice="1/3", fleet=_fleet(4, 1), missing=["x"]),
+                     _report(fleet=_fleet(2, 1), indexes=[1, 2])]) == (_fleet(2, 1), [])
+
+
+def test_merge_coverage_of_an_unsliced_fleet_names_each_place_no_report_holds():
+    from infocheck.fleet.merge import coverage
+
+    assert coverage([_report(fleet=_fleet(5, 1), indexes=[1, 2]), _report(fleet=_fleet(5, 1), indexes=[4, 0, 6])]) == (
+        _fleet(5, 1), ["#3", "#5"])
+    assert coverage([_report(fleet=_fleet(3, 1), indexes=[3, 1, 2])]) == (_fleet(3, 1), [])
+    # a place 0 is not one of the 20: 19 are missing, 10 of them named
+    assert coverage([_report(fleet=_fleet(20, 1), indexes=[0, 20])]) == (
+        _fleet(20, 1), [f"#{i}" for i in range(1, 11)] + ["and 9 more"])
+
+
+def test_merge_coverage_of_a_sliced_fleet_names_each_slice_not_wholly_held():
+    from infocheck.fleet.merge import coverage
+
+    # 7 targets in 3 slices: slice 1 holds places 1, 4, 7; slice 2 holds 2, 5; slice 3 holds 3, 6
+    whole = {1: [1, 4, 7], 2: [2, 5], 3: [3, 6]}
+    assert coverage([_report(fleet=_fleet(7, 3), indexes=whole[k]) for k in (1, 2, 3)]) == (_fleet(7, 3), [])
+    assert coverage([_report(fleet=_fleet(7, 3), indexes=whole[1]),
+                     _report(fleet=_fleet(7, 3), indexes=[2])]) == (_fleet(7, 3), ["2/3", "3/3"])
+    assert coverage([_report(fleet=_fleet(7, 3), indexes=[1, 4]), _report(fleet=_fleet(7, 3), indexes=whole[2]),
+                     _report(fleet=_fleet(7, 3), indexes=whole[3])]) == (_fleet(7, 3), ["1/3"])
+    assert coverage([_report(fleet=_fleet(7, 3), indexes=[4, 7, 2, 5, 3, 6])]) == (_fleet(7, 3), ["1/3"])
+    assert coverage([_report(fleet=_fleet(4, 2), indexes=[1, 3])]) == (_fleet(4, 2), ["2/2"])
+    # a fleet of hundreds in two slices, each wholly held
+    assert coverage([_report(fleet=_fleet(600, 2), indexes=range(1, 601, 2)),
+                     _report(fleet=_fleet(600, 2), indexes=range(2, 601, 2))]) == (_fleet(600, 2), [])
+    # a fleet smaller than its slice count: only the slices that can hold a target
+    assert coverage([_report(fleet=_fleet(2, 3), indexes=[1])]) == (_fleet(2, 3), ["2/3"])
+    assert coverage([_report(fleet=_fleet(2, 3), indexes=[2, 1])]) == (_fleet(2, 3), [])
+
+
+def test_merge_coverage_of_reports_that_disagree_on_the_slices_is_by_place():
+    from infocheck.fleet.merge import coverage
+
+    fleet, missing = coverage([_report(fleet=_fleet(4, 2), indexes=[1, 3]), _report(fleet=_fleet(4, 3), indexes=[2])])
+    assert (fleet, missing) == (_fleet(4, 1), ["#4"])
+
+
+def test_merge_coverage_of_two_fleets_or_a_fleet_beside_an_old_slicing_names_no_fleet():
+    from infocheck.fleet.merge import coverage
+
+    one, other = _fleet(2, 1, "a" * 64), _fleet(2, 1, "b" * 64)
+    assert coverage([_report(fleet=one, indexes=[1, 2]), _report(fleet=other, indexes=[2])]) == (None, ["#1"])
+    assert coverage([_report(fleet=one, indexes=[1]), _report(fleet_slice="2/2")]) == (None, ["1/2", "#2"])
+    # the same digest of another size is another fleet
+    assert coverage([_report(fleet=one, indexes=[1, 2]), _report(fleet=_fleet(3, 1, "a" * 64), indexes=[1, 2, 3])])[0] is None
+
+
+@pytest.mark.parametrize("count, present, shown", [
+    (10, set(), [f"#{i}" for i in range(1, 11)]),
+    (11, set(), [f"#{i}" for i in range(1, 11)] + ["and 1 more"]),
+    (12, {1}, [f"#{i}" for i in range(2, 12)] + ["and 1 more"]),
+    (30, {1, 2, 3, 4, 5, 20}, [f"#{i}" for i in range(6, 16)] + ["and 14 more"]),
+    (5, {2, 4}, ["#1", "#3", "#5"]),
+    (5, {5}, ["#1", "#2", "#3", "#4"]),
+    (3, {1, 2, 3}, []),
+    (0, set(), []),
+])
+def test_merge_names_the_first_ten_places_missing_and_counts_the_rest(count, present, shown):
+    from infocheck.fleet.merge import _absent
+
+    assert _absent(count, present, lambda i: f"#{i}") == shown
+
+
+def test_merge_names_the_places_missing_after_hundreds_held():
+    from infocheck.fleet.merge import _absent
+
+    assert _absent(305, set(range(1, 301)), lambda i: f"#{i}") == ["#301", "#302", "#303", "#304", "#305"]
+    assert _absent(1000, set(range(1, 700)) | {701}, lambda i: f"#{i}") == [
+        "#700"] + [f"#{i}" for i in range(702, 711)] + ["and 290 more"]
+
+
+def test_merge_walks_the_gaps_not_the_places_of_a_hostile_size():
+    from infocheck.fleet.merge import _absent
+
+    named = []
+    found = _absent(10**12, {3}, lambda i: named.append(i) or f"#{i}")
+    assert named == [1, 2, 4, 5, 6, 7, 8, 9, 10, 11]
+    assert found[-1] == f"and {10**12 - 11} more"
+
+
+# -- fleet/merge.py: merging ---------------------------------------------------------------------------
+
+def _entry(name, genuine, **options):
+    from infocheck.fleet import model
+    return model.target_entry(name, copy.deepcopy(genuine), **options)
+
+
+def _write(tmp_path, document, folder):
+    import json
+    path = tmp_path / folder / "infocheck.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+def test_merge_refuses_a_target_twice_whatever_its_case_and_names_both_reports(tmp_path, genuine):
+    from infocheck.fleet import merge, model
+
+    first = _write(tmp_path, model.document([_entry("East", genuine)]), "one")
+    second = _write(tmp_path, model.document([_entry("west", genuine), _entry("EAST", genuine)]), "two")
+    with pytest.raises(merge.ReportError) as refused:
+        merge.merged([first, second])
+    assert str(refused.value) == f"{second}: target EAST is also in {first}"
+    with pytest.raises(merge.ReportError, match="target east is also in"):
+        merge.merged([_write(tmp_path, model.document([_entry("east", genuine),
+                                                         _entry("east", genuine)]), "three")])
+
+
+def test_merge_places_targets_without_an_index_after_those_before_them_in_the_order_read(tmp_path, genuine):
+    from infocheck.fleet import merge, model
+
+    first = _write(tmp_path, model.document([_entry(n, genuine) for n in ("a", "b")]), "one")
+    second = _write(tmp_path, model.document([_entry("c", genuine, index=1),
+                                              _entry("d", genuine)]), "two")
+    found = merge.merged([first, second])
+    try:
+        assert [s["index"] for s in found.summaries] == [1, 2, 1, 4]
+        assert [e["name"] for e in found.entries()] == ["a", "c", "b", "d"]
+        assert [e["index"] for e in found.entries()] == [1, 1, 2, 4]
+        entries = list(found.entries())
+        assert [{r["target"] for r in e["result"]["results"]} for e in entries] == [{"a"}, {"c"}, {"b"}, {"d"}]
+        assert all(e["result"]["requirements"] == genuine["requirements"] for e in entries)
+        assert not found.single
+    finally:
+        found.close()
+
+
+def test_merge_of_one_single_run_is_single_and_of_more_is_not(tmp_path, genuine):
+    from infocheck.fleet import merge, model
+
+    one = _write(tmp_path, genuine, "eastus2")
+    found = merge.merged([one])
+    assert found.single and [s["name"] for s in found.summaries] == ["eastus2"]
+    found.close()
+    found = merge.merged([one, _write(tmp_path, genuine, "westus")])
+    assert not found.single
+    found.close()
+    found = merge.merged([_write(tmp_path, model.document([_entry("a", genuine)]), "fleet")])
+    assert not found.single
+    found.close()
+    nothing = merge.Merge()
+    assert not nothing.single   # nothing read is no single run
+    nothing.close()
+
+
+def test_merge_head_judges_the_fleet_and_what_it_lacks(tmp_path, genuine):
+    from infocheck.fleet import merge, model
+
+    names = ["a", "b", "c"]
+    identity = model.fleet_identity(names, 3)
+    slices = [_write(tmp_path, dict(model.document([_entry(n, genuine, index=i)], f"{i}/3", fleet=identity)),
+                     f"s{i}") for i, n in enumerate(names, 1)]
+    found = merge.merged(slices[:2])
+    try:
+        head = found.head()
+        assert head["exit_code"] == 2 and head["missing"] == ["3/3"] and head["fleet"] == identity
+        assert head["counts"] == {"CONFORMANT": 2}
+    finally:
+        found.close()
+    found = merge.merged(slices)
+    try:
+        head = found.head()
+        assert head["exit_code"] == 0 and "missing" not in head and head["fleet"] == identity
+    finally:
+        found.close()
+
+
+def test_merge_writes_its_links_relative_to_where_it_writes_and_leaves_no_link_none(tmp_path, genuine):
+    import json
+
+    from infocheck.fleet import merge, model
+
+    entries = [_entry("a", genuine, detail="targets/a/infocheck.html"), _entry("b", genuine)]
+    source = _write(tmp_path, model.document(entries), "in")
+    (tmp_path / "in" / "targets" / "a").mkdir(parents=True)
+    (tmp_path / "in" / "targets" / "a" / "infocheck.html").write_text("<html></html>")
+    out = tmp_path / "out" / "deeper"
+    out.mkdir(parents=True)
+    found = merge.merged([source])
+    try:
+        found.write_json(out / "m.json")
+        page = found.html(out / "m.html")
+    finally:
+        found.close()
+    written = json.loads((out / "m.json").read_text())
+    assert {t["name"]: t["detail"] for t in written["targets"]} == {"a": "../../in/targets/a/infocheck.html", "b": None}
+    assert written["exit_code"] == 0 and written["verdict"] == "CONFORMANT"
+    assert 'href="../../in/targets/a/infocheck.html"' in page
+    assert [s["detail"] for s in found.summaries] == [str(tmp_path / "in" / "targets" / "a" / "infocheck.html"), None]
+
+
+def test_merge_closes_its_spool_when_a_report_cannot_be_read_or_holds_no_target(tmp_path, genuine, monkeypatch):
+    from infocheck.fleet import merge, model
+
+    spools = []
+    made = merge.tempfile.TemporaryFile
+
+    def recorded():
+        spools.append(made())
+        return spools[-1]
+
+    monkeypatch.setattr(merge.tempfile, "TemporaryFile", recorded)
+    good = _write(tmp_path, model.document([_entry("a", genuine)]), "good")
+    bad = str(tmp_path / "missing" / "infocheck.json")
+    with pytest.raises(merge.ReportError):
+        merge.merged([good, bad])
+    with pytest.raises(merge.ReportError, match="the reports hold no target: nothing was checked"):
+        merge.merged([_write(tmp_path, model.document([]), "empty")])
+    with pytest.raises(KeyboardInterrupt):
+        monkeypatch.setattr(merge, "read", lambda path: (_ for _ in ()).throw(KeyboardInterrupt()))
+        merge.merged([good])
+    assert len(spools) == 3 and all(s.closed for s in spools)
+    monkeypatch.undo()
+    found = merge.merged([good])
+    assert not found._spool.closed
+    found.close()
+    assert found._spool.closed
