@@ -1,0 +1,63 @@
+"""A fleet cheap enough to run every five minutes (issue 28): what a fleet's targets share, and
+what they no longer pay for, changes nothing they send or find.
+
+- A fleet target's run sends one request at a time unless the user chose otherwise: the fleet
+  already runs --fleet-jobs targets side by side, and a target's shards only added processes.
+- In a run of infocheck, Hypothesis draws no constants from the modules imported, so the
+  requests a run sends do not depend on where infocheck lives (a clone, a wheel, a fork server
+  that imported every module of infocheck once for all its children).
+- The fleet's parent looks for a hundred targets' secrets in each target's files with one
+  expression (wire/secret.py: finder), which finds exactly what looking for each form does."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from infocheck.wire.secret import TRIE_NESTING, Scrubber, Secret, finder, trie
+
+
+WORDS = st.sets(st.text(alphabet="ab%&\\.c", min_size=1, max_size=6), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(WORDS, st.text(alphabet="ab%&\\.cd", max_size=40))
+def test_one_expression_finds_exactly_what_looking_for_each_word_finds(words, text):
+    found = finder(words)
+    assert found is not None
+    assert (found.search(text) is not None) == any(word in text for word in words)
+
+
+@settings(max_examples=300, deadline=None)
+@given(WORDS, st.text(alphabet="ab%&\\.cd", max_size=40))
+def test_one_expression_masks_the_longest_word_at_each_place_as_the_longest_first_list_does(words, text):
+    import re
+    longest_first = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) or "(?!)"
+    assert re.sub(trie(words), "*", text) == re.sub(longest_first, "*", text)
+
+
+def test_words_that_nest_too_deeply_for_one_expression_are_each_looked_for():
+    words = {"k" * n + "z" for n in range(1, TRIE_NESTING + 20)}   # a branch at every depth
+    assert finder(words) is None
+    keys = [Secret("K" * n + "z" * 16) for n in range(1, TRIE_NESTING + 20)]
+    scrubber = Scrubber(keys)
+    assert scrubber.contains_secret("x " + "k" * 7 + "z" * 16 + " y")
+    assert not scrubber.contains_secret("x " + "z" * 15 + " y")
+
+
+@pytest.mark.parametrize("form", ["raw", "upper", "json", "url", "base64"])
+def test_a_hundred_secrets_are_each_found_in_a_page_in_any_form(form):
+    import base64
+    import urllib.parse
+    keys = [f"fleet-key-{n:03d}-abcdefghij\"klm+nop/" for n in range(100)]
+    scrubber = Scrubber([Secret(k) for k in keys])
+    page = "<html>" + "<td>conformant &amp; 63 requests</td>" * 2000
+    for key in keys[::17]:
+        shown = {"raw": key, "upper": key.upper(), "json": json.dumps(key)[1:-1],
+                 "url": urllib.parse.quote(key, safe=""),
+                 "base64": base64.b64encode(b"user:" + key.encode()).decode()}[form]
+        assert scrubber.contains_secret(page + shown + page), key
+        assert shown not in scrubber.text(page + shown + page)
+    assert not scrubber.contains_secret(page)
