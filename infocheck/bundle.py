@@ -15,9 +15,10 @@ from pathlib import Path
 KINDS = ("suites", "schemas", "fixtures")
 
 
+@lru_cache(maxsize=None)
 def folder(kind: str) -> Path:
     """`suites`, `schemas` or `fixtures`: the top of that folder (a contract's data is in the
-    subfolder named after it)."""
+    subfolder named after it). Looked up once: a run asks for it with every test."""
     if kind not in KINDS:
         raise ValueError(f"no data folder {kind!r}")
     packaged = resources.files("infocheck").joinpath("bundled", kind)

@@ -11,12 +11,59 @@ what they no longer pay for, changes nothing they send or find.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import textwrap
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infocheck.wire.secret import TRIE_NESTING, Scrubber, Secret, finder, trie
+
+
+DRAWS = textwrap.dedent('''
+    import sys
+    sys.path.insert(0, sys.argv[1])
+    import local_words   # a module of neither the standard library nor site-packages
+    from hypothesis import given, settings, strategies as st
+
+    seen = []
+
+    @settings(max_examples=300, derandomize=True, database=None, deadline=None)
+    @given(st.text())
+    def draw(text):
+        if text == local_words.WORD:
+            seen.append(text)
+
+    if sys.argv[2] == "infocheck":
+        from infocheck.plugin import hypothesis_profiles
+
+        class Config:
+            def add_cleanup(self, cleanup):
+                pass
+
+        hypothesis_profiles.without_local_constants(Config())
+    draw()
+    print(len(seen))
+''')
+
+
+def test_a_run_of_infocheck_draws_no_constant_of_the_modules_it_imported(tmp_path):
+    (tmp_path / "local_words.py").write_text('WORD = "zq-local-word"\n')
+    (tmp_path / "draws.py").write_text(DRAWS)
+    env = dict(os.environ, HYPOTHESIS_STORAGE_DIRECTORY=str(tmp_path / "hypothesis"))
+
+    def times_drawn(way: str) -> int:
+        done = subprocess.run([sys.executable, str(tmp_path / "draws.py"), str(tmp_path), way],
+                              capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return int(done.stdout.split()[-1])
+
+    # The control: Hypothesis alone does draw the local module's word (else this proves nothing).
+    assert times_drawn("hypothesis") > 0
+    assert times_drawn("infocheck") == 0
 
 
 WORDS = st.sets(st.text(alphabet="ab%&\\.c", min_size=1, max_size=6), max_size=12)

@@ -16,7 +16,7 @@ import sys
 import threading
 
 READY_SECONDS = 120.0
-# `__main__` is then no module of a checkout's (fleet/zygote.py: local_modules).
+# `-c`: the server's `__main__` is no file, of a clone's or of anyone's.
 LAUNCH = "import sys; from infocheck.fleet.zygote import main; sys.exit(main(sys.argv))"   # a cold interpreter's imports, on a loaded machine
 
 

@@ -33,10 +33,11 @@ SKIPPED = {"infocheck.__main__", __name__, "infocheck.fleet.zygote"}
 
 
 def warm() -> None:
-    """Import what every target's run imports from the installed packages: pytest, the plugins
-    it loads by entry point, and what each module of infocheck imports; then forget the
-    modules that are not installed (infocheck itself in a checkout), so a child imports them
-    as a new interpreter does (local_modules), from code compiled here once (remember_compiled)."""
+    """Import what every target's run imports: pytest, the plugins it loads by entry point, and
+    every module of infocheck, installed or in a clone; the suites' files are compiled once
+    (remember_compiled) for pytest to import in each child. A child holds more of infocheck's
+    modules than one run imports, which changes nothing it sends: in a run of infocheck,
+    Hypothesis draws no constants from the modules imported (plugin/hypothesis_profiles.py)."""
     remember_compiled()
     import pytest  # noqa: F401
     from importlib.metadata import entry_points
@@ -49,8 +50,31 @@ def warm() -> None:
                 _quietly(module.name)
     except Exception:   # noqa: BLE001 - a package that cannot be walked: the rest is imported when used
         pass
-    forget(local_modules())
     _compile_suites()
+    _build_caches()
+
+
+def _build_caches() -> None:
+    """What a run builds once and keeps: every schema's validator, every report template
+    compiled. Built here, they are built once for all the children (half a target's first
+    tenth of a second)."""
+    try:
+        import json
+
+        from infocheck import bundle
+        from infocheck.reports import templates
+        schemas = bundle.folder("schemas")
+        for path in sorted(schemas.rglob("*.json")):
+            try:
+                if "$id" in json.loads(path.read_text(encoding="utf-8")):
+                    bundle.validator(path.relative_to(schemas).with_suffix("").as_posix())
+            except Exception:   # noqa: BLE001 - the run that uses it says what is wrong with it
+                pass
+        environment = templates.environment()
+        for name in environment.list_templates():
+            environment.get_template(name)
+    except Exception:   # noqa: BLE001 - nothing built ahead: each run builds its own
+        pass
 
 
 def remember_compiled() -> None:
@@ -86,7 +110,6 @@ def _compile_suites() -> None:
         suites = folder("suites")
     except Exception:   # noqa: BLE001 - nothing to compile ahead
         return
-    forget(local_modules())
     for path in sorted(suites.rglob("*.py")):
         try:
             COMPILE(str(path), path.read_bytes())
@@ -99,30 +122,6 @@ def _quietly(name: str) -> None:
         importlib.import_module(name)
     except Exception:   # noqa: BLE001 - the child's own run imports it, and says what broke
         pass
-
-
-def local_modules() -> list[str]:
-    """The modules imported from neither the standard library nor an installed package: a
-    checkout's (infocheck's own, run from a clone). Hypothesis draws constants for its examples
-    from the modules of this kind that are imported, so a child must hold exactly those its own
-    run imports, as a new interpreter would, or its examples (and so its requests) would differ."""
-    import sysconfig
-    installed = {os.path.realpath(sysconfig.get_path(kind)) for kind in ("stdlib", "platstdlib", "purelib", "platlib")}
-    installed.discard("")
-    local = []
-    for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None)
-        if not isinstance(path, str) or not path:
-            continue
-        real = os.path.realpath(path)
-        if not any(real == root or real.startswith(root + os.sep) for root in installed):
-            local.append(name)
-    return local
-
-
-def forget(names) -> None:
-    for name in names:
-        sys.modules.pop(name, None)
 
 
 def main(argv) -> int:
@@ -239,7 +238,6 @@ def child(payload_fd: int, channel_fd: int, output_fd: int) -> None:
         os.environ.clear()
         os.environ.update(env)
         os.chdir(payload["cwd"])
-        forget(local_modules())   # this module's own, in a checkout: the run imports its own
         import pytest
         # As `python -m pytest ARGS` has it (this process's own is the fork server's).
         sys.argv = [os.path.join(os.path.dirname(pytest.__file__), "__main__.py"), *payload["args"]]
