@@ -20,7 +20,35 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import harness
+from harness import run_suite, serve
 from infocheck.wire.secret import TRIE_NESTING, Scrubber, Secret, finder, trie
+from test_fleet import fleet_file
+
+
+def target_concurrency(tmp_path, *args, env=None) -> str:
+    tmp_path.mkdir()
+    with serve(key="fleet-cost-key-0123456789abcdef") as server:
+        run = run_suite(tmp_path, "--fleet", fleet_file(tmp_path, [
+            {"name": "one", "endpoint": server.url, "api_key_env": "ONE_KEY"}]), *args,
+            key=None, html=False, env=dict(env or {}, ONE_KEY="fleet-cost-key-0123456789abcdef"))
+    assert run.code == 0, run.stdout[-3000:]
+    report = json.loads((tmp_path / "reports" / "targets" / "one" / "infocheck.json").read_text())
+    return report["configuration"]["concurrency"]
+
+
+def test_a_fleet_target_sends_one_request_at_a_time_unless_the_user_chose_otherwise(tmp_path, monkeypatch):
+    sequential = harness.clean_env   # the self-tests' runs are sequential unless a test asks: not here
+
+    def as_a_user_has_it(**extra):
+        env = sequential(**extra)
+        if "INFOCHECK_CONCURRENCY" not in extra:
+            del env["INFOCHECK_CONCURRENCY"]
+        return env
+    monkeypatch.setattr(harness, "clean_env", as_a_user_has_it)
+    assert target_concurrency(tmp_path / "default") == "1"
+    assert target_concurrency(tmp_path / "option", "--concurrency", "3") == "3"
+    assert target_concurrency(tmp_path / "variable", env={"INFOCHECK_CONCURRENCY": "2"}) == "2"
 
 
 DRAWS = textwrap.dedent('''
