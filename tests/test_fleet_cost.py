@@ -136,3 +136,22 @@ def test_a_hundred_secrets_are_each_found_in_a_page_in_any_form(form):
         assert scrubber.contains_secret(page + shown + page), key
         assert shown not in scrubber.text(page + shown + page)
     assert not scrubber.contains_secret(page)
+
+
+def looked_for_form_by_form(scrubber: Scrubber, text: str) -> bool:
+    """The scrubber's answer as it was before issue 28: every view, every form, in turn."""
+    from infocheck.wire.secret import decoded_views
+    return any(any(f in view.lower() for f in scrubber._folded) or any(f in view for f in scrubber._exact)
+               for view in decoded_views(text))
+
+
+SECRET_TEXT = st.text(alphabet="aB%&İi\u0307+\\", min_size=1, max_size=20)
+
+
+@settings(max_examples=400, deadline=None)
+@given(SECRET_TEXT, st.text(alphabet="aB%&İi\u0307+\\;25", max_size=30), st.sampled_from(
+    [str, str.upper, str.lower, lambda s: s.replace("i\u0307", "İ"), lambda s: s[1:]]))
+def test_the_scrubber_finds_a_secret_exactly_where_looking_for_each_form_finds_one(value, noise, shown):
+    scrubber = Scrubber([Secret(value)])
+    for text in (noise, shown(value), noise[:3] + shown(value) + noise[3:]):
+        assert scrubber.contains_secret(text) == looked_for_form_by_form(scrubber, text), text

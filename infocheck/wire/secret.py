@@ -221,8 +221,9 @@ class Scrubber:
         self._compiled = None   # a fleet's parent adds a hundred secrets before it masks a text
 
     def _patterns(self):
-        """(the finder of the case-folded forms, that of the exact ones, the masking pattern):
-        tries where they compile, else word by word (finders None)."""
+        """(the finder of the case-folded forms and that of the exact ones, the masking pattern,
+        the length of the shortest form): tries where they compile, else word by word (finders
+        None)."""
         compiled = self._compiled
         if compiled is None:
             folded, exact = trie(self._folded), trie(self._exact)
@@ -238,18 +239,26 @@ class Scrubber:
                 mask = re.compile("|".join(
                     [re.escape(f) for f in sorted(self._exact, key=len, reverse=True)] +
                     ["(?i:" + re.escape(f) + ")" for f in sorted(self._folded, key=len, reverse=True)]))
-            compiled = self._compiled = (finders, mask)
+            # The fewest characters of a text that can hold a form: lower-casing lengthens only
+            # U+0130 (to "i" and U+0307), so a folded form needs a character less per U+0307.
+            shortest = min([len(f) - f.count("\u0307") for f in self._folded] +
+                           [len(f) for f in self._exact], default=0)
+            compiled = self._compiled = (finders, mask, shortest)
         return compiled
 
     def _in(self, text: str) -> bool:
-        (folded, exact), _ = self._patterns()
+        (folded, exact), _, _ = self._patterns()
         lowered = text.lower()
         if folded is None:   # too deep to be one expression: each form on its own
             return any(f in lowered for f in self._folded) or any(f in text for f in self._exact)
         return folded.search(lowered) is not None or exact.search(text) is not None
 
     def contains_secret(self, text: str) -> bool:
-        """Whether any form of any secret is in the text, escapes undone."""
+        """Whether any form of any secret is in the text, escapes undone. A text shorter than
+        the shortest form holds none, nor does any of its views (undoing an escape shortens a
+        text): most of a result's strings (IDs, verdicts) are looked at no further."""
+        if len(text) < self._patterns()[2]:
+            return False
         return any(self._in(view) for view in decoded_views(text))
 
     def text(self, text: str) -> str:
