@@ -155,3 +155,39 @@ def test_the_scrubber_finds_a_secret_exactly_where_looking_for_each_form_finds_o
     scrubber = Scrubber([Secret(value)])
     for text in (noise, shown(value), noise[:3] + shown(value) + noise[3:]):
         assert scrubber.contains_secret(text) == looked_for_form_by_form(scrubber, text), text
+
+
+@pytest.mark.skipif(harness.SUBPROCESS or not hasattr(os, "fork"),
+                    reason="the fleet's parent runs forked from this process, with os.kill patched")
+def test_a_forked_target_past_its_timeout_is_killed_by_its_fork_server_never_by_a_pid_in_the_parent(
+        tmp_path, monkeypatch):
+    """Only the process that waits for a child can signal its pid safely: once waited for, the
+    pid may be another process's. The fleet's parent is not the forked child's parent, so it
+    asks the fork server, which kills it before it reaps it. Here the parent cannot signal at
+    all: the target is still killed at its timeout, so its first request, answered only after
+    it, is the only one it sends (a run left alive would go on to its other requests)."""
+    from infocheck.fleet import forking
+    from test_fleet_target_bound import fleet_file as bound_fleet_file
+    if forking.unavailable():
+        pytest.skip(forking.unavailable())
+    monkeypatch.setattr(os, "kill", lambda pid, sig: None)   # inherited by the fleet's parent
+    requests = []
+
+    body = b'{"model_name": "m", "model_type": "chat-completion", "model_provider_name": "p"}'
+    answer = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+              b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+    def answers_late(conn, stop):
+        requests.append(harness.read_request(conn))
+        if len(requests) == 1 and stop.wait(12):   # past the target's timeout: it is gone by then
+            return
+        conn.sendall(answer)
+
+    with harness.RawServer(answers_late) as hung:
+        targets = [{"name": "hung", "endpoint": hung.url, "api_key_env": "KEY_ONE", "request_timeout": 20}]
+        run = run_suite(tmp_path, "--fleet", bound_fleet_file(tmp_path, targets), "--fleet-target-timeout", "5",
+                        key=None, html=False, env={"KEY_ONE": harness.KEY})
+    assert run.code == 2, run.stdout[-3000:] + run.stderr[-2000:]
+    (entry,) = run.report["targets"]
+    assert entry["problem"].startswith("its run did not finish within 5 s"), entry["problem"]
+    assert len(requests) == 1, requests

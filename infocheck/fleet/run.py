@@ -371,9 +371,9 @@ class FleetRun:
         child: forking.Child | None = None
         watchdog = None
 
-        def forked(pid: int):
+        def forked(started_child: forking.Child):
             nonlocal child, watchdog
-            child = forking.Child(pid)
+            child = started_child
             watchdog = self._watch(target, child)
 
         code = None

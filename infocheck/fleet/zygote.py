@@ -135,18 +135,21 @@ def main(argv) -> int:
     signal.set_wakeup_fd(wakeup_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     replies: dict[int, socket.socket] = {}   # a running child's pid -> where its end is said
+    asking: dict[socket.socket, int] = {}    # the ends the parent may still ask on -> the child's pid
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     listening = True
     while listening or replies:
-        watched = [wakeup_read] + ([control, sys.stdin.fileno()] if listening else [])
+        watched = [wakeup_read, *asking] + ([control, sys.stdin.fileno()] if listening else [])
         try:
             ready, _, _ = select.select(watched, [], [], 5.0)
         except InterruptedError:
             ready = []
         if wakeup_read in ready:
             os.read(wakeup_read, 4096)
-        _reap(replies)
+        for reply in [r for r in ready if r in asking]:   # before any is reaped: see _asked
+            _asked(reply, asking, replies)
+        _reap(replies, asking)
         if not listening:
             continue
         if sys.stdin.fileno() in ready and not os.read(sys.stdin.fileno(), 4096):
@@ -164,11 +167,11 @@ def main(argv) -> int:
                 for fd in fds:
                     os.close(fd)
                 continue
-            _start(fds, replies, control, (wakeup_read, wakeup_write))
+            _start(fds, replies, asking, control, (wakeup_read, wakeup_write))
     return 0
 
 
-def _start(fds, replies, control, wakeup) -> None:
+def _start(fds, replies, asking, control, wakeup) -> None:
     reply_fd, payload_fd, channel_fd, output_fd = fds
     reply = socket.socket(fileno=reply_fd)
     sys.stdout.flush()
@@ -193,10 +196,30 @@ def _start(fds, replies, control, wakeup) -> None:
     for fd in (payload_fd, channel_fd, output_fd):   # the child's alone now
         os.close(fd)
     replies[pid] = reply
+    asking[reply] = pid
     _say(reply, f"pid {pid}")
 
 
-def _reap(replies) -> None:
+def _asked(reply: socket.socket, asking: dict, replies: dict) -> None:
+    """What the parent asks of a running child: `kill` (its stop, its --fleet-target-timeout).
+    The kill is sent here, by the child's parent, which has not waited for it yet (it is in
+    `replies`): its pid cannot have been given to another process, as it could be once reaped.
+    An end the parent closed is watched no more."""
+    try:
+        asked = reply.recv(64)
+    except OSError:
+        asked = b""
+    pid = asking.get(reply)
+    if not asked:
+        asking.pop(reply, None)
+    elif b"kill" in asked and pid in replies:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _reap(replies, asking) -> None:
     """Every child that has ended: its status said, as Popen's returncode says it (a signal's
     negative), and its reply socket closed."""
     while replies:
@@ -208,6 +231,7 @@ def _reap(replies) -> None:
             return
         reply = replies.pop(pid, None)
         if reply is not None:
+            asking.pop(reply, None)
             _say(reply, f"ended {os.waitstatus_to_exitcode(status)}")
             reply.close()
 
