@@ -256,10 +256,12 @@ def fleet_cost(size: int) -> bool:
               f"{single_wall:.1f} s wall, {single_cpu:.1f} s CPU ({single_cpu / size:.2f} s a run; the "
               f"fleet {fleet_cpu / size:.2f} s a target)")
         share_wall, share_cpu = fleet_wall / single_wall, fleet_cpu / single_cpu
+        # The cost is CPU: on a shared machine the single runs' wall time grows with the others'
+        # load, so a fifth of it can be met by the load alone.
         met = (result.returncode == 0 and verdicts == ["CONFORMANT"] * size and conformant == size
-               and share_wall <= COST_SHARE)
-        print(f"  the fleet costs {share_wall:.0%} of the single runs' wall time and {share_cpu:.0%} of their "
-              f"CPU; target: every target conformant, at most {COST_SHARE:.0%} of the wall time: "
+               and share_cpu <= COST_SHARE)
+        print(f"  the fleet costs {share_cpu:.0%} of the single runs' CPU and {share_wall:.0%} of their "
+              f"wall time; target: every target conformant, at most {COST_SHARE:.0%} of the CPU: "
               f"{'met' if met else 'MISSED'}")
         return met
     finally:

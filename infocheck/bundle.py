@@ -15,9 +15,10 @@ from pathlib import Path
 KINDS = ("suites", "schemas", "fixtures")
 
 
+@lru_cache(maxsize=None)
 def folder(kind: str) -> Path:
     """`suites`, `schemas` or `fixtures`: the top of that folder (a contract's data is in the
-    subfolder named after it)."""
+    subfolder named after it). Looked up once: a run asks for it with every test."""
     if kind not in KINDS:
         raise ValueError(f"no data folder {kind!r}")
     packaged = resources.files("infocheck").joinpath("bundled", kind)
@@ -46,15 +47,27 @@ def repository_ini() -> str:
 
 
 @lru_cache(maxsize=None)
+def _schemas() -> dict:
+    """Every schema infocheck carries (those with an `$id`, not the profiles beside them), by
+    its name as `validator` takes it."""
+    top, found = folder("schemas"), {}
+    for path in sorted(top.rglob("*.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(contents, dict) and "$id" in contents:
+            found[path.relative_to(top).with_suffix("").as_posix()] = contents
+    return found
+
+
+def schema_names() -> tuple[str, ...]:
+    return tuple(_schemas())
+
+
+@lru_cache(maxsize=None)
 def _registry():
     from referencing import Registry, Resource
 
-    resources_found = []
-    for path in sorted(folder("schemas").rglob("*.json")):
-        contents = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(contents, dict) and "$id" in contents:   # schemas, not profiles
-            resources_found.append((contents["$id"], Resource.from_contents(contents)))
-    return Registry().with_resources(resources_found)
+    return Registry().with_resources(
+        [(contents["$id"], Resource.from_contents(contents)) for contents in _schemas().values()])
 
 
 @lru_cache(maxsize=None)

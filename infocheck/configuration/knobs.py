@@ -301,8 +301,9 @@ CORE_KNOBS = (
          parse=_number(int, 1, 100_000), rows=(("max requests", lambda c: str(c.max_requests)),),
          fleet_key="max_requests", value_name="N", group="requests"),
     Knob("concurrency", "--concurrency", "INFOCHECK_CONCURRENCY",
-         "how many requests to the endpoint may be in flight at once (default 5; 1 sends one "
-         "after another). Same requests, same verdicts; only sooner.",
+         "how many requests to the endpoint may be in flight at once (default 5; a fleet's "
+         "targets 1, as --fleet-jobs runs them side by side; 1 sends one after another). Same "
+         "requests, same verdicts; only sooner.",
          parse=_number(int, 1, 16), default="5", rows=(("concurrency", _concurrency_row),), value_name="N", group="requests"),
     Knob("fail_on_should", "--fail-on-should", "INFOCHECK_FAIL_ON_SHOULD",
          "SHOULD findings fail the run too.", parse=_flag, default=False, form="flag",

@@ -16,7 +16,7 @@ import sys
 import threading
 
 READY_SECONDS = 120.0
-# `__main__` is then no module of a checkout's (fleet/zygote.py: local_modules).
+# `-c`: the server's `__main__` is no file, of a clone's or of anyone's.
 LAUNCH = "import sys; from infocheck.fleet.zygote import main; sys.exit(main(sys.argv))"   # a cold interpreter's imports, on a loaded machine
 
 
@@ -38,19 +38,28 @@ def unavailable() -> str:
 
 
 class Child:
-    """A forked target's run as the fleet's stop and watchdog see a process (`poll`, `kill`):
-    its pid, killed with SIGKILL while its server has not said it ended."""
+    """A forked target's run as the fleet's stop and watchdog see a process (`poll`, `kill`).
+    It is killed by its server, which has not yet waited for it while it may be killed: its pid
+    cannot have been given to another process, as it could once the server had reaped it."""
 
-    def __init__(self, pid: int):
+    def __init__(self, pid: int, ask=lambda line: None):
         self.pid = pid
         self.ended = False
+        self._ask = ask   # a line to the server, about this child
 
     def poll(self) -> int | None:
         return 0 if self.ended else None
 
     def kill(self) -> None:
         if not self.ended:
-            os.kill(self.pid, 9)
+            self._ask(b"kill\n")
+
+
+def _send(sock: socket.socket, line: bytes) -> None:
+    try:
+        sock.sendall(line)
+    except OSError:   # the server is gone, or has closed this child's end: it has ended
+        pass
 
 
 class ForkServer:
@@ -81,7 +90,7 @@ class ForkServer:
             raise ForkServerError("the fork server ended before it was ready")
 
     def run(self, payload: bytes, output_fd: int, channel_fd: int, started=lambda: None,
-            forked=lambda pid: None) -> int:
+            forked=lambda child: None) -> int:
         """The child's end, as a returncode. `payload` (fleet/channel.py: run_message, its
         arguments, folder and environment) goes to the child alone; `started` is called once the server holds the child's
         descriptors, so the caller can close its own copies."""
@@ -106,7 +115,7 @@ class ForkServer:
                 os.close(payload_write)
                 return self._gone(first)
             pid = int(first[1])
-            forked(pid)   # from here the fleet may kill it (its stop, its --fleet-target-timeout)
+            forked(Child(pid, lambda line: _send(ours, line)))   # from here the fleet may kill it
             try:
                 with os.fdopen(payload_write, "wb") as pipe:
                     pipe.write(payload)
@@ -127,7 +136,8 @@ class ForkServer:
 
     @staticmethod
     def _kill(pid: int) -> None:
-        """A child whose server is gone is stopped: nobody is left to say how it ended."""
+        """A child whose server is gone is stopped: nobody is left to say how it ended (it is
+        not waited for either, as its server has just failed to say so)."""
         try:
             os.kill(pid, 9)
         except OSError:

@@ -46,6 +46,10 @@ DROPPED_FLAGS = tuple(k.option for k in KNOBS if k.field in FLEET_RUN_FIELDS and
 RESULT_LIMIT = 64 * 1024 * 1024
 TARGET_FILES = ("output.txt", "infocheck.json", "infocheck.html", "junit.xml")
 HANDED_OVER = "same-as.json"   # a models target's: what its same_as info target answered (removed after)
+# A target's run sends one request at a time unless the user chose otherwise (--concurrency on
+# the fleet's command line, or its variable): the fleet already runs --fleet-jobs targets side
+# by side, and a target's shards would only add processes (a third of a target's CPU).
+ONE_AT_A_TIME = (next(k.env for k in KNOBS if k.field == "concurrency"), "1")
 
 
 class FleetError(fleet.FleetError):
@@ -290,6 +294,7 @@ class FleetRun:
         result_path = folder / "infocheck.json"
         result_path.unlink(missing_ok=True)
         env = self.environment(target)
+        env.setdefault(*ONE_AT_A_TIME)
         env[CREDENTIAL_SOURCE] = self.source(target)
         if target.reads:   # a reproduction's curl reads the variable the key is really in
             env[KEY_VARIABLE] = target.reads[0]
@@ -366,9 +371,9 @@ class FleetRun:
         child: forking.Child | None = None
         watchdog = None
 
-        def forked(pid: int):
+        def forked(started_child: forking.Child):
             nonlocal child, watchdog
-            child = forking.Child(pid)
+            child = started_child
             watchdog = self._watch(target, child)
 
         code = None

@@ -33,10 +33,11 @@ SKIPPED = {"infocheck.__main__", __name__, "infocheck.fleet.zygote"}
 
 
 def warm() -> None:
-    """Import what every target's run imports from the installed packages: pytest, the plugins
-    it loads by entry point, and what each module of infocheck imports; then forget the
-    modules that are not installed (infocheck itself in a checkout), so a child imports them
-    as a new interpreter does (local_modules), from code compiled here once (remember_compiled)."""
+    """Import what every target's run imports: pytest, the plugins it loads by entry point, and
+    every module of infocheck, installed or in a clone; the suites' files are compiled once
+    (remember_compiled) for pytest to import in each child. A child holds more of infocheck's
+    modules than one run imports, which changes nothing it sends: in a run of infocheck,
+    Hypothesis draws no constants from the modules imported (plugin/hypothesis_profiles.py)."""
     remember_compiled()
     import pytest  # noqa: F401
     from importlib.metadata import entry_points
@@ -49,8 +50,27 @@ def warm() -> None:
                 _quietly(module.name)
     except Exception:   # noqa: BLE001 - a package that cannot be walked: the rest is imported when used
         pass
-    forget(local_modules())
     _compile_suites()
+    _build_caches()
+
+
+def _build_caches() -> None:
+    """What a run builds once and keeps: every schema's validator, every report template
+    compiled. Built here, they are built once for all the children (half a target's first
+    tenth of a second)."""
+    try:
+        from infocheck import bundle
+        from infocheck.reports import templates
+        for name in bundle.schema_names():
+            try:
+                bundle.validator(name)
+            except Exception:   # noqa: BLE001 - the run that uses it says what is wrong with it
+                pass
+        environment = templates.environment()
+        for name in environment.list_templates():
+            environment.get_template(name)
+    except Exception:   # noqa: BLE001 - nothing built ahead: each run builds its own
+        pass
 
 
 def remember_compiled() -> None:
@@ -86,7 +106,6 @@ def _compile_suites() -> None:
         suites = folder("suites")
     except Exception:   # noqa: BLE001 - nothing to compile ahead
         return
-    forget(local_modules())
     for path in sorted(suites.rglob("*.py")):
         try:
             COMPILE(str(path), path.read_bytes())
@@ -101,30 +120,6 @@ def _quietly(name: str) -> None:
         pass
 
 
-def local_modules() -> list[str]:
-    """The modules imported from neither the standard library nor an installed package: a
-    checkout's (infocheck's own, run from a clone). Hypothesis draws constants for its examples
-    from the modules of this kind that are imported, so a child must hold exactly those its own
-    run imports, as a new interpreter would, or its examples (and so its requests) would differ."""
-    import sysconfig
-    installed = {os.path.realpath(sysconfig.get_path(kind)) for kind in ("stdlib", "platstdlib", "purelib", "platlib")}
-    installed.discard("")
-    local = []
-    for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None)
-        if not isinstance(path, str) or not path:
-            continue
-        real = os.path.realpath(path)
-        if not any(real == root or real.startswith(root + os.sep) for root in installed):
-            local.append(name)
-    return local
-
-
-def forget(names) -> None:
-    for name in names:
-        sys.modules.pop(name, None)
-
-
 def main(argv) -> int:
     control = socket.socket(fileno=int(argv[1]))
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is each child's to handle, as today
@@ -136,18 +131,21 @@ def main(argv) -> int:
     signal.set_wakeup_fd(wakeup_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     replies: dict[int, socket.socket] = {}   # a running child's pid -> where its end is said
+    asking: dict[socket.socket, int] = {}    # the ends the parent may still ask on -> the child's pid
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     listening = True
     while listening or replies:
-        watched = [wakeup_read] + ([control, sys.stdin.fileno()] if listening else [])
+        watched = [wakeup_read, *asking] + ([control, sys.stdin.fileno()] if listening else [])
         try:
             ready, _, _ = select.select(watched, [], [], 5.0)
         except InterruptedError:
             ready = []
         if wakeup_read in ready:
             os.read(wakeup_read, 4096)
-        _reap(replies)
+        for reply in [r for r in ready if r in asking]:   # before any is reaped: see _asked
+            _asked(reply, asking, replies)
+        _reap(replies, asking)
         if not listening:
             continue
         if sys.stdin.fileno() in ready and not os.read(sys.stdin.fileno(), 4096):
@@ -165,11 +163,11 @@ def main(argv) -> int:
                 for fd in fds:
                     os.close(fd)
                 continue
-            _start(fds, replies, control, (wakeup_read, wakeup_write))
+            _start(fds, replies, asking, control, (wakeup_read, wakeup_write))
     return 0
 
 
-def _start(fds, replies, control, wakeup) -> None:
+def _start(fds, replies, asking, control, wakeup) -> None:
     reply_fd, payload_fd, channel_fd, output_fd = fds
     reply = socket.socket(fileno=reply_fd)
     sys.stdout.flush()
@@ -194,10 +192,30 @@ def _start(fds, replies, control, wakeup) -> None:
     for fd in (payload_fd, channel_fd, output_fd):   # the child's alone now
         os.close(fd)
     replies[pid] = reply
+    asking[reply] = pid
     _say(reply, f"pid {pid}")
 
 
-def _reap(replies) -> None:
+def _asked(reply: socket.socket, asking: dict, replies: dict) -> None:
+    """What the parent asks of a running child: `kill` (its stop, its --fleet-target-timeout).
+    The kill is sent here, by the child's parent, which has not waited for it yet (it is in
+    `replies`): its pid cannot have been given to another process, as it could be once reaped.
+    An end the parent closed is watched no more."""
+    try:
+        asked = reply.recv(64)
+    except OSError:
+        asked = b""
+    pid = asking.get(reply)
+    if not asked:
+        asking.pop(reply, None)
+    elif b"kill" in asked and pid in replies:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _reap(replies, asking) -> None:
     """Every child that has ended: its status said, as Popen's returncode says it (a signal's
     negative), and its reply socket closed."""
     while replies:
@@ -209,6 +227,7 @@ def _reap(replies) -> None:
             return
         reply = replies.pop(pid, None)
         if reply is not None:
+            asking.pop(reply, None)
             _say(reply, f"ended {os.waitstatus_to_exitcode(status)}")
             reply.close()
 
@@ -239,7 +258,6 @@ def child(payload_fd: int, channel_fd: int, output_fd: int) -> None:
         os.environ.clear()
         os.environ.update(env)
         os.chdir(payload["cwd"])
-        forget(local_modules())   # this module's own, in a checkout: the run imports its own
         import pytest
         # As `python -m pytest ARGS` has it (this process's own is the fork server's).
         sys.argv = [os.path.join(os.path.dirname(pytest.__file__), "__main__.py"), *payload["args"]]

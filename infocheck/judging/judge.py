@@ -57,9 +57,10 @@ def judge(status: int, tests, policy: Policy, *, misused: bool = False,
           internal: bool = False) -> int:
     """The run's exit code, from pytest's (0 or 1 when the session ran to its end), the
     tests' results and the policy: a team's misuse is 4; infocheck's own error is 3 unless a
-    MUST failed; an expired waiver fails the run; without a failure, a check not tested, or a
-    positive request (the catalogue's `positive` requirement) that did not pass, means the
-    endpoint could not be tested (2), never 0; and so does a session in which no test ran at
+    MUST failed; an expired waiver fails the run; without a failure, a check not tested, a
+    MUST requirement not checked (its tests stopped at a finding first), or a positive request
+    (the catalogue's `positive` requirement) that did not pass, means the endpoint could not be
+    tested (2), never 0; and so does a session in which no test ran at
     all (--collect-only, --fixtures: pytest ends 0, but nothing was checked)."""
     if status not in (ExitCode.CONFORMANT, ExitCode.NOT_CONFORMANT):
         return status          # interrupted, a usage error, or stopped as untestable
@@ -76,9 +77,19 @@ def judge(status: int, tests, policy: Policy, *, misused: bool = False,
     positive = policy.catalogue.positive
     untested = any(t.outcome == Outcome.NOT_TESTED for t in tests) or any(
         t.outcome != Outcome.PASSED for t in tests if positive in t.requirements)
-    if not failed and untested:
+    if not failed and (untested or unchecked_musts(policy, tests)):
         return EXIT_UNTESTABLE
     return ExitCode.NOT_CONFORMANT if failed else status   # status: also a team's test that errored
+
+
+def unchecked_musts(policy: Policy, tests) -> list[str]:
+    """The MUST requirements no test checked because each of their tests stopped at another
+    requirement's finding or waiver first: a run that did not check them is not a pass. (A
+    failure that names no requirement, as a recorded result of before issue 27 may, is not
+    known to have stopped before any of them.)"""
+    return [rid for rid, (verdict, behind) in requirement_verdicts(policy.catalogue, tests).items()
+            if verdict == Outcome.NOT_CHECKED and policy.catalogue[rid].level == "MUST"
+            and any(t.failed_requirements for t in behind)]
 
 
 def instead_of_an_endpoint(status: int) -> int:

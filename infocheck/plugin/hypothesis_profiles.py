@@ -10,7 +10,13 @@ the folder it runs from. An infocheck run leaves nothing in the user's folder bu
 those files go to infocheck's folder in the user's cache home (`hypothesis_home`), unless
 HYPOTHESIS_STORAGE_DIRECTORY names another. All of this happens only in a run of infocheck
 (`activate`, from the plugin's pytest_configure once it is asked for): installed beside an
-unrelated project, the plugin registers no profile and moves no folder."""
+unrelated project, the plugin registers no profile and moves no folder.
+
+Hypothesis also draws, now and then, constants it finds in the source of the "local" modules
+imported (those of neither the standard library nor site-packages). infocheck's own modules
+are local in a clone and not when installed, and a fleet's fork server imports more of them
+than one run does: the requests a run sends would depend on where infocheck lives. In a run of
+infocheck, Hypothesis draws no local constant (`without_local_constants`), so they do not."""
 from __future__ import annotations
 
 import os
@@ -27,6 +33,7 @@ def activate(config, environ) -> None:
     """A run of infocheck, before Hypothesis's own pytest_configure reads --hypothesis-profile:
     the profiles registered, and Hypothesis's files kept out of the folder the run is in."""
     register()
+    without_local_constants(config)
     if environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
         return    # the user's own choice
     from hypothesis import configuration
@@ -36,6 +43,24 @@ def activate(config, environ) -> None:
         config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
     configuration.set_hypothesis_home_dir(home)
     config.add_cleanup(lambda: configuration.set_hypothesis_home_dir(None))
+
+
+def without_local_constants(config) -> None:
+    """Hypothesis's constants of local modules (an internal of Hypothesis 6.131 and later, so
+    looked up, not assumed) empty until the run ends: a run's examples are the same from a
+    clone, a wheel or a fleet's fork server. Where it is not there, Hypothesis has none."""
+    try:
+        from hypothesis.internal.conjecture import providers
+        found, empty, pools = providers._get_local_constants, providers.Constants(), providers.CONSTANTS_CACHE.cache
+    except (ImportError, AttributeError, TypeError):
+        return
+    providers._get_local_constants = lambda: empty
+    pools.clear()   # those drawn before, from the local modules' constants
+
+    def restore():
+        providers._get_local_constants = found
+        pools.clear()
+    config.add_cleanup(restore)
 
 
 def hypothesis_home(environ, platform: str = sys.platform, os_name: str = os.name) -> Path | None:

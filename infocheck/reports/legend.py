@@ -17,7 +17,8 @@ RUN = {
                                      "--fail-on-should, or a waiver expired); the failed "
                                      "requirements are listed first",
     ExitCode.UNTESTABLE.verdict: "exit 2: the endpoint could not be checked completely (a check "
-                                 "was not tested, or the positive request did not pass); never a pass",
+                                 "was not tested, a MUST requirement was not checked, or the positive "
+                                 "request did not pass); never a pass",
     ExitCode.INTERNAL.verdict: "exit 3: infocheck itself broke; this says nothing about the endpoint",
     ExitCode.USAGE.verdict: "exit 4: the run was not what was asked for (an option, a file or a "
                             "team's test is wrong)",

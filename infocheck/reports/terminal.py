@@ -111,10 +111,14 @@ def verdict_lines(results) -> list[str]:
              for rid, tests in failed]
     if results.status == EXIT_UNTESTABLE and not failed:
         reasons: dict[str, list[str]] = {}
+        unchecked: dict[str, list[str]] = {}
         for rid, (verdict, tests) in verdicts.items():
             if verdict == Outcome.NOT_TESTED:
                 reasons.setdefault(why_not_tested(rid, tests), []).append(rid)
+            elif verdict == Outcome.NOT_CHECKED and level_of(results, rid) == "MUST":
+                unchecked.setdefault(why_not_checked(tests), []).append(rid)
         lines = [f"  not tested: {', '.join(ids)}: {reason}" for reason, ids in reasons.items()]
+        lines += [f"  not checked (MUST): {', '.join(ids)}: {reason}" for reason, ids in unchecked.items()]
     shown = [printable(line, WHY_LIMIT + 200) for line in lines[:LINES_LIMIT]]
     if len(lines) > LINES_LIMIT:
         shown.append(f"  ... and {len(lines) - LINES_LIMIT} more (the reports list every one)")
@@ -146,6 +150,15 @@ def why_not_tested(requirement_id: str, tests) -> str:
     if test is None:   # its test broke: infocheck's own error, said in the details above
         return "its test could not run (see the details above)"
     return printable(test.summary or test.message or "not tested", WHY_LIMIT)
+
+
+def why_not_checked(tests) -> str:
+    """Which requirement the test stopped at before it checked this one, and what it saw."""
+    test = next((t for t in tests if t.failed_requirements), None)
+    if test is None:
+        return "its tests stopped before they checked it"
+    return printable(f"its test stopped at {test.failed_requirements[0]} ({test.outcome.value}) first: "
+                     f"{test.summary or test.nodeid}; fix that and run again", WHY_LIMIT)
 
 
 class ScrubbingFile:

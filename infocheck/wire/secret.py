@@ -151,13 +151,63 @@ def decoded_views(text: str) -> list[str]:
     return views
 
 
+TRIE_NESTING = 100   # branch points on one path of a trie, at most
+
+
+def trie(words) -> str | None:
+    """One regular expression matching any of `words`, built as a trie: each position of a text
+    is tried once against the words' shared prefixes, not against every word in turn, so a
+    text costs about the same to search for one secret as for the hundred of a fleet (sixty
+    forms each). At a position it matches the longest word there (a branch is a next character,
+    and an optional end is greedy). None where it nests too deeply to be compiled."""
+    root: dict = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    if not root:
+        return "(?!)"
+    try:
+        return _alternatives(root, 0)
+    except RecursionError:
+        return None
+
+
+def finder(words) -> re.Pattern | None:
+    """`trie(words)` compiled, or None."""
+    pattern = trie(words)
+    try:
+        return None if pattern is None else re.compile(pattern)
+    except (RecursionError, re.error, OverflowError):
+        return None
+
+
+def _alternatives(node: dict, depth: int) -> str:
+    if depth > TRIE_NESTING:
+        raise RecursionError("the trie nests too deeply")
+    branches = []
+    for char, child in node.items():
+        if not char:
+            continue
+        run = [char]
+        while len(child) == 1 and "" not in child:   # a run no other word leaves: one literal
+            ((char, child),) = child.items()
+            run.append(char)
+        rest = "" if list(child) == [""] else _alternatives(child, depth + 1)
+        branches.append(re.escape("".join(run)) + rest)
+    if len(branches) == 1 and "" not in node:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")" + ("?" if "" in node else "")
+
+
 class Scrubber:
     """Finds and masks every known secret form in text or bytes."""
 
     def __init__(self, secrets: list[Secret] | None = None, on_add=None):
         self._folded: set[str] = set()   # lower-cased, matched without regard to case
         self._exact: set[str] = set()    # base64 runs, matched with case
-        self._pattern = None
+        self._compiled = None            # (finders, mask pattern), made when first needed
         self._on_add = on_add            # told of each secret added (a fleet's parent hears of tokens)
         for secret in secrets or []:
             self.add(secret)
@@ -168,24 +218,53 @@ class Scrubber:
         value = secret.reveal()
         self._folded |= {f.lower() for f in secret_forms(value)}
         self._exact |= base64_forms(value)
-        # Longest first, so the key is masked whole rather than leaving a suffix of it.
-        folded = sorted(self._folded, key=len, reverse=True)
-        exact = sorted(self._exact, key=len, reverse=True)
-        self._pattern = re.compile("|".join([re.escape(f) for f in exact] +
-                                            ["(?i:" + re.escape(f) + ")" for f in folded]))
+        self._compiled = None   # a fleet's parent adds a hundred secrets before it masks a text
+
+    def _patterns(self):
+        """(the finder of the case-folded forms and that of the exact ones, the masking pattern,
+        the length of the shortest form): tries where they compile, else word by word (finders
+        None)."""
+        compiled = self._compiled
+        if compiled is None:
+            folded, exact = trie(self._folded), trie(self._exact)
+            mask = None
+            if folded is not None and exact is not None:
+                try:   # the base64 runs first, with case; then every other form, without
+                    mask = re.compile(exact + "|(?i:" + folded + ")")
+                    finders = (re.compile(folded), re.compile(exact))
+                except (RecursionError, re.error, OverflowError):
+                    mask = None
+            if mask is None:   # longest first, so the key is masked whole, not leaving a suffix
+                finders = (None, None)
+                mask = re.compile("|".join(
+                    [re.escape(f) for f in sorted(self._exact, key=len, reverse=True)] +
+                    ["(?i:" + re.escape(f) + ")" for f in sorted(self._folded, key=len, reverse=True)]))
+            # The fewest characters of a text that can hold a form: lower-casing lengthens only
+            # U+0130 (to "i" and U+0307), so a folded form needs a character less per U+0307.
+            shortest = min([len(f) - f.count("\u0307") for f in self._folded] +
+                           [len(f) for f in self._exact], default=0)
+            compiled = self._compiled = (finders, mask, shortest)
+        return compiled
 
     def _in(self, text: str) -> bool:
+        (folded, exact), _, _ = self._patterns()
         lowered = text.lower()
-        return any(f in lowered for f in self._folded) or any(f in text for f in self._exact)
+        if folded is None:   # too deep to be one expression: each form on its own
+            return any(f in lowered for f in self._folded) or any(f in text for f in self._exact)
+        return folded.search(lowered) is not None or exact.search(text) is not None
 
     def contains_secret(self, text: str) -> bool:
-        """Whether any form of any secret is in the text, escapes undone."""
+        """Whether any form of any secret is in the text, escapes undone. A text shorter than
+        the shortest form holds none, nor does any of its views (undoing an escape shortens a
+        text): most of a result's strings (IDs, verdicts) are looked at no further."""
+        if len(text) < self._patterns()[2]:
+            return False
         return any(self._in(view) for view in decoded_views(text))
 
     def text(self, text: str) -> str:
         if not self.contains_secret(text):
             return text
-        masked = self._pattern.sub(MASK, text)
+        masked = self._patterns()[1].sub(MASK, text)
         # Hidden behind escapes that cannot be masked in place: withhold the whole text.
         return WITHHELD if self.contains_secret(masked) else masked
 
