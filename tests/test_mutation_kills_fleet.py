@@ -1,6 +1,6 @@
 """Survivors of the mutation runs of the fleet modules after the split (issue 25), each killed by
-a test of behaviour: how a target is judged again from its report (fleet/rejudge.py) and how
-reports are merged into one fleet (fleet/merge.py)."""
+a test of behaviour: how a target is judged again from its report (fleet/rejudge.py), how
+reports are merged into one fleet (fleet/merge.py), and what the probe sends (wire/probe.py)."""
 from __future__ import annotations
 
 import copy
@@ -647,3 +647,96 @@ def test_merge_closes_its_spool_when_a_report_cannot_be_read_or_holds_no_target(
     assert not found._spool.closed
     found.close()
     assert found._spool.closed
+
+
+# -- wire/probe.py ----------------------------------------------------------------------------------
+
+def _probe(settings_url: str, target: str):
+    from harness import KEY
+    from infocheck.configuration.config import build_config
+    from infocheck.configuration.credentials import KeyCredential
+    from infocheck.wire.probe import Probe
+    from infocheck.wire.secret import Scrubber
+
+    settings = build_config({}, {"INFOCHECK_ENDPOINT": settings_url, "INFOCHECK_API_KEY": KEY})
+    return Probe(settings, target, KeyCredential(settings.api_key), Scrubber([settings.api_key]))
+
+
+def test_the_probe_records_and_reproduces_the_url_as_it_was_sent():
+    from harness import POSITIVE
+
+    with serve() as server:
+        probe = _probe(server.url, server.url + "/in fo")
+        try:
+            exchange = probe.send(POSITIVE)
+        finally:
+            probe.close()
+    sent = server.url + "/in%20fo?api-version=2024-04-01-preview"
+    assert exchange.status == 404 and exchange.url == sent
+    assert exchange.curl.endswith(f"'{sent}'")
+
+
+@pytest.mark.parametrize("target, error", [
+    ("http:///info", "InvalidURL"),              # requests cannot prepare it (no host)
+    ("http://a..b/info", "LocationParseError"),  # prepared, but urllib3 cannot parse its host
+])
+def test_the_probe_answers_a_url_it_cannot_prepare_or_send_as_a_transport_error_on_the_url_it_was_given(target, error):
+    from harness import POSITIVE
+
+    with serve() as server:
+        probe = _probe(server.url, target)
+        try:
+            exchange = probe.send(POSITIVE)
+        finally:
+            probe.close()
+    assert exchange.status is None and exchange.error.startswith(f"transport error: {error}")
+    assert exchange.url == target + "?api-version=2024-04-01-preview" and probe.sent == 1
+
+
+def test_a_probes_reproduction_reads_a_token_from_the_token_variable_even_where_a_fleet_names_a_key_variable():
+    import dataclasses
+
+    from harness import KEY, POSITIVE
+    from infocheck.configuration.config import build_config
+    from infocheck.configuration.credentials import KeyCredential, TokenCredential
+    from infocheck.wire.probe import Probe
+    from infocheck.wire.secret import Scrubber
+
+    class Token(TokenCredential):
+        def acquire(self):
+            return "t0ken-for-the-probe-test-0123456789", None
+
+        def describe(self):
+            return "a test"
+
+    with serve() as server:
+        settings = dataclasses.replace(build_config({}, {"INFOCHECK_ENDPOINT": server.url, "INFOCHECK_API_KEY": KEY}),
+                                       key_variable="EASTUS2_KEY")
+        curls = {}
+        for name, credential in (("token", Token(Scrubber([]))), ("key", KeyCredential(settings.api_key))):
+            scrubber = Scrubber([settings.api_key])
+            probe = Probe(settings, settings.target_url(), credential, scrubber)
+            try:
+                curls[name] = probe.send(POSITIVE).curl
+            finally:
+                probe.close()
+    assert '"$INFOCHECK_TOKEN"' in curls["token"] and "EASTUS2_KEY" not in curls["token"]
+    assert '"$EASTUS2_KEY"' in curls["key"]
+
+
+def test_a_probe_without_a_credential_sends_and_reproduces_a_request_without_one():
+    from harness import KEY
+    from infocheck.configuration.config import build_config
+    from infocheck.wire.exchange import Request
+    from infocheck.wire.probe import Probe
+    from infocheck.wire.secret import Scrubber
+
+    with serve() as server:
+        settings = build_config({}, {"INFOCHECK_ENDPOINT": server.url, "INFOCHECK_API_KEY": KEY})
+        probe = Probe(settings, settings.target_url(), None, Scrubber([settings.api_key]))
+        try:
+            exchange = probe.send(Request(query=(("api-version", "2024-04-01-preview"),)))
+        finally:
+            probe.close()
+    assert not probe.has_credential and exchange.status == 401
+    assert exchange.curl == f"curl -sS -i --max-time 10 '{server.url}/info?api-version=2024-04-01-preview'"
