@@ -178,6 +178,15 @@ def run_suite(tmp_path: Path, *args: str, endpoint: str | None = None, key: str 
     return run
 
 
+def conformant_report(tmp_path: Path) -> dict:
+    """A real report of a conformant served endpoint (its quick tests, no page): a genuine
+    result for a test to read, judge again or tamper with."""
+    with serve() as good:
+        run = run_suite(tmp_path, "-m", "not slow", endpoint=good.url, html=False)
+    assert run.code == 0 and run.report["exit_code"] == 0, run.stdout[-2000:]
+    return run.report
+
+
 def named_target(args, environ: dict) -> bool:
     """Whether a run's options or environment name what it checks: an endpoint, a fleet, or
     the embedded server itself."""

@@ -17,7 +17,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from harness import run_suite, serve
+from harness import conformant_report
 from infocheck.cli import main as infocheck
 from infocheck.fleet import rejudge
 
@@ -25,11 +25,7 @@ from infocheck.fleet import rejudge
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     """A real report of a conformant served endpoint."""
-    tmp = tmp_path_factory.mktemp("words")
-    with serve() as good:
-        run = run_suite(tmp, "-m", "not slow", endpoint=good.url, html=False)
-    assert run.code == 0 and run.report["exit_code"] == 0, run.stdout[-2000:]
-    return run.report
+    return conformant_report(tmp_path_factory.mktemp("words"))
 
 
 def merged(tmp_path, capsys, document) -> tuple[int, dict, str]:
