@@ -155,7 +155,11 @@ def test_a_fleet_document_is_the_typed_model_and_writes_and_streams_exactly():
     east, west = report.targets
     assert isinstance(east, TargetReport) and isinstance(east.result, RunReport) and west.result is None
     assert (east.exit_code, west.exit_code) == (ExitCode.CONFORMANT, ExitCode.INTERNAL)
-    assert report.to_dict() == doc and report.to_json() == json.dumps(doc, indent=2, ensure_ascii=False)
+    assert report.to_dict() == doc and json.loads(report.to_json()) == doc
+    streamed = io.StringIO()   # a fleet run writes its document as a merge streams it
+    report_model.write_streamed(streamed, report, report.targets)
+    assert report.to_json() + "\n" == streamed.getvalue()
+    assert report.to_json().endswith('\n    ' + west.to_line() + '\n  ]\n}')
     assert "→ é" in report.to_json() and "→ é" in report.head_json()
     head = dict(doc)
     del head["targets"]

@@ -3,6 +3,7 @@ None of them ever sees the key."""
 from __future__ import annotations
 
 import string
+from functools import lru_cache
 
 from hypothesis import strategies as st
 
@@ -16,8 +17,11 @@ JSON_ACCEPTS = ("application/json", "*/*", "application/*", "application/json, t
                 "text/html, application/json;q=0.5")
 
 
+@lru_cache(maxsize=256)
 def recased(name: str):
-    """The header name with the case of its letters flipped at random (never the original)."""
+    """The header name with the case of its letters flipped at random (never the original).
+    One strategy per name, kept: a test draws it for each header of each example, and a new
+    strategy is validated anew at its first draw."""
     flips = st.lists(st.booleans(), min_size=len(name), max_size=len(name))
     return flips.map(lambda bits: "".join(c.swapcase() if b else c for c, b in zip(name, bits))) \
         .filter(lambda variant: variant != name)
@@ -46,13 +50,15 @@ def client_request_ids():
 
 def incidental_headers():
     """Headers that must not change the outcome: unknown x- headers, Accept that admits JSON,
-    a client request id, a (possibly malformed) traceparent."""
-    return st.fixed_dictionaries({}, optional={
+    a client request id, a (possibly malformed) traceparent. The unknown ones are drawn after
+    the others, and never replace one of them."""
+    known = st.fixed_dictionaries({}, optional={
         "Accept": st.sampled_from(JSON_ACCEPTS),
         "x-ms-client-request-id": client_request_ids(),
         "traceparent": traceparents(),
-    }).flatmap(lambda fixed: st.dictionaries(unknown_header_names(), header_values(), min_size=1, max_size=3)
-               .map(lambda extra: {**extra, **fixed}))
+    })
+    unknown = st.dictionaries(unknown_header_names(), header_values(), min_size=1, max_size=3)
+    return st.tuples(known, unknown).map(lambda drawn: {**drawn[1], **drawn[0]})
 
 
 def extra_query(reserved=("api-version", "model")):

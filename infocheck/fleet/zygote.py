@@ -43,6 +43,9 @@ def warm() -> None:
     from importlib.metadata import entry_points
     for entry in entry_points(group="pytest11"):
         _quietly(entry.module)
+        for hooks in HOOK_MODULES:   # a plugin's hook specifications, imported as it adds them
+            _quietly(f"{entry.module.split('.')[0]}.{hooks}")
+    _import_sessions_modules()
     import infocheck
     try:
         for module in pkgutil.walk_packages(infocheck.__path__, "infocheck.", onerror=lambda name: None):
@@ -52,6 +55,28 @@ def warm() -> None:
         pass
     _compile_suites()
     _build_caches()
+
+
+# What a pytest session imports only once it runs, not as pytest is imported: the modules of
+# pytest's own plugins, and what they and Hypothesis import lazily (the config file's parser,
+# pdb for --pdb, readline against libedit's terminal trouble, and some of Hypothesis's
+# strategies). tests/test_fleet_cost.py names any other module a forked target imports that
+# its fork server could have (a new pytest or Hypothesis may add one).
+LAZY_MODULES = ("_pytest._argcomplete", "_pytest.tracemalloc", "faulthandler", "pdb", "readline",
+                "tomllib", "encodings.utf_8_sig", "hypothesis.strategies._internal.flatmapped",
+                "hypothesis.strategies._internal.random")
+HOOK_MODULES = ("hooks", "newhooks")   # where pytest-html, pytest-metadata and xdist keep theirs
+
+
+def _import_sessions_modules() -> None:
+    try:
+        from _pytest.config import default_plugins
+    except ImportError:   # a pytest that keeps them elsewhere: each child imports its own
+        default_plugins = ()
+    for name in default_plugins:
+        _quietly(f"_pytest.{name}")
+    for name in LAZY_MODULES:
+        _quietly(name)
 
 
 def _build_caches() -> None:
@@ -70,6 +95,63 @@ def _build_caches() -> None:
         for name in environment.list_templates():
             environment.get_template(name)
     except Exception:   # noqa: BLE001 - nothing built ahead: each run builds its own
+        pass
+    _keep_html_template()
+    _load_unicode_tables()
+
+
+def _keep_html_template() -> None:
+    """pytest-html compiles its page's template anew in every session (its own Jinja2
+    environment, a twentieth of a second a target): here it is compiled once, and each child
+    renders the same template. Looked up, not assumed: where pytest-html has no such function,
+    each child compiles its own."""
+    try:
+        from pytest_html import plugin
+        read = plugin._read_template
+    except (ImportError, AttributeError):
+        return
+    if getattr(read, "kept_by_infocheck", False):
+        return
+    compiled: dict = {}
+
+    def kept(search_paths, template_name="index.jinja2"):
+        key = (tuple(os.fspath(p) for p in search_paths), template_name)
+        if key not in compiled:
+            compiled[key] = read(search_paths, template_name)
+        return compiled[key]
+
+    kept.kept_by_infocheck = True
+    plugin._read_template = kept
+    try:
+        kept([os.path.join(os.path.dirname(plugin.__file__), "resources")])
+    except Exception:   # noqa: BLE001 - compiled by the first child that asks, then kept
+        pass
+
+
+def _load_unicode_tables() -> None:
+    """Hypothesis's table of Unicode categories, read once here (each child read it from its
+    cache file): only where a run of infocheck keeps that file (plugin/hypothesis_profiles.py),
+    never in the folder the fleet runs from."""
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        home = None   # the user's own: a child reads it there, as a single run does
+    else:
+        from infocheck.plugin.hypothesis_profiles import hypothesis_home
+        home = hypothesis_home(os.environ)
+    if home is None:
+        return
+    try:
+        import warnings
+        from hypothesis import configuration
+        from hypothesis.internal import charmap
+        configuration.set_hypothesis_home_dir(home)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")   # its warning is for a plugin's import, in a test run
+                charmap.charmap()
+                charmap.categories()
+        finally:
+            configuration.set_hypothesis_home_dir(None)
+    except Exception:   # noqa: BLE001 - each child reads its own, as a single run does
         pass
 
 

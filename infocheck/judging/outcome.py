@@ -4,7 +4,7 @@ read of it (`TestOutcome`). A `TestOutcome` rides on pytest's report as one seri
 reads a message to learn what happened."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 
 
@@ -76,7 +76,7 @@ class TestOutcome:
 
     def as_data(self) -> dict:
         """Plain JSON types, for pytest's report (xdist and the shards ship it as is)."""
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in _FIELDS}   # each value immutable: no deep copy
         data["outcome"] = None if self.outcome is None else str(self.outcome)
         data["traffic"] = [self.traffic.sent, self.traffic.throttled, self.traffic.waited]
         for name in ("requirements", "failed_requirements", "levels"):
@@ -86,8 +86,7 @@ class TestOutcome:
 
     @classmethod
     def from_data(cls, data: dict) -> "TestOutcome":
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
+        values = {k: v for k, v in data.items() if k in _FIELDS}
         for name in ("requirements", "failed_requirements", "levels"):
             values[name] = tuple(values.get(name, ()))
         if values.get("outcome") is not None:
@@ -104,3 +103,6 @@ class TestOutcome:
                            usage=self.usage or later.usage)
         return replace(later, transcript=later.transcript or self.transcript,
                        usage=later.usage or self.usage)
+
+
+_FIELDS = frozenset(f.name for f in fields(TestOutcome))

@@ -19,6 +19,7 @@ Each model is frozen; `to_dict()` gives the plain document (a fresh copy) for co
 or summarizes it (fleet/rejudge.py, fleet/model.py), and `from_dict` takes one back."""
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, fields
 from decimal import Decimal
@@ -230,8 +231,14 @@ class FleetReport(_Model):
     NESTED: ClassVar[dict] = {"exit_code": _EXIT, "targets": _many(TargetReport), "missing": _LIST}
 
     def to_json(self) -> str:
-        """The whole document, indented (a fleet run writes it so)."""
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        """The whole document as a merge streams it (write_streamed): its head indented, each
+        target on a line of its own (a fleet run writes it so). Python indents with its pure-
+        Python encoder; a line is written by its C one, a tenth of the time for a fleet of 100."""
+        if not isinstance(self.targets, tuple):   # a document without its list: as it is
+            return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        out = io.StringIO()
+        write_streamed(out, self, self.targets)
+        return out.getvalue()[:-1]   # as to_json has it: the caller adds the final newline
 
     def head_json(self) -> str:
         """The document without its targets, indented (the head a merge writes before it

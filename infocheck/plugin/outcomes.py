@@ -8,6 +8,7 @@ infocheck's own suites anything that is not a CheckFailure is infocheck's own er
 team's test a plain assert fails the requirements the test declares."""
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 
 from infocheck.contracts.checking import CheckFailure
@@ -175,9 +176,24 @@ def _scrub(report, scrubber) -> None:
 
 
 def outcome_of(report) -> TestOutcome | None:
-    """The outcome a report carries, or None (a report infocheck did not make)."""
+    """The outcome a report carries, or None (a report infocheck did not make). Read once per
+    report and kept beside it (not on it: pytest ships a report's every attribute), as the
+    collector, the terminal, JUnit and the HTML page each ask."""
     data = getattr(report, "infocheck", None)
-    return TestOutcome.from_data(data) if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    try:
+        known = _read.get(report)
+    except TypeError:   # a report that cannot be kept beside: read anew
+        return TestOutcome.from_data(data)
+    if known is not None and known[0] is data:
+        return known[1]
+    outcome = TestOutcome.from_data(data)
+    _read[report] = (data, outcome)
+    return outcome
+
+
+_read: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # report -> (its data, its outcome)
 
 
 def with_traffic(outcome: TestOutcome, process: str, traffic: Traffic) -> TestOutcome:
