@@ -43,7 +43,9 @@ IMPORTS = textwrap.dedent('''
         os._exit(0)
     os.waitpid(pid, 0)
     from pytest_html import plugin
-    print(json.dumps({"kept": getattr(plugin._read_template, "kept_by_infocheck", False)}))
+    from infocheck.reports import html
+    print(json.dumps({"kept": getattr(plugin._read_template, "kept_by_infocheck", False),
+                      "versions": html.package_version.cache_info().currsize}))
 ''')
 
 
@@ -56,7 +58,9 @@ def test_a_forked_target_imports_nothing_but_the_suites_its_fork_server_could_ha
                               capture_output=True, text=True, timeout=300, cwd=tmp_path,
                               env=clean_env(INFOCHECK_API_KEY=KEY, XDG_CACHE_HOME=str(cache)))
     assert done.returncode == 0, done.stderr[-3000:]
-    assert json.loads(done.stdout.splitlines()[-1]) == {"kept": True}   # pytest-html's template, once
+    from infocheck.reports import html
+    # pytest-html's template compiled, and the packages' versions every page names looked up, once
+    assert json.loads(done.stdout.splitlines()[-1]) == {"kept": True, "versions": len(html.PACKAGES)}
     imported = json.loads((folder / "imported.json").read_text())
     assert imported["code"] == 0, (folder / "output.txt").read_text()[-3000:]
     assert [m for m in imported["new"] if m != "conftest" and m.split(".")[0] != "suites"] == []
@@ -194,3 +198,20 @@ def test_a_fleet_document_without_its_targets_is_written_as_it_is():
     from infocheck.judging.report_model import FleetReport
     report = FleetReport.from_dict({"infocheck": "1.2.0", "verdict": "CONFORMANT"})
     assert report.to_json() == json.dumps({"infocheck": "1.2.0", "verdict": "CONFORMANT"}, indent=2)
+
+
+def test_the_suites_folder_is_resolved_once_however_many_tests_ask(tmp_path):
+    from infocheck import contracts
+    from infocheck.plugin import collection
+
+    class Item:
+        def __init__(self, path):
+            self.path, self.stash = path, {}
+
+    contract = contracts.get("info")
+    collection.resolved.cache_clear()
+    suites = contract.data("suites")
+    items = [Item(suites / "test_api_version.py"), Item(suites / "test_authentication.py"),
+             Item(tmp_path / "test_team.py")]
+    assert [collection.in_suites(item, contract) for item in items] == [True, True, False]
+    assert collection.resolved.cache_info().misses == 1

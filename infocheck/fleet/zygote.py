@@ -94,6 +94,9 @@ def _build_caches() -> None:
         environment = templates.environment()
         for name in environment.list_templates():
             environment.get_template(name)
+        from infocheck.reports import html
+        for package in html.PACKAGES:   # the versions every page names
+            html.package_version(package)
     except Exception:   # noqa: BLE001 - nothing built ahead: each run builds its own
         pass
     _keep_html_template()

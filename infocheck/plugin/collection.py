@@ -4,6 +4,7 @@ tests of requirements the policy ignores left out, and a test naming a requireme
 catalogue declares refused."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,16 @@ def requirement_ids(item) -> tuple[str, ...]:
     return tuple(ids)
 
 
+@lru_cache(maxsize=64)
+def resolved(folder: Path) -> Path:
+    """A folder of infocheck's data, its links resolved (asked at every path collected and every
+    report: resolved once)."""
+    return folder.resolve()
+
+
 def is_other_contracts_suites(path: Path, contract) -> bool:
     """A folder of suites/ that belongs to a contract this run does not check."""
-    suites = bundle.folder("suites").resolve()
+    suites = resolved(bundle.folder("suites"))
     try:
         relative = Path(path).resolve().relative_to(suites)
     except ValueError:
@@ -36,7 +44,7 @@ def is_other_contracts_suites(path: Path, contract) -> bool:
 def in_suites(item, contract) -> bool:
     """Is this one of infocheck's own tests (rather than a team's)? Asked at every report."""
     if IN_SUITES not in item.stash:
-        item.stash[IN_SUITES] = Path(item.path).resolve().is_relative_to(contract.data("suites").resolve())
+        item.stash[IN_SUITES] = Path(item.path).resolve().is_relative_to(resolved(contract.data("suites")))
     return item.stash[IN_SUITES]
 
 

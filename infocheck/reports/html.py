@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import platform
+from functools import lru_cache
 from importlib import metadata
 
 from infocheck import __version__
@@ -19,7 +20,10 @@ SHOWN_DETAIL = (Outcome.SKIPPED, Outcome.NOT_TESTED, Outcome.FAILED, Outcome.FIN
                 Outcome.WAIVED, Outcome.ERROR)
 
 
-def _version(package: str) -> str:
+@lru_cache(maxsize=None)
+def package_version(package: str) -> str:
+    """An installed package's version (asked once a process: each looks through every
+    installed distribution's metadata)."""
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
@@ -41,7 +45,7 @@ def banner_facts(results, settings) -> list[tuple[str, str]]:
             ("requests sent", str(results.requests.sent)),
             *([("left out on purpose", ", ".join(results.left_out))] if results.left_out else []),
             ("versions", f"infocheck {__version__}, Python {platform.python_version()}, "
-             + ", ".join(f"{p} {_version(p)}" for p in PACKAGES))]
+             + ", ".join(f"{p} {package_version(p)}" for p in PACKAGES))]
 
 
 def chart(catalogue, verdicts) -> str:
