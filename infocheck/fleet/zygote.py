@@ -138,7 +138,7 @@ def _load_unicode_tables() -> None:
     if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
         home = None   # the user's own: a child reads it there, as a single run does
     else:
-        from infocheck.plugin.hypothesis_profiles import hypothesis_home
+        from infocheck.configuration.cache_home import hypothesis_home
         home = hypothesis_home(os.environ)
     if home is None:
         return

@@ -19,13 +19,13 @@ than one run does: the requests a run sends would depend on where infocheck live
 infocheck, Hypothesis draws no local constant (`without_local_constants`), so they do not."""
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, settings
+
+from infocheck.configuration.cache_home import hypothesis_home
 
 SHRINK_REQUESTS = 16  # past max_examples, the requests a test may spend shrinking a failure
 
@@ -61,25 +61,6 @@ def without_local_constants(config) -> None:
         providers._get_local_constants = found
         pools.clear()
     config.add_cleanup(restore)
-
-
-def hypothesis_home(environ, platform: str = sys.platform, os_name: str = os.name) -> Path | None:
-    """Where an infocheck run keeps Hypothesis's files: `infocheck/hypothesis` in the user's
-    cache home (%LOCALAPPDATA% on Windows, ~/Library/Caches on macOS, $XDG_CACHE_HOME or
-    ~/.cache elsewhere); None where there is none."""
-    try:
-        if os_name == "nt":
-            base = Path(environ["LOCALAPPDATA"]) if environ.get("LOCALAPPDATA") else None
-        elif platform == "darwin":
-            base = Path.home() / "Library" / "Caches"
-        else:
-            xdg = environ.get("XDG_CACHE_HOME", "")
-            base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
-    except (RuntimeError, KeyError, OSError):   # no home folder to be found
-        return None
-    if base is None or not base.is_absolute():
-        return None
-    return base / "infocheck" / "hypothesis"
 
 
 def register() -> None:
