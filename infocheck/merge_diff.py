@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from infocheck.configuration import files
@@ -15,9 +14,7 @@ from infocheck.fleet import render
 from infocheck.fleet.diffing import diff, same_endpoint
 from infocheck.fleet.merge import merged
 from infocheck.fleet.reading import ReportError
-from infocheck.judging.exit_codes import ExitCode
-from infocheck.usage import OneLineParser
-from infocheck.wire.printable import printable
+from infocheck.usage import OneLineParser, guarded
 
 
 def merge_main(argv: list[str]) -> int:
@@ -106,17 +103,7 @@ def _write(path: Path, write) -> None:
 
 
 def _guarded(command: str, work) -> int:
-    """A usage error is exit 4, one line; infocheck's own failure is exit 3, one line (never
-    1, which would read as a verdict on the endpoints)."""
-    try:
-        return work()
-    except (ReportError, _Unwritable, ConfigError) as error:
-        print(f"ERROR: infocheck {command}: {printable(str(error), 2000)}", file=sys.stderr)
-        return ExitCode.USAGE
-    except Exception as error:   # noqa: BLE001 - whatever broke is infocheck's, said in one line
-        print(f"INTERNAL ERROR: infocheck {command}: {type(error).__name__}: "
-              f"{printable(str(error), 500)}", file=sys.stderr)
-        return ExitCode.INTERNAL
+    return guarded(command, work, (ReportError, _Unwritable, ConfigError))
 
 
 def _parser(command: str, description: str) -> argparse.ArgumentParser:

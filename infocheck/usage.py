@@ -30,6 +30,21 @@ def refuse(what: str) -> int:
     return EXIT_USAGE
 
 
+def guarded(command: str, work, usage_errors: tuple, masked=lambda text: text) -> int:
+    """A command's work, its end said in one line: one of `usage_errors` is exit 4; anything
+    else that breaks is infocheck's own, exit 3 (never 1, which would read as a verdict on the
+    endpoints). `masked` takes out of what is said the secrets the command knows."""
+    try:
+        return work()
+    except usage_errors as error:
+        print(f"ERROR: infocheck {command}: {printable(masked(str(error)), 2000)}", file=sys.stderr)
+        return ExitCode.USAGE
+    except Exception as error:   # noqa: BLE001 - whatever broke is infocheck's, said in one line
+        print(f"INTERNAL ERROR: infocheck {command}: {type(error).__name__}: "
+              f"{printable(masked(str(error)), 500)}", file=sys.stderr)
+        return ExitCode.INTERNAL
+
+
 class Refused(Exception):
     """A usage error found while pytest reads the command line: no run starts."""
 

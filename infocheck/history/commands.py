@@ -12,7 +12,6 @@ writes, is one `ERROR:` line and exit 4; infocheck's own failure one line and ex
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from infocheck.configuration import files
@@ -21,7 +20,7 @@ from infocheck.configuration.knobs import KNOB_BY_FIELD
 from infocheck.configuration.store_url import parse_duration, parse_store_url
 from infocheck.history.store import StoreError
 from infocheck.judging.exit_codes import ExitCode
-from infocheck.usage import OneLineParser
+from infocheck.usage import OneLineParser, guarded
 from infocheck.wire.printable import printable
 
 COMMANDS = ("history", "badge", "can-i-deploy")
@@ -73,15 +72,8 @@ def _write(path: Path, text: str) -> None:
 
 def main(command: str, argv: list[str]) -> int:
     work = {"history": history_main, "badge": badge_main, "can-i-deploy": can_i_deploy_main}[command]
-    try:
-        return work(argv, _remember)
-    except (_Usage, ConfigError, StoreError) as error:
-        print(f"ERROR: infocheck {command}: {printable(_masked(str(error)), 2000)}", file=sys.stderr)
-        return ExitCode.USAGE
-    except Exception as error:   # noqa: BLE001 - whatever broke is infocheck's, said in one line
-        print(f"INTERNAL ERROR: infocheck {command}: {type(error).__name__}: "
-              f"{printable(_masked(str(error)), 500)}", file=sys.stderr)
-        return ExitCode.INTERNAL
+    # what is said of a store holds none of its password
+    return guarded(command, lambda: work(argv, _remember), (_Usage, ConfigError, StoreError), _masked)
 
 
 def history_command(argv: list[str]) -> int:
