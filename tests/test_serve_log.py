@@ -236,3 +236,11 @@ def test_infocheck_serve_logs_hostile_requests_escaped_one_line_each():
     assert all(LOG_LINE.fullmatch(line) for line in log), log
     assert b"\x1b" not in errors and b"\r" not in errors and b"Traceback" not in errors
     assert '"GET /\\e]0;owned\\x07\\e[2J HTTP/1.1" 400 -' in log[1] and '"GET /\\xff HTTP/1.1" 400' in log[2]
+
+
+@pytest.mark.parametrize("target", ["//[::1", "//[", "//host:99999/info"])
+def test_a_target_that_begins_with_two_slashes_is_judged_as_sent_not_as_the_standard_library_shortens_it(
+        server, target):
+    # http.server makes //x the path /x before a handler sees it: //[::1 is no URL, and is refused
+    answer = exchange(server, b"GET " + target.encode() + b" HTTP/1.1")
+    assert status_of(answer) == 400, answer[:200]

@@ -116,7 +116,10 @@ class JSONHandler(BaseHTTPRequestHandler):
             return False
         if not super().parse_request():
             return False
-        problem = target_problem(self.command, self.path)
+        # The target as the client sent it: the standard library has made a leading // one /
+        # of self.path by now (against open redirects), so //[::1 would read as a path.
+        words = self.requestline.split()
+        problem = target_problem(self.command, words[1] if len(words) >= 2 else self.path)
         if not problem:
             return True
         self.discard_body()
