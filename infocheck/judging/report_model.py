@@ -252,7 +252,8 @@ def write_streamed(out, head: FleetReport, targets) -> None:
     """A merge's fleet document: its head, then each target on a line of its own, read one at
     a time (ten thousand targets are never in memory at once)."""
     text = head.head_json()
-    out.write(text[:-2] + ',\n  "targets": [')
+    # the head without its closing "\n}", and its targets after its last member (if it has one)
+    out.write('{\n  "targets": [' if text == "{}" else text[:-2] + ',\n  "targets": [')
     for number, target in enumerate(targets):
         out.write(("," if number else "") + "\n    " + target.to_line())
     out.write("\n  ]\n}\n")
