@@ -190,7 +190,7 @@ def test_an_outcome_as_data_is_what_asdict_made_of_it():
     expected = asdict(outcome)
     expected.update(outcome="finding", traffic=[3, 1, 0.5], requirements=["R-1", "R-2"],
                     failed_requirements=["R-2"], levels=["MUST", "SHOULD"], evidence=[["R-2", "got", "curl"]])
-    assert outcome.as_data() == expected
+    assert outcome.as_data() == expected and list(outcome.as_data()) == list(expected)   # its order too
     assert TestOutcome.from_data(outcome.as_data()) == outcome
 
 

@@ -105,4 +105,4 @@ class TestOutcome:
                        usage=later.usage or self.usage)
 
 
-_FIELDS = frozenset(f.name for f in fields(TestOutcome))
+_FIELDS = tuple(f.name for f in fields(TestOutcome))   # in order: as_data keeps asdict's order
