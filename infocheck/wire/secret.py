@@ -137,8 +137,10 @@ def _json_unescape(text: str) -> str:
 # The character references a page infocheck writes is full of (Jinja2's and pytest-html's own
 # escapes): html.unescape makes a Python call for each, thousands a report page.
 _COMMON_REFERENCES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#34;", '"'), ("&#39;", "'"),
-                      ("&#x27;", "'"))
-_UNCOMMON = re.compile("&(?!(?:amp|lt|gt|quot|#34|#39|#x27);)")   # an & no common reference begins
+                      ("&#x27;", "'"))   # &amp; too, undone last (_commonly_undone)
+# an & that no common reference begins
+_UNCOMMON = re.compile("&(?!(?:" + "|".join(re.escape(reference[1:-1]) for reference, _ in
+                                            (*_COMMON_REFERENCES, ("&amp;", "&"))) + ");)")
 UNCOMMON_LIMIT = 256   # past so many, html.unescape itself is as quick
 
 
