@@ -24,6 +24,7 @@ TOPICS = {
     "wrong-base": "Wrong base",
     "no-answer": "No answer",
     "credential-refused": "Credential refused",
+    "no-key-given": "No key given",
     "deployment-needed": "Deployment needed",
 }
 

@@ -40,9 +40,11 @@ def infocheck(tmp_path, *args, key=KEY):
 
 def shown(text: str, url: str) -> str:
     """The output as the page shows it: the loopback origin as my-endpoint.example, a count of
-    checks as N, OpenSSL's words after 'TLS failure:' as they are here."""
+    checks as N (of requirements as N and M), OpenSSL's words after 'TLS failure:' as they are here."""
     origin = url.split("://", 1)[1]
     text = text.replace(origin, "my-endpoint.example")
+    text = re.sub(r"^  not tested: \d+ requirements \((.*?) and \d+ more\)",
+                  r"  not tested: N requirements (\1 and M more)", text, flags=re.M)
     return re.sub(r"^\d+ check\(s\): ", "N check(s): ", text, flags=re.M)
 
 
@@ -156,6 +158,10 @@ def test_a_wrong_key_could_not_test_linked_and_a_missing_key_is_not_tested(tmp_p
     verdict = the_line(missing_out, "COULD NOT TEST: ").removesuffix(" (exit 2)")
     reason = the_line(missing_out, "N check(s): no credential given (INFOCHECK_API_KEY, INFOCHECK_TOKEN")
     assert verdict in quoted() and reason in quoted()
+    # Under the verdict: one line, the reason whole, linked to its entry (issue 27's rule).
+    under = [line for line in missing_out.splitlines() if line.startswith("  not tested: ")]
+    assert len(under) == 1, missing_out[-3000:]
+    assert linked_to(under[0], "no-key-given") in quoted()
 
 
 def test_a_foundry_endpoint_without_a_deployment_could_not_test_linked(tmp_path):

@@ -5,14 +5,13 @@ from __future__ import annotations
 from infocheck.configuration.credentials import credential_knobs
 from infocheck.contracts.client import ContractClient
 from infocheck.wire.exchange import Exchange
-from infocheck.wire.not_tested import NotTested
+from infocheck.wire.not_tested import NO_CREDENTIAL, NotTested
 
 
 def positive_exchange(client: ContractClient, where: str = "") -> Exchange:
     """The request with the credential, sent once a run; `where` says under what it was refused."""
     if not client.probe.has_credential:
-        raise NotTested("no credential given (INFOCHECK_API_KEY, INFOCHECK_TOKEN_COMMAND or "
-                        "--azure-identity), so the positive path cannot be checked")
+        raise NotTested(NO_CREDENTIAL)
     exchange = client.once()
     if exchange.status in (401, 403):  # the preflight says so for the first api-version
         raise NotTested(f"the endpoint refused the credential{where} ({exchange.status_line()}); "

@@ -64,6 +64,7 @@ class TestOutcome:
     # Per check that failed, in the order raised: (requirement ID, what came back in one line,
     # the curl that reproduces it or ""), so a report lists each failure without reading messages.
     evidence: tuple[tuple[str, str, str], ...] = ()
+    topic: str = ""                   # why it was not tested has an entry in docs/troubleshooting.md
 
     __test__ = False   # not a test class, whatever pytest thinks of its name
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from infocheck.contracts.checking import CheckFailure
 from infocheck.judging.judge import settle
 from infocheck.judging.outcome import NOT_TESTED_WORDS, Outcome, TestOutcome, Traffic
+from infocheck.troubleshooting import topic_of
 from infocheck.wire.printable import printable
 from infocheck.wire.not_tested import NotTested
 
@@ -76,7 +77,8 @@ def classify(report, error, facts: TestFacts, policy, scrubber) -> TestOutcome:
     if report.skipped:
         reason = skip_reason(error, _skip_text(report))
         kind = Outcome.NOT_TESTED if isinstance(error, NotTested) else Outcome.SKIPPED
-        found = replace(base, outcome=kind, message=reason, brief=reason, summary=reason)
+        found = replace(base, outcome=kind, message=reason, brief=reason, summary=reason,
+                        topic=topic_of(error) if kind == Outcome.NOT_TESTED else "")
     elif report.failed and report.when == "call":
         found = _failed(report, error, base, facts, policy)
     elif report.failed:   # setup or teardown broke: an error, infocheck's own unless a team's

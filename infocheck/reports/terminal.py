@@ -8,12 +8,14 @@ from __future__ import annotations
 import pytest
 
 from infocheck import __version__
+from infocheck.troubleshooting import linked
 from infocheck.judging.judge import EXIT_UNTESTABLE
 from infocheck.judging.outcome import Outcome
 from infocheck.wire.printable import printable
 
 WHY_LIMIT = 500       # characters of one failed requirement's why, on its one line
 LINES_LIMIT = 50      # requirement lines under the verdict; past them, how many more
+IDS_SHOWN = 8         # requirement IDs named on a line that says why they were not tested
 
 
 def header(rows: list[tuple[str, str]], notices=()) -> list[str]:
@@ -110,16 +112,18 @@ def verdict_lines(results) -> list[str]:
     lines = [f"  {rid} ({level_of(results, rid)}) failed: {why_failed(rid, tests)}"
              for rid, tests in failed]
     if results.status == EXIT_UNTESTABLE and not failed:
-        reasons: dict[str, list[str]] = {}
+        reasons: dict[tuple[str, str], list[str]] = {}
         unchecked: dict[str, list[str]] = {}
         for rid, (verdict, tests) in verdicts.items():
             if verdict == Outcome.NOT_TESTED:
                 reasons.setdefault(why_not_tested(rid, tests), []).append(rid)
             elif verdict == Outcome.NOT_CHECKED and level_of(results, rid) == "MUST":
                 unchecked.setdefault(why_not_checked(tests), []).append(rid)
-        lines = [f"  not tested: {', '.join(ids)}: {reason}" for reason, ids in reasons.items()]
+        # The reason whole and its troubleshooting link, however many requirements it stopped:
+        # past a few, their count (the reports list every one).
+        lines = [f"  not tested: {named(ids)}: {linked(reason, topic)}" for (reason, topic), ids in reasons.items()]
         lines += [f"  not checked (MUST): {', '.join(ids)}: {reason}" for reason, ids in unchecked.items()]
-    shown = [printable(line, WHY_LIMIT + 200) for line in lines[:LINES_LIMIT]]
+    shown = [printable(line, WHY_LIMIT + 400) for line in lines[:LINES_LIMIT]]
     if len(lines) > LINES_LIMIT:
         shown.append(f"  ... and {len(lines) - LINES_LIMIT} more (the reports list every one)")
     return shown
@@ -145,11 +149,18 @@ def why_failed(requirement_id: str, tests) -> str:
     return printable(why, WHY_LIMIT)
 
 
-def why_not_tested(requirement_id: str, tests) -> str:
+def named(ids: list[str]) -> str:
+    if len(ids) <= IDS_SHOWN:
+        return ", ".join(ids)
+    return f"{len(ids)} requirements ({', '.join(ids[:IDS_SHOWN])} and {len(ids) - IDS_SHOWN} more)"
+
+
+def why_not_tested(requirement_id: str, tests) -> tuple[str, str]:
+    """Why, in one line, and its troubleshooting entry ('' when it has none)."""
     test = next((t for t in tests if t.outcome == Outcome.NOT_TESTED), None)
     if test is None:   # its test broke: infocheck's own error, said in the details above
-        return "its test could not run (see the details above)"
-    return printable(test.summary or test.message or "not tested", WHY_LIMIT)
+        return "its test could not run (see the details above)", ""
+    return printable(test.summary or test.message or "not tested", WHY_LIMIT), test.topic
 
 
 def why_not_checked(tests) -> str:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import unittest
 
+from infocheck.troubleshooting import Reason
 from infocheck.wire.printable import printable
+
+# One wording, wherever a check finds there is no credential to send: one line under the verdict.
+NO_CREDENTIAL = Reason("no credential given (INFOCHECK_API_KEY, INFOCHECK_TOKEN_COMMAND or "
+                       "--azure-identity), so the positive path cannot be checked", "no-key-given")
 
 
 class NotTested(unittest.SkipTest):

@@ -21,7 +21,7 @@ import urllib3
 from infocheck import __version__
 from infocheck.wire.base_path import Base
 from infocheck.wire.exchange import Credential, CredentialError, Exchange, Request
-from infocheck.wire.not_tested import NotTested, OffBase, UnusableCredential
+from infocheck.wire.not_tested import NO_CREDENTIAL, NotTested, OffBase, UnusableCredential
 from infocheck.wire.retry_after import retry_after_seconds
 from infocheck.wire.run_state import RunState
 from infocheck.wire.secret import Scrubber
@@ -99,7 +99,7 @@ class Probe:
     def credential_value(self) -> str:
         """The current key or token, for building a header. Raises NotTested if none can be had."""
         if self._credential is None:
-            raise NotTested("no credential given (INFOCHECK_API_KEY / --api-key)")
+            raise NotTested(NO_CREDENTIAL)
         try:
             return self._credential.current().reveal()
         except CredentialError as error:
