@@ -5,12 +5,15 @@ to do; escaped and scrubbed like every output. What the lines must say is read f
 infocheck.json (data), never from its messages."""
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 
 import faults
 import faults_info
 import faults_models
-from harness import KEY, run_suite, serve
+from harness import KEY, clean_env, run_suite, serve
 from infocheck.contracts.models.server import ModelsSettings, ReferenceServer as ModelsServer
 from infocheck.judging.catalogue import load
 from infocheck.judging.outcome import Outcome, TestOutcome
@@ -106,10 +109,13 @@ def test_the_last_lines_are_escaped_and_scrubbed(tmp_path):
 
 def test_without_pytest_s_terminal_the_run_still_ends_with_its_exit_code(tmp_path):
     with serve(faults.NoProviderName) as server:
-        # -rfE (command.ini's) is the terminal's own option: without the terminal, none of it.
-        run = run_suite(tmp_path, "-p", "no:terminal", "-o", "addopts=-p no:cacheprovider --assert=plain",
-                        endpoint=server.url, html=False)
-    assert run.code == 1 and run.report["verdict"] == "NOT CONFORMANT", run.stdout[-2000:] + run.stderr[-2000:]
+        # As a user types it: command.ini names no option of the terminal's (its -rfE was
+        # pytest's default, and made this a usage error, "unknown option -r").
+        run = subprocess.run([sys.executable, "-m", "infocheck", "-p", "no:terminal", "--endpoint", server.url],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                             env=clean_env(INFOCHECK_API_KEY=KEY))
+    report = json.loads((tmp_path / "reports" / "infocheck.json").read_text())
+    assert run.returncode == 1 and report["verdict"] == "NOT CONFORMANT", run.stdout[-2000:] + run.stderr[-2000:]
     assert "Traceback" not in run.stdout + run.stderr and "infocheck verdict" not in run.stdout
 
 
